@@ -1,0 +1,68 @@
+import {checkSegmentation} from "../ddSelect";
+import {holdsAny} from "../delimiters";
+import {buildResult} from "../result";
+import {selectBlocks} from "../selection";
+import type {BlockAggregate, CommonOptions, CompressionInput, CompressionMethod, CompressionResult} from "../types";
+import {buildUniformLayout, scoreUniformLayout} from "../uniformLayout";
+import {requiredTokens, resolveBudget, validateInput} from "../validate";
+
+export interface DelimiterOptions extends CommonOptions {
+  /** The fixed delimiter set (SepLLM's by default). */
+  delimiters?: readonly string[];
+  blockSize?: number;
+  tolerance?: number;
+  aggregate?: BlockAggregate;
+}
+
+export const SEPLLM_DELIMITERS = ["\n", ".", ",", "?", "!", ";", ":"] as const;
+
+/**
+ * Rigid delimiter split (SepLLM/SentenceKV-style): a block ends at the FIRST token from a fixed delimiter set
+ * once it is C−Δ tokens long (at C+Δ if none comes). Same lengths and scoring as DynSplit, but the boundary is
+ * chosen by a fixed list instead of by importance: the DD-Select ablation.
+ */
+export class DelimiterMethod implements CompressionMethod {
+  readonly name = "delimiter" as const;
+  readonly usesSignal = true;
+  private readonly chars: ReadonlySet<string>;
+  private readonly blockSize: number;
+  private readonly tolerance: number;
+
+  constructor(private readonly options: DelimiterOptions = {}) {
+    this.chars = new Set((options.delimiters ?? SEPLLM_DELIMITERS).join(""));
+    this.blockSize = options.blockSize ?? 16;
+    this.tolerance = options.tolerance ?? Math.min(8, Math.floor(this.blockSize / 2));
+    checkSegmentation({blockSize: this.blockSize, tolerance: this.tolerance});
+  }
+
+  compress(input: CompressionInput): CompressionResult {
+    const n = validateInput(input);
+    const keepCount = resolveBudget(input.budget, n);
+    const required = requiredTokens(input, n, this.options, keepCount);
+    const offsets = this.split(input.tokenTexts, input.forcedStarts);
+    const scores = input.signal?.tokenScores ?? new Float32Array(n);
+    const slot = this.blockSize + this.tolerance;
+    const blockScores = scoreUniformLayout(buildUniformLayout(offsets, scores, slot, this.options.aggregate ?? "mean"));
+    const keep = selectBlocks(offsets, blockScores, required, keepCount);
+    return buildResult(this.name, input, keep, offsets, blockScores);
+  }
+
+  private split(texts: readonly string[], forcedStarts?: readonly number[]): Int32Array {
+    const n = texts.length;
+    const forced = new Uint8Array(n + 1);
+    for (const s of forcedStarts ?? []) forced[s] = 1;
+    const min = this.blockSize - this.tolerance;
+    const max = this.blockSize + this.tolerance;
+    const offsets = [0];
+    let start = 0;
+    for (let i = 0; i < n; i++) {
+      const len = i + 1 - start;
+      if (forced[i + 1] || len >= max || (len >= min && holdsAny(texts[i], this.chars))) {
+        offsets.push(i + 1);
+        start = i + 1;
+      }
+    }
+    if (start < n) offsets.push(n);
+    return Int32Array.from(offsets);
+  }
+}

@@ -1,0 +1,68 @@
+import {boundaryScores} from "../boundaryScores";
+import {checkSegmentation, ddSelect} from "../ddSelect";
+import {delimiterStrengths} from "../delimiters";
+import {buildResult} from "../result";
+import {selectBlocks} from "../selection";
+import type {BlockAggregate, CommonOptions, CompressionInput, CompressionMethod, CompressionResult} from "../types";
+import {buildUniformLayout, scoreUniformLayout} from "../uniformLayout";
+import {finiteNumber, positiveInteger, requiredTokens, resolveBudget, validateInput} from "../validate";
+
+export interface DynSplitOptions extends CommonOptions {
+  /** Base block size C (tokens). */
+  blockSize?: number;
+  /** Tolerance Δ: blocks are C±Δ tokens long. */
+  tolerance?: number;
+  /** Penalty α on distant attention mass (or on importance cut through, for per-token signals). */
+  alpha?: number;
+  /** Tokens on each side of a candidate the boundary score looks at. */
+  boundaryWindow?: number;
+  /** Weight of the structural delimiter strength in the boundary weight. */
+  structureWeight?: number;
+  /** Block score from token scores; "mean" by default because blocks differ in length. */
+  aggregate?: BlockAggregate;
+}
+
+export const DYNSPLIT_DEFAULTS = {blockSize: 16, tolerance: 8, alpha: 1, boundaryWindow: 8, structureWeight: 0.25, aggregate: "mean"} as const;
+
+/**
+ * DynSplit-KV: variable-length semantic blocks whose boundaries DD-Select picks among candidate delimiters by
+ * importance, scored through the uniform layout (slots of C+Δ), selected whole within the budget.
+ */
+export class DynSplitMethod implements CompressionMethod {
+  readonly name = "dynsplit" as const;
+  readonly usesSignal = true;
+  private readonly blockSize: number;
+  private readonly tolerance: number;
+  private readonly alpha: number;
+  private readonly boundaryWindow: number;
+  private readonly structureWeight: number;
+  private readonly aggregate: BlockAggregate;
+
+  constructor(private readonly options: DynSplitOptions = {}) {
+    this.blockSize = positiveInteger("blockSize", options.blockSize, DYNSPLIT_DEFAULTS.blockSize);
+    this.tolerance = options.tolerance ?? Math.min(DYNSPLIT_DEFAULTS.tolerance, Math.floor(this.blockSize / 2));
+    checkSegmentation({blockSize: this.blockSize, tolerance: this.tolerance});
+    this.alpha = finiteNumber("alpha", options.alpha, DYNSPLIT_DEFAULTS.alpha);
+    this.boundaryWindow = positiveInteger("boundaryWindow", options.boundaryWindow, DYNSPLIT_DEFAULTS.boundaryWindow);
+    this.structureWeight = finiteNumber("structureWeight", options.structureWeight, DYNSPLIT_DEFAULTS.structureWeight);
+    this.aggregate = options.aggregate ?? DYNSPLIT_DEFAULTS.aggregate;
+  }
+
+  compress(input: CompressionInput): CompressionResult {
+    const n = validateInput(input);
+    const keepCount = resolveBudget(input.budget, n);
+    const required = requiredTokens(input, n, this.options, keepCount);
+    const strengths = delimiterStrengths(input.tokenTexts);
+    const weights = boundaryScores(strengths, input.signal, {
+      alpha: this.alpha,
+      window: this.boundaryWindow,
+      structureWeight: this.structureWeight,
+    });
+    const offsets = ddSelect(strengths, weights, {blockSize: this.blockSize, tolerance: this.tolerance, forcedStarts: input.forcedStarts});
+    const tokenScores = input.signal?.tokenScores ?? new Float32Array(n);
+    const layout = buildUniformLayout(offsets, tokenScores, this.blockSize + this.tolerance, this.aggregate);
+    const blockScores = scoreUniformLayout(layout);
+    const keep = selectBlocks(offsets, blockScores, required, keepCount);
+    return buildResult(this.name, input, keep, offsets, blockScores);
+  }
+}

@@ -1,0 +1,45 @@
+import {buildResult, runOffsets} from "../result";
+import {selectTokens} from "../selection";
+import type {CommonOptions, CompressionInput, CompressionMethod, CompressionResult} from "../types";
+import {positiveInteger, requiredTokens, resolveBudget, validateInput} from "../validate";
+
+export interface SnapKvOptions extends CommonOptions {
+  /** 1-D pooling kernel over token scores (SnapKV's LongBench configs use max-pooling with 7). */
+  kernelSize?: number;
+  pooling?: "max" | "avg";
+}
+
+/** SnapKV-like token-level top-k: pooled observation-window scores, the best tokens kept one by one. */
+export class SnapKvMethod implements CompressionMethod {
+  readonly name = "snapkv" as const;
+  readonly usesSignal = true;
+  private readonly kernelSize: number;
+
+  constructor(private readonly options: SnapKvOptions = {}) {
+    this.kernelSize = positiveInteger("kernelSize", options.kernelSize, 7);
+  }
+
+  compress(input: CompressionInput): CompressionResult {
+    const n = validateInput(input);
+    const keepCount = resolveBudget(input.budget, n);
+    const required = requiredTokens(input, n, this.options, keepCount);
+    const scores = pool1d(input.signal?.tokenScores ?? new Float32Array(n), this.kernelSize, this.options.pooling ?? "max");
+    const keep = selectTokens(scores, required, keepCount);
+    return buildResult(this.name, input, keep, runOffsets(keep));
+  }
+}
+
+/** Same-length 1-D pooling with a centred window (edges use the part of the window inside the input). */
+export function pool1d(x: Float32Array, kernel: number, mode: "max" | "avg"): Float32Array {
+  const n = x.length;
+  const half = Math.floor(kernel / 2);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const lo = Math.max(0, i - half);
+    const hi = Math.min(n - 1, i + half);
+    let acc = mode === "max" ? -Infinity : 0;
+    for (let k = lo; k <= hi; k++) acc = mode === "max" ? Math.max(acc, x[k]) : acc + x[k];
+    out[i] = mode === "max" ? acc : acc / (hi - lo + 1);
+  }
+  return out;
+}

@@ -1,0 +1,25 @@
+import {buildResult, runOffsets} from "../result";
+import {countOnes} from "../selection";
+import type {CommonOptions, CompressionInput, CompressionMethod, CompressionResult} from "../types";
+import {requiredTokens, resolveBudget, validateInput} from "../validate";
+
+/** StreamingLLM: the attention sinks plus the most recent tokens, as many as the budget allows. No scores. */
+export class StreamingMethod implements CompressionMethod {
+  readonly name = "streaming" as const;
+  readonly usesSignal = false;
+
+  constructor(private readonly options: CommonOptions = {}) {}
+
+  compress(input: CompressionInput): CompressionResult {
+    const n = validateInput(input);
+    const keepCount = resolveBudget(input.budget, n);
+    const keep = requiredTokens(input, n, this.options, keepCount);
+    let remaining = keepCount - countOnes(keep);
+    for (let t = n - 1; t >= 0 && remaining > 0; t--)
+      if (!keep[t]) {
+        keep[t] = 1;
+        remaining--;
+      }
+    return buildResult(this.name, input, keep, runOffsets(keep));
+  }
+}
