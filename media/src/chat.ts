@@ -1,0 +1,188 @@
+import DOMPurify from "dompurify";
+import {marked} from "marked";
+import {el, vscode} from "./vscodeApi";
+
+interface Reference {
+  file: string;
+  startLine: number;
+  endLine: number;
+  score: number;
+}
+interface Entry {
+  id: string;
+  role: "user" | "assistant" | "error";
+  text: string;
+  scope?: string;
+  references?: Reference[];
+  stoppedBy?: string;
+  action?: "restartEngine" | "loadWorkspace";
+}
+interface ViewState {
+  phase: string;
+  error?: string;
+  model?: string;
+  scope?: string;
+  method?: string;
+  signal?: string;
+  tokensRead?: number;
+  tokensKept?: number;
+  kvAllocated?: string;
+  kvFullCache?: string;
+  progress?: {filesRead: number; filesTotal: number; tokensRead: number; tokensTotal: number; tokensKept: number};
+}
+
+const root = document.getElementById("chat-root")!;
+const header = el("div", {class: "header"});
+const log = el("div", {class: "log", attrs: {role: "log", "aria-live": "polite"}});
+const scopeSelect = el("select", {class: "scope", title: "What the model reads", attrs: {"aria-label": "Context"}});
+for (const [value, label] of [["workspace", "Workspace"], ["file", "Current file"], ["selection", "Selection"]]) scopeSelect.append(el("option", {text: label, attrs: {value}}));
+const input = el("textarea", {class: "input", attrs: {rows: "3", placeholder: "Ask about the workspace… (Enter to send, Shift+Enter for a new line)", "aria-label": "Question"}});
+const send = el("button", {class: "send", text: "Send", attrs: {id: "send"}});
+const stop = el("button", {class: "stop", text: "Stop", attrs: {id: "stop"}});
+stop.hidden = true;
+const composer = el("div", {class: "composer"}, input, el("div", {class: "row"}, scopeSelect, stop, send));
+root.append(header, log, composer);
+
+let streaming: HTMLElement | undefined;
+let streamedText = "";
+let busy = false;
+const saved = vscode.getState<{draft?: string; scope?: string}>();
+if (saved?.draft) input.value = saved.draft;
+if (saved?.scope) scopeSelect.value = saved.scope;
+
+function persist() {
+  vscode.setState({draft: input.value, scope: scopeSelect.value});
+}
+
+function renderMarkdown(text: string): HTMLElement {
+  const div = el("div", {class: "markdown"});
+  // Answers are model output: render Markdown, then sanitise before it touches the DOM.
+  div.innerHTML = DOMPurify.sanitize(marked.parse(text, {async: false}) as string);
+  return div;
+}
+
+function renderEntry(e: Entry): HTMLElement {
+  const node = el("div", {class: `entry ${e.role}`, attrs: {"data-id": e.id}});
+  if (e.role === "assistant") {
+    node.append(renderMarkdown(e.text));
+    if (e.stoppedBy === "cancelled") node.append(el("div", {class: "note", text: "stopped"}));
+    if (e.references?.length) {
+      const refs = el("div", {class: "references"}, el("span", {class: "label", text: "From kept blocks:"}));
+      for (const r of e.references) {
+        const a = el("a", {class: "reference", text: `${r.file}:${r.startLine}–${r.endLine}`, attrs: {href: "#", title: `score ${r.score.toFixed(3)}`}});
+        a.addEventListener("click", (ev) => {
+          ev.preventDefault();
+          vscode.postMessage({type: "openReference", file: r.file, startLine: r.startLine, endLine: r.endLine});
+        });
+        refs.append(a);
+      }
+      node.append(refs);
+    }
+  } else if (e.role === "error") {
+    node.append(el("div", {text: e.text}));
+    if (e.action) {
+      const b = el("button", {text: e.action === "restartEngine" ? "Restart Engine" : "Load Workspace", class: "action"});
+      b.addEventListener("click", () => vscode.postMessage({type: e.action}));
+      node.append(b);
+    }
+  } else {
+    node.append(el("div", {text: e.text}));
+    if (e.scope && e.scope !== "workspace") node.append(el("div", {class: "note", text: e.scope === "file" ? "about the current file" : "about the selection"}));
+  }
+  return node;
+}
+
+function append(node: HTMLElement) {
+  log.append(node);
+  log.scrollTop = log.scrollHeight;
+}
+
+function renderState(s: ViewState) {
+  header.replaceChildren();
+  const line1 = el("div", {class: "title"}, el("strong", {text: s.model ?? "no model loaded"}), el("span", {class: `phase ${s.phase}`, text: s.phase}));
+  header.append(line1);
+  if (s.progress) header.append(el("div", {class: "meta", text: `reading ${s.progress.filesRead}/${s.progress.filesTotal} files · ${s.progress.tokensRead}/${s.progress.tokensTotal} tokens · ${s.progress.tokensKept} kept`}));
+  else if (s.tokensRead != null)
+    header.append(
+      el("div", {class: "meta", attrs: {id: "context-meta"}, text: `${s.method} · ${s.signal} · ${s.tokensKept}/${s.tokensRead} tokens kept · KV ${s.kvAllocated} (full cache ${s.kvFullCache})`})
+    );
+  else {
+    const load = el("button", {class: "link", text: "Load the workspace into context"});
+    load.addEventListener("click", () => vscode.postMessage({type: "loadWorkspace"}));
+    header.append(el("div", {class: "meta"}, load));
+  }
+  const blocks = el("button", {class: "link", text: "Show semantic blocks"});
+  blocks.addEventListener("click", () => vscode.postMessage({type: "showBlocks"}));
+  header.append(blocks);
+  if (s.error) header.append(el("div", {class: "error", text: s.error}));
+  if (s.phase === "crashed") {
+    const b = el("button", {class: "action", text: "Restart Engine"});
+    b.addEventListener("click", () => vscode.postMessage({type: "restartEngine"}));
+    header.append(b);
+  }
+}
+
+function setBusy(value: boolean) {
+  busy = value;
+  send.disabled = value;
+  stop.hidden = !value;
+}
+
+function submit() {
+  const text = input.value.trim();
+  if (!text || busy) return;
+  setBusy(true);
+  vscode.postMessage({type: "ask", text, scope: scopeSelect.value});
+  input.value = "";
+  persist();
+}
+
+send.addEventListener("click", submit);
+stop.addEventListener("click", () => vscode.postMessage({type: "stop"}));
+input.addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && !e.shiftKey) {
+    e.preventDefault();
+    submit();
+  }
+});
+input.addEventListener("input", persist);
+scopeSelect.addEventListener("change", persist);
+
+window.addEventListener("message", (event: MessageEvent) => {
+  const msg = event.data;
+  switch (msg?.type) {
+    case "history":
+      log.replaceChildren(...(msg.entries as Entry[]).map(renderEntry));
+      log.scrollTop = log.scrollHeight;
+      break;
+    case "state":
+      renderState(msg.state as ViewState);
+      break;
+    case "entry": {
+      const e = msg.entry as Entry;
+      if (e.role === "user") setBusy(true);
+      if (streaming && (e.role === "assistant" || e.role === "error")) {
+        streaming.replaceWith(renderEntry(e));
+        streaming = undefined;
+      } else append(renderEntry(e));
+      break;
+    }
+    case "answerStart":
+      streamedText = "";
+      streaming = el("div", {class: "entry assistant streaming", attrs: {"data-id": msg.id}});
+      append(streaming);
+      break;
+    case "answerText":
+      if (streaming) {
+        streamedText += msg.text;
+        streaming.replaceChildren(renderMarkdown(streamedText));
+        log.scrollTop = log.scrollHeight;
+      }
+      break;
+    case "answerEnd":
+      setBusy(false);
+      break;
+  }
+});
+
+vscode.postMessage({type: "ready"});

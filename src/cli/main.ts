@@ -1,0 +1,73 @@
+import {DynSplitInputError} from "../core/errors";
+import {ModelError} from "../engine/model/modelSource";
+import {askCommand, ASK_HELP} from "./commands/ask";
+import {evalCommand, EVAL_HELP} from "./commands/eval";
+import {ingestCommand, INGEST_HELP} from "./commands/ingest";
+import {UsageError} from "./options";
+
+const HELP = `dynsplit — long-context answers over a whole folder on a local GGUF model, with DynSplit-KV cache compression
+
+commands
+${ASK_HELP}
+
+${INGEST_HELP}
+
+${EVAL_HELP}
+
+options (ask, ingest, eval)
+  --model PATH|hf:URI      a GGUF file or a Hugging Face URI (default: the bundled model)
+  --method NAME            dynsplit (default), chunkkv, snapkv, streaming, delimiter, random, full
+  --budget F               keep this fraction of the tokens read (default 0.25)
+  --budget-tokens N        keep N tokens instead (the KV context is allocated at this size)
+  --signal S               auto (attention probe if built, else keyNorm), attention, keyNorm, surprisal
+  --query-agnostic         do not use the question as the observation window
+  --block-size C           DynSplit base block size (default 16)
+  --tolerance D            DynSplit tolerance Δ (default 8)
+  --no-cache               ignore and do not write the persistent cache
+  --threads N              CPU threads (default: cores − 1)
+  --probe auto|on|off      use the attention-probe binary (npm run build:kernels)
+  --json                   machine-readable output
+  -h, --help               this help`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "ask":
+        await askCommand(rest);
+        return 0;
+      case "ingest":
+        await ingestCommand(rest);
+        return 0;
+      case "eval":
+        await evalCommand(rest);
+        return 0;
+      case undefined:
+      case "help":
+      case "-h":
+      case "--help":
+        console.log(HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`dynsplit: ${err.message}\nRun "dynsplit --help" for usage.`);
+      return 2;
+    }
+    if (err instanceof DynSplitInputError || err instanceof ModelError) {
+      console.error(`dynsplit: ${err.message}`);
+      return 1;
+    }
+    console.error(`dynsplit: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 1;
+  }
+}
+
+// Run when executed directly (the bin wrapper, or tsx during development).
+if (process.argv[1] && /(cli\.mjs|main\.ts)$/.test(process.argv[1])) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,18 @@
+import {fileURLToPath} from "node:url";
+import path from "node:path";
+import {Engine} from "../engine/engine";
+import {findPackageRoot} from "../engine/packageRoot";
+import {defaultCacheDir, intOf, probeOf} from "./options";
+
+/** Creates the engine and loads the model named on the command line (the bundled one by default). */
+export async function openEngine(values: {model?: string; threads?: string; probe?: string}) {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const engine = new Engine({packageRoot: findPackageRoot(here), cacheDir: defaultCacheDir(), threads: intOf("threads", values.threads), probe: probeOf(values.probe)});
+  try {
+    await engine.loadModel(values.model, {onDownloadProgress: (done, total) => process.stderr.write(`\rdownloading ${(done / 2 ** 20).toFixed(0)}/${(total / 2 ** 20).toFixed(0)} MiB`)});
+  } catch (err) {
+    await engine.dispose();
+    throw err;
+  }
+  return engine;
+}

@@ -1,0 +1,81 @@
+import os from "node:os";
+import path from "node:path";
+import {parseArgs, type ParseArgsConfig} from "node:util";
+import {isMethodName} from "../core/methods/registry";
+import {METHOD_NAMES, type Budget, type MethodName} from "../core/types";
+import type {SignalChoice} from "../engine/session/compressedSession";
+
+/** A usage mistake: printed with a hint to --help, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export const COMMON_OPTIONS = {
+  model: {type: "string"},
+  method: {type: "string"},
+  budget: {type: "string"},
+  "budget-tokens": {type: "string"},
+  signal: {type: "string"},
+  "query-agnostic": {type: "boolean"},
+  "block-size": {type: "string"},
+  tolerance: {type: "string"},
+  "no-cache": {type: "boolean"},
+  threads: {type: "string"},
+  probe: {type: "string"},
+  json: {type: "boolean"},
+  help: {type: "boolean", short: "h"},
+} as const satisfies ParseArgsConfig["options"];
+
+export function parse<O extends ParseArgsConfig["options"]>(args: string[], options: O) {
+  try {
+    return parseArgs({args, options, allowPositionals: true, strict: true});
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message.replace(/^TypeError \[[A-Z_]+\]: /, "") : String(err));
+  }
+}
+
+export function methodOf(value: string | undefined): MethodName {
+  const m = value ?? "dynsplit";
+  if (!isMethodName(m)) throw new UsageError(`unknown --method "${m}"; choose one of ${METHOD_NAMES.join(", ")}`);
+  return m;
+}
+
+export function budgetOf(ratio: string | undefined, tokens: string | undefined): Budget {
+  if (ratio != null && tokens != null) throw new UsageError("give either --budget or --budget-tokens, not both");
+  if (tokens != null) {
+    const t = Number(tokens);
+    if (!Number.isInteger(t) || t <= 0) throw new UsageError(`--budget-tokens must be a positive integer, got "${tokens}"`);
+    return {tokens: t};
+  }
+  const r = ratio == null ? 0.25 : Number(ratio);
+  if (!Number.isFinite(r) || r <= 0 || r > 1) throw new UsageError(`--budget must be a fraction in (0, 1], got "${ratio}"`);
+  return {ratio: r};
+}
+
+export function signalOf(value: string | undefined): SignalChoice | "auto" {
+  const s = value ?? "auto";
+  if (!["auto", "attention", "keyNorm", "surprisal"].includes(s)) throw new UsageError(`unknown --signal "${s}"; choose auto, attention, keyNorm or surprisal`);
+  return s as SignalChoice | "auto";
+}
+
+export function probeOf(value: string | undefined): "auto" | "on" | "off" {
+  const p = value ?? "auto";
+  if (p !== "auto" && p !== "on" && p !== "off") throw new UsageError(`--probe must be auto, on or off, got "${p}"`);
+  return p;
+}
+
+export function intOf(name: string, value: string | undefined): number | undefined {
+  if (value == null) return undefined;
+  const v = Number(value);
+  if (!Number.isInteger(v) || v <= 0) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+  return v;
+}
+
+export function defaultCacheDir(): string {
+  if (process.env.DYNSPLIT_CACHE_DIR) return process.env.DYNSPLIT_CACHE_DIR;
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+  return path.join(base, "dynsplit");
+}

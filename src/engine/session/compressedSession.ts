@@ -1,0 +1,492 @@
+import {performance} from "node:perf_hooks";
+import type {LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
+import {createMethod, type MethodOptions} from "../../core/methods/registry";
+import {kvBytesPerToken, kvGeometryFromGguf} from "../../core/kvMemory";
+import type {CompressionMethod, CompressionResult, ImportanceSignal, MethodName, TokenRange} from "../../core/types";
+import {evaluateObservationWindow, prefillWithAttentionProbe} from "../signals/attentionSignal";
+import {computeKeyNormSignal} from "../signals/keyNormSignal";
+import {prefillWithSurprisal} from "../signals/surprisalSignal";
+import {BlockMapRecorder, type BlockRecord} from "./blockMapRecorder";
+import type {PromptFormat} from "./promptFormat";
+import {queryOverlapBoost} from "./queryOverlap";
+import {TokenLedger, SOURCE_PROMPT} from "./tokenLedger";
+import {TokenTexts} from "./tokenTexts";
+
+/** Which importance signal scores tokens: the attention probe (patched binary) or a proxy on stock binaries. */
+export type SignalChoice = "attention" | "keyNorm" | "surprisal";
+
+export interface SessionOptions {
+  method: MethodName;
+  methodOptions?: MethodOptions;
+  signal: SignalChoice;
+  /** Tokens kept in the KV cache after compression (the budget). */
+  budgetTokens: number;
+  /** Tokens prefilled between compression points. */
+  chunkTokens: number;
+  /** Room for the question and the answer, on top of budget + chunk. */
+  reserveTokens: number;
+  /** Use the question as the observation window at every compression point (when one is known). */
+  queryAware: boolean;
+  /** DD-Select on attention local/distant masses (probe dense mode; costs a second attention pass). */
+  denseAttention?: boolean;
+  format: PromptFormat;
+}
+
+export interface IngestDocument {
+  path: string;
+  content: string;
+  /** Line number of the content's first line (a selection); default 1. */
+  firstLine?: number;
+}
+
+export interface IngestProgress {
+  filesRead: number;
+  filesTotal: number;
+  tokensRead: number;
+  tokensTotal: number;
+  tokensKept: number;
+  compressions: number;
+}
+
+export interface Timings {
+  prefillMs: number;
+  scoringMs: number;
+  evictMs: number;
+  decodeMs: number;
+}
+
+export interface MemoryReport {
+  contextSize: number;
+  kvBytesPerToken: number;
+  /** KV bytes llama.cpp allocated (the whole context is allocated up front). */
+  kvBytesAllocated: number;
+  /** KV bytes a full cache would need to hold every token read. */
+  kvBytesFullCache: number;
+  /** KV bytes of the cells in use now. */
+  kvBytesInUse: number;
+  tokensRead: number;
+  tokensKept: number;
+}
+
+export interface AnswerResult {
+  answer: string;
+  answerTokens: number;
+  questionTokens: number;
+  stoppedBy: "stop" | "eos" | "maxTokens" | "cancelled";
+  timings: Timings;
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super("cancelled");
+    this.name = "CancelledError";
+  }
+}
+
+/**
+ * One compressed KV sequence over a workspace: streams documents through a context allocated at
+ * budget + chunk + reserve tokens, compressing with the chosen method whenever the next chunk would not fit,
+ * then answers questions against what was kept. Generation is driven at the sequence level (never
+ * LlamaChatSession, which would re-render and re-prefill evicted text).
+ */
+export class CompressedSession {
+  readonly ledger = new TokenLedger();
+  readonly timings: Timings = {prefillMs: 0, scoringMs: 0, evictMs: 0, decodeMs: 0};
+  readonly blocks = new BlockMapRecorder();
+  tokensRead = 0;
+  compressions = 0;
+  /** The signal actually used at the last compression (e.g. "keyNorm+query"). */
+  signalUsed = "none";
+  private readonly method: CompressionMethod;
+  private readonly texts: TokenTexts;
+  private readonly bytesPerToken: number;
+
+  private constructor(
+    readonly model: LlamaModel,
+    readonly context: LlamaContext,
+    readonly sequence: LlamaContextSequence,
+    readonly options: SessionOptions
+  ) {
+    this.method = createMethod(options.method, options.methodOptions);
+    this.texts = new TokenTexts(model);
+    this.bytesPerToken = kvBytesPerToken(kvGeometryFromGguf(model.fileInfo.metadata));
+  }
+
+  static async create(
+    model: LlamaModel,
+    options: SessionOptions,
+    contextOptions: {threads?: number; flashAttention?: boolean} = {},
+    restoreFrom?: {stateFile: string; snapshot: SessionSnapshot}
+  ) {
+    const contextSize = options.budgetTokens + options.chunkTokens + options.reserveTokens;
+    const context = await model.createContext({
+      contextSize,
+      batchSize: Math.min(contextSize, Math.max(512, options.chunkTokens)),
+      threads: contextOptions.threads,
+      flashAttention: contextOptions.flashAttention,
+    });
+    let session: CompressedSession;
+    const sequence = context.getSequence({
+      // A safety net only: if generation ever fills the context, evict with our method instead of the beginning.
+      contextShift: {size: options.chunkTokens, strategy: ({size}) => session.evictForShift(size)},
+    });
+    session = new CompressedSession(model, context, sequence, options);
+    try {
+      if (restoreFrom) await session.restore(restoreFrom.stateFile, restoreFrom.snapshot);
+      else await session.start();
+    } catch (err) {
+      await context.dispose();
+      throw err;
+    }
+    return session;
+  }
+
+  get contextSize(): number {
+    return this.context.contextSize;
+  }
+
+  private async start() {
+    const bos = this.model.tokens.bos;
+    const ids: Token[] = bos != null ? [bos] : [];
+    const preamble = this.options.format.preamble ? this.model.tokenize(this.options.format.preamble) : [];
+    await this.prefill([...ids, ...preamble], {file: SOURCE_PROMPT, pinned: true});
+  }
+
+  /** Streams documents into the context; compresses whenever the next chunk would overflow the budget. */
+  async ingest(
+    documents: readonly IngestDocument[],
+    options: {question?: string; onProgress?: (p: IngestProgress) => void; signal?: AbortSignal} = {}
+  ): Promise<void> {
+    const question = options.question ? this.model.tokenize(this.options.format.question(options.question)) : undefined;
+    const tokenized = documents.map((doc) => this.tokenizeDocument(doc));
+    const tokensTotal = tokenized.reduce((a, d) => a + d.ids.length, 0);
+    const {budgetTokens, chunkTokens} = this.options;
+    let filesRead = 0;
+    const report = () =>
+      options.onProgress?.({filesRead, filesTotal: documents.length, tokensRead: this.tokensRead, tokensTotal, tokensKept: this.ledger.length, compressions: this.compressions});
+
+    for (const doc of tokenized) {
+      this.ledger.files.push({path: doc.path, tokens: doc.ids.length});
+      const fileIndex = this.ledger.files.length - 1;
+      for (let at = 0; at < doc.ids.length; at += chunkTokens) {
+        if (options.signal?.aborted) throw new CancelledError();
+        const end = Math.min(doc.ids.length, at + chunkTokens);
+        if (this.ledger.length + (end - at) > budgetTokens + chunkTokens) await this.compress(budgetTokens, question);
+        if (at === 0) this.ledger.markFileStart(this.ledger.length);
+        await this.prefill(doc.ids.slice(at, end), {file: fileIndex, lines: doc.lines.slice(at, end), pinned: false, headerEnd: doc.headerTokens - at});
+        this.tokensRead += end - at;
+        report();
+      }
+      filesRead++;
+      report();
+    }
+    if (this.ledger.length > budgetTokens) await this.compress(budgetTokens, question);
+    else this.blocks.setFinal(this.describeBlocks(this.method.compress(this.compressionInput({tokens: this.ledger.length}, undefined))));
+    report();
+  }
+
+  /** Answers a question against the compressed context, streaming text; the question and answer are removed after. */
+  async ask(
+    question: string,
+    options: {onText?: (text: string) => void; signal?: AbortSignal; maxTokens?: number} = {}
+  ): Promise<AnswerResult> {
+    const start = {...this.timings};
+    const format = this.options.format;
+    const qTokens = this.model.tokenize(format.question(question));
+    const maxTokens = options.maxTokens ?? format.maxAnswerTokens;
+    const base = this.ledger.length;
+    const room = this.contextSize - 1 - base;
+    if (qTokens.length + maxTokens > room) {
+      const target = this.contextSize - 1 - qTokens.length - maxTokens;
+      if (target < 1) throw new Error(`the question (${qTokens.length} tokens) does not fit in a context of ${this.contextSize} tokens`);
+      await this.compress(target, this.options.queryAware ? qTokens : undefined);
+    }
+    const keptBefore = this.ledger.length;
+    let answer = "";
+    let answerTokens = 0;
+    let stoppedBy: AnswerResult["stoppedBy"] = "maxTokens";
+    const t0 = performance.now();
+    const eos = this.model.tokens.eos;
+    const pending: Token[] = [];
+    try {
+      for await (const token of this.sequence.evaluate(qTokens, {temperature: 0, yieldEogToken: true})) {
+        if (options.signal?.aborted) {
+          stoppedBy = "cancelled";
+          break;
+        }
+        if (token === eos || this.model.isEogToken(token)) {
+          stoppedBy = "eos";
+          break;
+        }
+        pending.push(token);
+        answerTokens++;
+        const text = this.model.detokenize(pending);
+        const stopAt = firstStop(text, format.stopStrings);
+        if (stopAt >= 0) {
+          const piece = text.slice(0, stopAt);
+          if (piece) options.onText?.(piece.slice(answer.length));
+          answer = piece;
+          stoppedBy = "stop";
+          break;
+        }
+        if (text.length > answer.length && !text.endsWith("\uFFFD")) {
+          options.onText?.(text.slice(answer.length));
+          answer = text;
+        }
+        if (answerTokens >= maxTokens) break;
+      }
+    } finally {
+      this.timings.decodeMs += performance.now() - t0;
+      // Remove the question and answer so the next question meets the same compressed workspace.
+      const end = this.sequence.contextTokens.length;
+      if (end > keptBefore) await this.sequence.eraseContextTokenRanges([{start: keptBefore, end}]);
+      this.ledger.truncate(keptBefore);
+    }
+    this.checkInSync();
+    return {
+      answer: answer.trim(),
+      answerTokens,
+      questionTokens: qTokens.length,
+      stoppedBy,
+      timings: diffTimings(this.timings, start),
+    };
+  }
+
+  memory(): MemoryReport {
+    const promptTokens = this.ledger.pinned.reduce((a, p, i) => a + (p && this.ledger.fileIndex[i] === SOURCE_PROMPT ? 1 : 0), 0);
+    return {
+      contextSize: this.contextSize,
+      kvBytesPerToken: this.bytesPerToken,
+      kvBytesAllocated: this.contextSize * this.bytesPerToken,
+      kvBytesFullCache: (this.tokensRead + promptTokens) * this.bytesPerToken,
+      kvBytesInUse: this.ledger.length * this.bytesPerToken,
+      tokensRead: this.tokensRead,
+      tokensKept: this.ledger.length,
+    };
+  }
+
+  blockMap(): BlockRecord[] {
+    return this.blocks.all();
+  }
+
+  async dispose() {
+    await this.context.dispose();
+  }
+
+  // ---- internals ----
+
+  private async restore(stateFile: string, snapshot: SessionSnapshot) {
+    await this.sequence.loadStateFromFile(stateFile, {acceptRisk: true});
+    const restored = TokenLedger.fromJSON(snapshot.ledger);
+    const tokens = this.sequence.contextTokens;
+    if (tokens.length !== restored.length || tokens.some((t, i) => t !== restored.ids[i]))
+      throw new Error("the cached KV state does not match its token ledger");
+    Object.assign(this.ledger, restored); // all of its arrays, files included
+    this.blocks.restore(snapshot.blocks);
+    this.tokensRead = snapshot.tokensRead;
+    this.compressions = snapshot.compressions;
+    this.signalUsed = snapshot.signalUsed;
+  }
+
+  private tokenizeDocument(doc: IngestDocument) {
+    const header = this.model.tokenize(this.options.format.fileHeader(doc.path));
+    const body = this.model.tokenize(doc.content.endsWith("\n") ? doc.content : doc.content + "\n");
+    const ids = [...header, ...body];
+    const lines: number[] = new Array(header.length).fill(0);
+    let line = doc.firstLine ?? 1;
+    for (const t of body) {
+      lines.push(line);
+      const text = this.texts.of(t);
+      for (let c = 0; c < text.length; c++) if (text.charCodeAt(c) === 10) line++;
+    }
+    return {path: doc.path, ids, lines, headerTokens: header.length};
+  }
+
+  /** Evaluates tokens into the sequence, measuring the prefill-time signal the session uses. */
+  private async prefill(ids: Token[], meta: {file: number; lines?: number[]; pinned: boolean; headerEnd?: number}) {
+    if (ids.length === 0) return;
+    const t0 = performance.now();
+    let scores: ArrayLike<number> | undefined;
+    let local: ArrayLike<number> | undefined;
+    let distant: ArrayLike<number> | undefined;
+    const offset = this.ledger.length;
+    if (this.options.signal === "surprisal") {
+      const m = await prefillWithSurprisal(this.sequence, ids);
+      scores = fillNaN(m.bitsOfInput);
+    } else if (this.options.signal === "attention" && !this.options.queryAware) {
+      const m = await prefillWithAttentionProbe(this.sequence, ids, {observationWindow: 32, dense: this.options.denseAttention === true});
+      // Accumulate the attention the chunk's last queries paid to every earlier token (H2O-style running sum).
+      for (let p = 0; p < offset; p++) this.ledger.prefillScores[p] += m.signal.tokenScores[p];
+      scores = m.signal.tokenScores.subarray(offset);
+      if (m.signal.localMass && m.signal.distantMass) {
+        local = m.signal.localMass.subarray(offset);
+        distant = m.signal.distantMass.subarray(offset);
+      }
+    } else {
+      await this.sequence.evaluateWithoutGeneratingNewTokens(ids);
+    }
+    this.timings.prefillMs += performance.now() - t0;
+    const pinned = meta.pinned;
+    const headerEnd = meta.headerEnd ?? 0;
+    const texts = ids.map((t) => this.texts.of(t));
+    if (pinned || headerEnd <= 0) this.ledger.append(ids, texts, {file: meta.file, lines: meta.lines, pinned, scores, local, distant});
+    else {
+      // The file header is pinned so the model always knows which file a kept block came from.
+      const h = Math.min(headerEnd, ids.length);
+      const part = <T>(a: ArrayLike<T> | undefined, s: number, e: number) => (a ? Array.prototype.slice.call(a, s, e) as T[] : undefined);
+      this.ledger.append(ids.slice(0, h), texts.slice(0, h), {file: meta.file, lines: meta.lines?.slice(0, h), pinned: true, scores: part(scores, 0, h), local: part(local, 0, h), distant: part(distant, 0, h)});
+      this.ledger.append(ids.slice(h), texts.slice(h), {file: meta.file, lines: meta.lines?.slice(h), pinned: false, scores: part(scores, h, ids.length), local: part(local, h, ids.length), distant: part(distant, h, ids.length)});
+    }
+    this.checkInSync();
+  }
+
+  /** Scores the current tokens with the session's signal (query-aware when a question is given). */
+  private async measureSignal(question: Token[] | undefined): Promise<ImportanceSignal | undefined> {
+    if (!this.method.usesSignal) {
+      this.signalUsed = "none";
+      return undefined;
+    }
+    const t0 = performance.now();
+    const n = this.ledger.length;
+    let signal: ImportanceSignal;
+    let label: string = this.options.signal;
+    if (this.options.signal === "attention" && question && this.options.queryAware) {
+      const m = await evaluateObservationWindow(this.sequence, question);
+      await this.sequence.eraseContextTokenRanges([{start: n, end: this.sequence.contextTokens.length}]);
+      signal = {kind: "attention", tokenScores: m.signal.tokenScores.slice(0, n)};
+      label = "attention+query";
+    } else if (this.options.signal === "keyNorm") {
+      const s = await computeKeyNormSignal(this.sequence);
+      signal = {kind: "keyNorm", tokenScores: s.tokenScores};
+    } else {
+      signal = {kind: this.options.signal, tokenScores: Float32Array.from(this.ledger.prefillScores)};
+      const local = this.ledger.localMass;
+      if (local.length === n && local.every(Number.isFinite) && this.ledger.distantMass.every(Number.isFinite)) {
+        signal.localMass = Float32Array.from(local);
+        signal.distantMass = Float32Array.from(this.ledger.distantMass);
+      }
+    }
+    if (question && this.options.queryAware && this.options.signal !== "attention") {
+      signal = queryOverlapBoost(signal, this.ledger.ids, question);
+      label += "+query";
+    }
+    this.signalUsed = label;
+    this.timings.scoringMs += performance.now() - t0;
+    return signal;
+  }
+
+  private compressionInput(budget: {tokens: number}, signal: ImportanceSignal | undefined) {
+    return {
+      tokenTexts: this.ledger.texts,
+      tokenIds: this.ledger.ids,
+      signal,
+      budget,
+      pinned: this.ledger.pinnedMask(),
+      forcedStarts: this.ledger.fileStarts,
+    };
+  }
+
+  /** Compresses the sequence down to `keep` tokens and erases the rest from the live KV cache. */
+  private async compress(keep: number, question: Token[] | undefined): Promise<CompressionResult | undefined> {
+    if (this.ledger.length <= keep) return undefined;
+    const signal = await this.measureSignal(question);
+    const t0 = performance.now();
+    const result = this.method.compress(this.compressionInput({tokens: keep}, signal));
+    const described = this.describeBlocks(result);
+    this.blocks.recordEvicted(described);
+    this.blocks.setFinal(described.filter((b) => b.keptTokens > 0));
+    await this.eraseRanges(result.evict);
+    this.timings.evictMs += performance.now() - t0;
+    this.compressions++;
+    return result;
+  }
+
+  private async eraseRanges(ranges: TokenRange[]) {
+    if (ranges.length === 0) return;
+    if (ranges[0].start === 0) throw new Error("internal: refusing to erase position 0 (it would re-prefill everything)");
+    await this.sequence.eraseContextTokenRanges(ranges);
+    this.ledger.erase(ranges);
+    this.checkInSync();
+  }
+
+  /** Context-shift strategy: evict with our method (synchronously, on the last signal-free structure). */
+  private evictForShift(size: number) {
+    const keep = Math.max(1, this.ledger.length - size);
+    const result = this.method.compress(this.compressionInput({tokens: keep}, undefined));
+    this.ledger.erase(result.evict);
+    this.compressions++;
+    return result.evict;
+  }
+
+  private describeBlocks(result: CompressionResult) {
+    return result.blocks.map((b) => {
+      let file = SOURCE_PROMPT;
+      let startLine = 0;
+      let endLine = 0;
+      for (let t = b.start; t < b.end; t++) {
+        const f = this.ledger.fileIndex[t];
+        if (f === SOURCE_PROMPT || this.ledger.pinned[t]) continue;
+        if (file === SOURCE_PROMPT) file = f;
+        if (f !== file) continue;
+        const line = this.ledger.lines[t];
+        if (!startLine || line < startLine) startLine = line;
+        if (line > endLine) endLine = line;
+      }
+      return {
+        file: file === SOURCE_PROMPT ? "" : this.ledger.files[file].path,
+        startLine,
+        endLine,
+        tokens: b.end - b.start,
+        keptTokens: b.keptTokens,
+        score: b.score,
+        boundary: b.boundary,
+        text: this.ledger.texts.slice(b.start, b.end).join(""),
+      };
+    });
+  }
+
+  private checkInSync() {
+    const n = this.sequence.contextTokens.length;
+    if (n !== this.ledger.length) throw new Error(`internal: KV sequence holds ${n} tokens but the ledger ${this.ledger.length}`);
+  }
+}
+
+function firstStop(text: string, stops: readonly string[]): number {
+  let best = -1;
+  for (const s of stops) {
+    const i = text.indexOf(s);
+    if (i >= 0 && (best < 0 || i < best)) best = i;
+  }
+  return best;
+}
+
+function fillNaN(bits: Float64Array): Float64Array {
+  let max = 0;
+  for (const b of bits) if (Number.isFinite(b) && b > max) max = b;
+  return bits.map((b) => (Number.isFinite(b) ? b : max));
+}
+
+function diffTimings(now: Timings, before: Timings): Timings {
+  return {prefillMs: now.prefillMs - before.prefillMs, scoringMs: now.scoringMs - before.scoringMs, evictMs: now.evictMs - before.evictMs, decodeMs: now.decodeMs - before.decodeMs};
+}
+
+/** What the persistent cache stores next to the KV state file to bring a session back without re-reading. */
+export interface SessionSnapshot {
+  ledger: ReturnType<TokenLedger["toJSON"]>;
+  blocks: {evicted: BlockRecord[]; final: BlockRecord[]};
+  tokensRead: number;
+  compressions: number;
+  signalUsed: string;
+  timings: Timings;
+}
+
+export function snapshotSession(session: CompressedSession): SessionSnapshot {
+  return {
+    ledger: session.ledger.toJSON(),
+    blocks: session.blocks.toJSON(),
+    tokensRead: session.tokensRead,
+    compressions: session.compressions,
+    signalUsed: session.signalUsed,
+    timings: {...session.timings},
+  };
+}

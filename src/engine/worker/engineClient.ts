@@ -1,0 +1,140 @@
+import {fork, type ChildProcess} from "node:child_process";
+import {EventEmitter} from "node:events";
+import type {EngineConfig} from "../engine";
+import type {ClientMessage, DownloadProgress, RequestMap, RequestType, WorkerMessage} from "./protocol";
+import type {IngestProgress} from "../session/compressedSession";
+
+export class EngineCrashedError extends Error {
+  constructor(readonly exitCode: number | null, readonly exitSignal: NodeJS.Signals | null) {
+    super(`the engine process stopped unexpectedly (${exitSignal ?? `exit code ${exitCode}`}); restart the engine to continue`);
+    this.name = "EngineCrashedError";
+  }
+}
+
+/** An error the worker reported, with the worker's error name (e.g. "ModelError", "CancelledError"). */
+export class EngineRequestError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+  onProgress?: (p: IngestProgress | DownloadProgress) => void;
+  onText?: (text: string) => void;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: IngestProgress | DownloadProgress) => void;
+  onText?: (text: string) => void;
+}
+
+/**
+ * The parent side: forks the worker (`ELECTRON_RUN_AS_NODE=1` so VS Code's Electron binary runs it as plain
+ * Node), sends typed requests, routes streamed events, cancels, and reports crashes. After a crash,
+ * `restart()` starts a fresh worker and replays the model load and the last ingestion (served from the
+ * persistent cache), so a conversation continues where it was.
+ */
+export class EngineClient extends EventEmitter<{crash: [EngineCrashedError]; log: [string]; restarted: []}> {
+  private child?: ChildProcess;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private ready?: Promise<void>;
+  private lastModel?: RequestMap["loadModel"][0];
+  private lastIngest?: RequestMap["ingest"][0];
+
+  constructor(private readonly workerPath: string, private readonly config: EngineConfig, private readonly execPath?: string) {
+    super();
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  start(): Promise<void> {
+    if (this.ready) return this.ready;
+    const child = fork(this.workerPath, [], {
+      execPath: this.execPath,
+      env: {...process.env, ELECTRON_RUN_AS_NODE: "1", ELECTRON_NO_ASAR: "1"},
+      serialization: "advanced",
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+    });
+    this.child = child;
+    child.stdout?.on("data", (d) => this.emit("log", String(d)));
+    child.stderr?.on("data", (d) => this.emit("log", String(d)));
+    this.ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (m: WorkerMessage) => {
+        if (m.kind === "ready") resolve();
+        else this.onMessage(m);
+      };
+      child.on("message", onMessage);
+      child.once("exit", (code, signal) => {
+        const err = new EngineCrashedError(code, signal);
+        reject(err);
+        if (this.child !== child) return;
+        this.child = undefined;
+        this.ready = undefined;
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+        if (!this.stopping) this.emit("crash", err);
+      });
+      child.send({kind: "init", config: this.config} satisfies ClientMessage);
+    });
+    return this.ready;
+  }
+
+  async request<K extends RequestType>(type: K, payload: RequestMap[K][0], options: RequestOptions = {}): Promise<RequestMap[K][1]> {
+    await this.start();
+    if (type === "loadModel") this.lastModel = payload as RequestMap["loadModel"][0];
+    if (type === "ingest") this.lastIngest = payload as RequestMap["ingest"][0];
+    if (type === "clear") this.lastIngest = undefined;
+    const id = this.nextId++;
+    const child = this.child!;
+    return new Promise((resolve, reject) => {
+      if (options.signal?.aborted) return reject(new EngineRequestError("CancelledError", "cancelled"));
+      this.pending.set(id, {resolve: resolve as (v: unknown) => void, reject, onProgress: options.onProgress, onText: options.onText});
+      options.signal?.addEventListener("abort", () => child.connected && child.send({kind: "cancel", id} satisfies ClientMessage), {once: true});
+      child.send({kind: "request", id, type, payload} as ClientMessage);
+    });
+  }
+
+  /** Starts a new worker after a crash (or on demand) and restores the model and the last workspace. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+    if (this.lastModel) await this.request("loadModel", this.lastModel);
+    if (this.lastIngest) await this.request("ingest", {...this.lastIngest, useCache: true});
+    this.emit("restarted");
+  }
+
+  private stopping = false;
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.stopping = true;
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    child.disconnect?.();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+    await exited;
+    clearTimeout(timer);
+    this.stopping = false;
+  }
+
+  private onMessage(m: WorkerMessage) {
+    if (m.kind === "log") return void this.emit("log", m.message);
+    if (m.kind === "ready") return;
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    if (m.kind === "progress") p.onProgress?.(m.progress);
+    else if (m.kind === "text") p.onText?.(m.text);
+    else {
+      this.pending.delete(m.id);
+      if (m.ok) p.resolve(m.result);
+      else p.reject(new EngineRequestError(m.error.name, m.error.message));
+    }
+  }
+}

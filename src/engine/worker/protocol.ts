@@ -1,0 +1,52 @@
+/**
+ * The typed message protocol between the extension (or any client) and the engine worker process.
+ * Requests carry an id; the worker answers each with exactly one `response`, and may stream `progress` and
+ * `text` events for it first. `cancel` aborts a request in flight (it then answers with a CancelledError).
+ */
+import type {AskSummary, EngineConfig, IngestRequest, IngestSummary, ModelInfo} from "../engine";
+import type {IngestProgress} from "../session/compressedSession";
+
+export interface EngineStatus {
+  pid: number;
+  model?: ModelInfo;
+  ingest?: Omit<IngestSummary, "blocks"> & {blockCount: number};
+  rssBytes: number;
+}
+
+/** Request name → [payload, result]. */
+export interface RequestMap {
+  loadModel: [{model?: string}, ModelInfo];
+  ingest: [IngestRequest, IngestSummary];
+  ask: [{question: string; maxTokens?: number}, AskSummary];
+  clear: [Record<string, never>, null];
+  clearCache: [Record<string, never>, null];
+  status: [Record<string, never>, EngineStatus];
+  /** Test hook: makes the worker die as a native crash would. */
+  crash: [Record<string, never>, null];
+}
+export type RequestType = keyof RequestMap;
+
+export type ClientMessage =
+  | {kind: "init"; config: EngineConfig}
+  | {[K in RequestType]: {kind: "request"; id: number; type: K; payload: RequestMap[K][0]}}[RequestType]
+  | {kind: "cancel"; id: number};
+
+export interface SerializedError {
+  name: string;
+  message: string;
+}
+
+export type DownloadProgress = {downloadedBytes: number; totalBytes: number};
+
+export type WorkerMessage =
+  | {kind: "ready"; pid: number}
+  | {kind: "response"; id: number; ok: true; result: unknown}
+  | {kind: "response"; id: number; ok: false; error: SerializedError}
+  | {kind: "progress"; id: number; progress: IngestProgress | DownloadProgress}
+  | {kind: "text"; id: number; text: string}
+  | {kind: "log"; level: "info" | "warn" | "error"; message: string};
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) return {name: err.name, message: err.message};
+  return {name: "Error", message: String(err)};
+}

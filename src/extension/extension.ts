@@ -1,0 +1,143 @@
+import * as vscode from "vscode";
+import {openBenchmarkReport} from "./benchmarkReport";
+import {ChatViewProvider, type ChatEntry} from "./chatViewProvider";
+import {registerChatParticipant} from "./chatParticipant";
+import {BlockDecorations} from "./decorations";
+import {EngineService, message, type ContextScope} from "./engineService";
+import {pickMethodAndBudget, pickModel} from "./pickers";
+import {readSettings} from "./settings";
+import {StatusBar} from "./statusBar";
+import {VisualizerPanel} from "./visualizerPanel";
+
+/** What activate() returns: a small API the extension-host tests drive. */
+export interface DynSplitApi {
+  engine: EngineService;
+  chat: ChatViewProvider;
+  ask(text: string, scope?: ContextScope): Promise<ChatEntry>;
+  visualizer(): VisualizerPanel | undefined;
+  decorations: BlockDecorations;
+}
+
+export function activate(context: vscode.ExtensionContext): DynSplitApi {
+  const output = vscode.window.createOutputChannel("DynSplit Chat");
+  const engine = new EngineService(context, output);
+  const status = new StatusBar();
+  const decorations = new BlockDecorations();
+  const showBlocks = () => VisualizerPanel.show(context, engine, () => toggleDecorations());
+  const chat = new ChatViewProvider(context, engine, () => void showBlocks());
+  const toggleDecorations = () => {
+    const on = decorations.toggle();
+    void vscode.window.setStatusBarMessage(`DynSplit: kept/evicted decorations ${on ? "on" : "off"}`, 2000);
+  };
+
+  context.subscriptions.push(
+    output,
+    engine,
+    status,
+    decorations,
+    chat,
+    engine.onDidChangeState((s) => {
+      status.render(s);
+      decorations.update(s.ingest);
+    }),
+    vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, {webviewOptions: {retainContextWhenHidden: true}}),
+    command("dynsplit.openChat", () => chat.reveal()),
+    command("dynsplit.loadWorkspace", () => loadWorkspace(engine)),
+    command("dynsplit.askSelection", () => askAbout(chat, "selection")),
+    command("dynsplit.askFile", () => askAbout(chat, "file")),
+    command("dynsplit.showBlocks", () => void showBlocks()),
+    command("dynsplit.selectModel", async () => {
+      if (await pickModel()) await engine.ensureModel();
+    }),
+    command("dynsplit.selectMethod", async () => {
+      if ((await pickMethodAndBudget()) && engine.state.ingest) await loadWorkspace(engine);
+    }),
+    command("dynsplit.clearContext", () => engine.clear()),
+    command("dynsplit.restartEngine", () =>
+      vscode.window.withProgress({location: vscode.ProgressLocation.Notification, title: "DynSplit: restarting the engine"}, () => engine.restart())
+    ),
+    command("dynsplit.openBenchmarkReport", () => openBenchmarkReport(context.extensionPath)),
+    command("dynsplit.toggleDecorations", () => toggleDecorations()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration("dynsplit")) reportSettingProblems();
+    })
+  );
+  registerChatParticipant(context, engine);
+  reportSettingProblems();
+
+  // An engine crash keeps the chat; the user gets the error with a Restart action.
+  engine.onDidChangeState((s) => {
+    if (s.phase === "crashed")
+      void vscode.window.showErrorMessage(`DynSplit: ${s.error ?? "the engine stopped"}`, "Restart Engine").then((a) => {
+        if (a) void vscode.commands.executeCommand("dynsplit.restartEngine");
+      });
+  });
+
+  return {
+    engine,
+    chat,
+    ask: (text, scope = {kind: "workspace"}) => chat.ask(text, scope),
+    visualizer: () => VisualizerPanel.instance,
+    decorations,
+  };
+}
+
+export function deactivate() {
+  // Disposables (the engine worker included) are released through context.subscriptions.
+}
+
+function command(id: string, run: () => unknown): vscode.Disposable {
+  return vscode.commands.registerCommand(id, async () => {
+    try {
+      await run();
+    } catch (err) {
+      void vscode.window.showErrorMessage(`DynSplit: ${message(err)}`);
+    }
+  });
+}
+
+async function loadWorkspace(engine: EngineService) {
+  await vscode.window.withProgress(
+    {location: vscode.ProgressLocation.Notification, title: "DynSplit: loading the workspace into context", cancellable: true},
+    async (progress, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      progress.report({message: "loading the model…"});
+      await engine.ensureModel((m) => progress.report({message: m}));
+      let last = 0;
+      const summary = await engine.load({kind: "workspace"}, {
+        signal: controller.signal,
+        onProgress: (p) => {
+          const pct = p.tokensTotal ? (100 * p.tokensRead) / p.tokensTotal : 0;
+          progress.report({increment: pct - last, message: `${p.filesRead}/${p.filesTotal} files · ${p.tokensRead}/${p.tokensTotal} tokens · ${p.tokensKept} kept`});
+          last = pct;
+        },
+      });
+      const skipped = Object.values(summary.skippedByReason).reduce((a, n) => a + (n ?? 0), 0);
+      void vscode.window.showInformationMessage(
+        `DynSplit: ${summary.files} files, ${summary.tokensRead} tokens read, ${summary.tokensKept} kept (${summary.method}, ${summary.signal})` +
+          `${summary.fromCache ? " — from the cache" : ""}${skipped ? `; ${skipped} skipped` : ""}.`,
+        "Show Semantic Blocks"
+      ).then((a) => a && vscode.commands.executeCommand("dynsplit.showBlocks"));
+    }
+  );
+}
+
+async function askAbout(chat: ChatViewProvider, kind: "file" | "selection") {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) throw new Error("open a file first");
+  if (kind === "selection" && editor.selection.isEmpty) throw new Error("select some text first");
+  const question = await vscode.window.showInputBox({title: `Ask about the ${kind === "file" ? "current file" : "selection"}`, prompt: "Your question"});
+  if (!question?.trim()) return;
+  await chat.reveal();
+  const scope: ContextScope = kind === "file" ? {kind, uri: editor.document.uri} : {kind, uri: editor.document.uri, range: editor.selection};
+  await chat.ask(question, scope);
+}
+
+function reportSettingProblems() {
+  const {problems} = readSettings();
+  if (problems.length)
+    void vscode.window.showWarningMessage(`DynSplit settings: ${problems.join(" · ")}`, "Open Settings").then((a) => {
+      if (a) void vscode.commands.executeCommand("workbench.action.openSettings", "dynsplit");
+    });
+}

@@ -1,0 +1,45 @@
+import * as vscode from "vscode";
+import {formatBytes} from "../core/kvMemory";
+import type {EngineState} from "./engineService";
+
+/** Model · method · tokens kept/read · KV memory; a click opens the visualizer. */
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem("dynsplit.status", vscode.StatusBarAlignment.Right, 100);
+
+  constructor() {
+    this.item.name = "DynSplit Chat";
+    this.item.command = "dynsplit.showBlocks";
+    this.render({phase: "stopped"});
+    this.item.show();
+  }
+
+  render(s: EngineState) {
+    const i = s.ingest;
+    const icon = s.phase === "crashed" ? "$(error)" : s.phase === "ingesting" || s.phase === "loading-model" || s.phase === "answering" ? "$(sync~spin)" : "$(symbol-structure)";
+    const parts = [`${icon} DynSplit`];
+    if (i) parts.push(`${i.method} · ${compact(i.tokensKept)}/${compact(i.tokensRead)} tok · ${formatBytes(i.memory.kvBytesAllocated)}`);
+    else if (s.progress) parts.push(`reading ${compact(s.progress.tokensRead)}/${compact(s.progress.tokensTotal)} tok`);
+    else if (s.model) parts.push(s.model.name);
+    this.item.text = parts.join(" ");
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**DynSplit Chat** — ${s.phase}\n\n`);
+    if (s.model) md.appendMarkdown(`Model: \`${s.model.name}\` (${s.model.binary}${s.model.hasProbe ? ", attention probe" : ""})\n\n`);
+    if (i)
+      md.appendMarkdown(
+        `Method \`${i.method}\`, signal \`${i.signal}\`\n\nTokens kept ${i.tokensKept} of ${i.tokensRead} read\n\n` +
+          `KV allocated ${formatBytes(i.memory.kvBytesAllocated)}; a full cache would need ${formatBytes(i.memory.kvBytesFullCache)}\n\n`
+      );
+    if (s.error) md.appendMarkdown(`⚠ ${s.error}\n\n`);
+    md.appendMarkdown(`Click to show the semantic blocks.`);
+    this.item.tooltip = md;
+    this.item.backgroundColor = s.phase === "crashed" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
+  }
+
+  dispose() {
+    this.item.dispose();
+  }
+}
+
+function compact(n: number): string {
+  return n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
+}

@@ -1,0 +1,119 @@
+import * as vscode from "vscode";
+import type {IngestSummary} from "../engine/engine";
+import type {MethodName} from "../core/types";
+import {message, type EngineService} from "./engineService";
+import {openReference} from "./openReference";
+import {webviewHtml, webviewOptions} from "./webviewHtml";
+import {parseMessage, visualizerMessageSchema} from "./webviewMessages";
+
+/** The block map as the visualizer draws it (block texts are trimmed to keep messages small). */
+export function blockMapMessage(ingest: IngestSummary | undefined, label = "current") {
+  if (!ingest) return {type: "blocks", label, empty: true};
+  return {
+    type: "blocks",
+    label,
+    method: ingest.method,
+    signal: ingest.signal,
+    tokensRead: ingest.tokensRead,
+    tokensKept: ingest.tokensKept,
+    budgetTokens: ingest.budgetTokens,
+    kvBytesAllocated: ingest.memory.kvBytesAllocated,
+    kvBytesFullCache: ingest.memory.kvBytesFullCache,
+    kvBytesInUse: ingest.memory.kvBytesInUse,
+    files: ingest.files,
+    skippedByReason: ingest.skippedByReason,
+    fromCache: ingest.fromCache,
+    blocks: ingest.blocks
+      .filter((b) => b.file)
+      .map((b) => ({file: b.file, startLine: b.startLine, endLine: b.endLine, tokens: b.tokens, kept: b.keptTokens > 0, score: b.score, boundary: b.boundary, preview: b.text.slice(0, 160)})),
+  };
+}
+
+/**
+ * The semantic-block visualizer: per file, the blocks the method formed, kept or evicted, with a heat scale
+ * of their scores and the delimiter each boundary landed on; totals and a memory bar; a side-by-side mode that
+ * runs another method (ChunkKV, StreamingLLM, …) on the same input.
+ */
+export class VisualizerPanel implements vscode.Disposable {
+  static readonly viewType = "dynsplit.visualizer";
+  private static current?: VisualizerPanel;
+  private readonly disposables: vscode.Disposable[] = [];
+  readonly posted: unknown[] = [];
+
+  static show(context: vscode.ExtensionContext, engine: EngineService, onToggleDecorations: () => void): VisualizerPanel {
+    if (VisualizerPanel.current) {
+      VisualizerPanel.current.panel.reveal(vscode.ViewColumn.Beside);
+      VisualizerPanel.current.update();
+      return VisualizerPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(VisualizerPanel.viewType, "DynSplit: Semantic Blocks", vscode.ViewColumn.Beside, {
+      ...webviewOptions(context.extensionUri),
+      retainContextWhenHidden: false,
+    });
+    VisualizerPanel.current = new VisualizerPanel(panel, context, engine, onToggleDecorations);
+    return VisualizerPanel.current;
+  }
+
+  static get instance(): VisualizerPanel | undefined {
+    return VisualizerPanel.current;
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly context: vscode.ExtensionContext,
+    private readonly engine: EngineService,
+    private readonly onToggleDecorations: () => void
+  ) {
+    panel.webview.html = webviewHtml(panel.webview, context.extensionUri, {
+      title: "Semantic Blocks",
+      script: "visualizer.js",
+      style: "visualizer.css",
+      body: `<div id="visualizer-root"></div>`,
+    });
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)),
+      engine.onDidChangeState(() => this.update())
+    );
+  }
+
+  update() {
+    this.post(blockMapMessage(this.engine.state.ingest));
+  }
+
+  async compare(method: MethodName) {
+    this.post({type: "comparing", method});
+    try {
+      const other = await this.engine.compare(method);
+      this.post(blockMapMessage(other, "compare"));
+    } catch (err) {
+      this.post({type: "error", message: message(err)});
+    }
+  }
+
+  dispose() {
+    VisualizerPanel.current = undefined;
+    for (const d of this.disposables) d.dispose();
+    this.panel.dispose();
+  }
+
+  private async onMessage(raw: unknown) {
+    const parsed = parseMessage(visualizerMessageSchema, raw);
+    if (!parsed.ok) {
+      console.warn(`[dynsplit] ignored an invalid visualizer message: ${parsed.error}`);
+      return;
+    }
+    const msg = parsed.value;
+    if (msg.type === "ready") this.update();
+    else if (msg.type === "openReference") await openReference(msg);
+    else if (msg.type === "compare") await this.compare(msg.method);
+    else if (msg.type === "toggleDecorations") this.onToggleDecorations();
+    else if (msg.type === "loadWorkspace") await vscode.commands.executeCommand("dynsplit.loadWorkspace");
+  }
+
+  private post(msg: unknown) {
+    this.posted.push(msg);
+    if (this.posted.length > 200) this.posted.splice(0, 50);
+    void this.panel.webview.postMessage(msg);
+  }
+}

@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import {execFileSync} from "node:child_process";
+import {existsSync, mkdtempSync, readFileSync} from "node:fs";
+import {tmpdir} from "node:os";
+import path from "node:path";
+import {test} from "node:test";
+import yauzl from "yauzl";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+function listZip(file: string): Promise<Map<string, number>> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, {lazyEntries: true}, (err, zip) => {
+      if (err || !zip) return reject(err);
+      const entries = new Map<string, number>();
+      zip.on("entry", (e: yauzl.Entry) => {
+        entries.set(e.fileName, e.uncompressedSize);
+        zip.readEntry();
+      });
+      zip.on("end", () => resolve(entries));
+      zip.on("error", reject);
+      zip.readEntry();
+    });
+  });
+}
+
+test("vsce package builds a VSIX that ships the runtime and leaves sources, tests and dev files out", {timeout: 300_000}, async () => {
+  assert.ok(existsSync(path.join(root, "dist/extension.cjs")), "run `npm run build` first");
+  const out = path.join(mkdtempSync(path.join(tmpdir(), "dynsplit-vsix-")), "dynsplit-chat.vsix");
+  execFileSync(path.join(root, "node_modules/.bin/vsce"), ["package", "--allow-missing-repository", "--no-update-package-json", "-o", out], {cwd: root, stdio: "pipe"});
+  const entries = await listZip(out);
+  const files = [...entries.keys()].filter((f) => f.startsWith("extension/")).map((f) => f.slice("extension/".length));
+  const has = (f: string) => files.includes(f);
+
+  // What the extension needs at run time.
+  for (const f of ["package.json", "dist/extension.cjs", "dist/worker.mjs", "dist/cli.mjs", "dist/media/chat.js", "dist/media/visualizer.js", "media/chat.css", "media/visualizer.css"])
+    assert.ok(has(f), `${f} is in the VSIX`);
+  const card = JSON.parse(readFileSync(path.join(root, "models/card.json"), "utf8"));
+  assert.ok(has("models/card.json") && has(`models/${card.model}`), "the bundled model and its card ship");
+  assert.ok(has("node_modules/node-llama-cpp/package.json"), "node-llama-cpp ships (it is external to the bundles)");
+  assert.ok(files.some((f) => f.startsWith("node_modules/@node-llama-cpp/linux-x64/")), "the CPU binary ships");
+
+  // What must not ship.
+  const forbidden = files.filter(
+    (f) =>
+      /^(src|test|scripts|kernels|docs|bench-results|\.ci)\//.test(f) ||
+      (f.endsWith(".ts") && !f.endsWith(".d.ts")) ||
+      f.endsWith(".map") ||
+      /^(tsconfig\.json|esbuild\.mjs|media\/src\/)/.test(f) ||
+      f.startsWith("models/work/") ||
+      f.includes("gitRelease.bundle") ||
+      f.includes("llama/localBuilds/") ||
+      /^node_modules\/@node-llama-cpp\/[^/]*cuda/.test(f) ||
+      /^node_modules\/(typescript|esbuild|fast-check|@vscode\/vsce|tsx|playwright-core|mocha|code-server)\//.test(f)
+  );
+  assert.deepEqual(forbidden, [], "sources, tests, dev files and unused binaries stay out");
+  const totalBytes = [...entries.values()].reduce((a, b) => a + b, 0);
+  console.log(`VSIX: ${files.length} files, ${(totalBytes / 2 ** 20).toFixed(1)} MiB unpacked`);
+});
