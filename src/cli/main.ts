@@ -1,6 +1,7 @@
 import {DynSplitInputError} from "../core/errors";
 import {ModelError} from "../engine/model/modelSource";
 import {askCommand, ASK_HELP} from "./commands/ask";
+import {benchCommand, BENCH_HELP} from "./commands/bench";
 import {evalCommand, EVAL_HELP} from "./commands/eval";
 import {ingestCommand, INGEST_HELP} from "./commands/ingest";
 import {UsageError} from "./options";
@@ -13,6 +14,8 @@ ${ASK_HELP}
 ${INGEST_HELP}
 
 ${EVAL_HELP}
+
+${BENCH_HELP}
 
 options (ask, ingest, eval)
   --model PATH|hf:URI      a GGUF file or a Hugging Face URI (default: the bundled model)
@@ -41,6 +44,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case "eval":
         await evalCommand(rest);
+        return 0;
+      case "bench":
+        await benchCommand(rest);
         return 0;
       case undefined:
       case "help":

@@ -211,7 +211,7 @@ export class Engine {
     return this.lastIngest;
   }
 
-  async ask(question: string, options: {onText?: (text: string) => void; signal?: AbortSignal; maxTokens?: number} = {}): Promise<AskSummary> {
+  async ask(question: string, options: {onText?: (text: string) => void; signal?: AbortSignal; maxTokens?: number; ignoreStops?: boolean} = {}): Promise<AskSummary> {
     if (!this.session) throw new Error("no workspace is loaded: load the workspace into context first");
     const result = await this.session.ask(question, options);
     return {...result, references: pickReferences(this.session.blocks.kept(), question, result.answer)};

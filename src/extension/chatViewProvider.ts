@@ -3,6 +3,7 @@ import type {AskSummary} from "../engine/engine";
 import {formatBytes} from "../core/kvMemory";
 import {message, type ContextScope, type EngineService, type EngineState} from "./engineService";
 import {openReference} from "./openReference";
+import {readSettings} from "./settings";
 import {webviewHtml, webviewOptions} from "./webviewHtml";
 import {chatMessageSchema, parseMessage, type ChatViewMessage} from "./webviewMessages";
 
@@ -75,8 +76,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const id = newId();
     try {
       const state = this.engine.state;
-      const needsLoad = !state.ingest || scope.kind !== "workspace" || state.scope !== "workspace" || state.phase === "crashed";
-      if (needsLoad) await this.loadWithProgress(scope, controller.signal);
+      const compressed = state.ingest != null && state.ingest.tokensKept < state.ingest.tokensRead;
+      // Query-aware: when the context had to be compressed, read it again with this question steering what is kept.
+      const question = readSettings().settings.queryAware ? text : undefined;
+      const needsLoad = !state.ingest || scope.kind !== "workspace" || state.scope !== "workspace" || state.phase === "crashed" || (compressed && question != null);
+      if (needsLoad) await this.loadWithProgress(scope, controller.signal, question);
       this.post({type: "answerStart", id});
       let streamed = "";
       const result = await this.engine.ask(text, {
@@ -128,11 +132,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     for (const d of this.disposables) d.dispose();
   }
 
-  private async loadWithProgress(scope: ContextScope, signal: AbortSignal) {
-    await vscode.window.withProgress(
-      {location: {viewId: ChatViewProvider.viewId}, title: "Reading into context"},
-      () => this.engine.load(scope, {signal})
-    );
+  private async loadWithProgress(scope: ContextScope, signal: AbortSignal, question?: string) {
+    await vscode.window.withProgress({location: {viewId: ChatViewProvider.viewId}, title: "Reading into context"}, () => this.engine.load(scope, {signal, question}));
   }
 
   private async onMessage(raw: unknown) {

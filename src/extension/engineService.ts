@@ -79,10 +79,10 @@ export class EngineService implements vscode.Disposable {
   }
 
   /** Reads a scope into the compressed KV cache. */
-  async load(scope: ContextScope, options: {onProgress?: (p: IngestProgress) => void; signal?: AbortSignal} = {}): Promise<IngestSummary> {
+  async load(scope: ContextScope, options: {onProgress?: (p: IngestProgress) => void; signal?: AbortSignal; question?: string} = {}): Promise<IngestSummary> {
     await this.ensureModel();
     const {settings} = readSettings();
-    const request = await this.requestFor(scope, settings);
+    const request = {...(await this.requestFor(scope, settings)), question: options.question, queryAware: options.question != null};
     this.setState({phase: "ingesting", progress: undefined, error: undefined});
     try {
       const ingest = await this.client.request("ingest", request, {

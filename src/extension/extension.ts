@@ -47,7 +47,12 @@ export function activate(context: vscode.ExtensionContext): DynSplitApi {
     command("dynsplit.askFile", () => askAbout(chat, "file")),
     command("dynsplit.showBlocks", () => void showBlocks()),
     command("dynsplit.selectModel", async () => {
-      if (await pickModel()) await engine.ensureModel();
+      if (!(await pickModel())) return;
+      const model = await vscode.window.withProgress(
+        {location: vscode.ProgressLocation.Notification, title: "DynSplit: loading the model"},
+        (progress) => engine.ensureModel((m) => progress.report({message: m}))
+      );
+      void vscode.window.showInformationMessage(`DynSplit: ${model.name} is loaded (${model.binary}${model.hasProbe ? ", attention probe" : ""}).`);
     }),
     command("dynsplit.selectMethod", async () => {
       if ((await pickMethodAndBudget()) && engine.state.ingest) await loadWorkspace(engine);

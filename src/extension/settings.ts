@@ -16,6 +16,7 @@ export interface DynSplitSettings {
   exclude: string[];
   maxFileBytes: number;
   persistentCache: boolean;
+  queryAware: boolean;
   threads: number;
 }
 
@@ -33,6 +34,7 @@ export const DEFAULT_SETTINGS: DynSplitSettings = {
   exclude: [],
   maxFileBytes: 262144,
   persistentCache: true,
+  queryAware: true,
   threads: 0,
 };
 
@@ -80,6 +82,9 @@ export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get"> 
   const cache = get<unknown>("persistentCache");
   if (typeof cache === "boolean") s.persistentCache = cache;
   else if (cache !== undefined) problems.push(`dynsplit.persistentCache must be true or false; using true`);
+  const queryAware = get<unknown>("queryAware");
+  if (typeof queryAware === "boolean") s.queryAware = queryAware;
+  else if (queryAware !== undefined) problems.push(`dynsplit.queryAware must be true or false; using true`);
   int("threads", 0, 256);
   return {settings: s, problems};
 }

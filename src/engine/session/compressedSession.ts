@@ -147,7 +147,7 @@ export class CompressedSession {
 
   private async start() {
     const bos = this.model.tokens.bos;
-    const ids: Token[] = bos != null ? [bos] : [];
+    const ids: Token[] = bos != null && this.options.format.bos ? [bos] : [];
     const preamble = this.options.format.preamble ? this.model.tokenize(this.options.format.preamble) : [];
     await this.prefill([...ids, ...preamble], {file: SOURCE_PROMPT, pinned: true});
   }
@@ -188,7 +188,7 @@ export class CompressedSession {
   /** Answers a question against the compressed context, streaming text; the question and answer are removed after. */
   async ask(
     question: string,
-    options: {onText?: (text: string) => void; signal?: AbortSignal; maxTokens?: number} = {}
+    options: {onText?: (text: string) => void; signal?: AbortSignal; maxTokens?: number; ignoreStops?: boolean} = {}
   ): Promise<AnswerResult> {
     const start = {...this.timings};
     const format = this.options.format;
@@ -214,14 +214,14 @@ export class CompressedSession {
           stoppedBy = "cancelled";
           break;
         }
-        if (token === eos || this.model.isEogToken(token)) {
+        if (!options.ignoreStops && (token === eos || this.model.isEogToken(token))) {
           stoppedBy = "eos";
           break;
         }
         pending.push(token);
         answerTokens++;
         const text = this.model.detokenize(pending);
-        const stopAt = firstStop(text, format.stopStrings);
+        const stopAt = options.ignoreStops ? -1 : firstStop(text, format.stopStrings);
         if (stopAt >= 0) {
           const piece = text.slice(0, stopAt);
           if (piece) options.onText?.(piece.slice(answer.length));
@@ -313,7 +313,7 @@ export class CompressedSession {
     if (this.options.signal === "surprisal") {
       const m = await prefillWithSurprisal(this.sequence, ids);
       scores = fillNaN(m.bitsOfInput);
-    } else if (this.options.signal === "attention" && !this.options.queryAware) {
+    } else if (this.options.signal === "attention" && (!this.options.queryAware || this.options.denseAttention)) {
       const m = await prefillWithAttentionProbe(this.sequence, ids, {observationWindow: 32, dense: this.options.denseAttention === true});
       // Accumulate the attention the chunk's last queries paid to every earlier token (H2O-style running sum).
       for (let p = 0; p < offset; p++) this.ledger.prefillScores[p] += m.signal.tokenScores[p];
@@ -360,11 +360,12 @@ export class CompressedSession {
       signal = {kind: "keyNorm", tokenScores: s.tokenScores};
     } else {
       signal = {kind: this.options.signal, tokenScores: Float32Array.from(this.ledger.prefillScores)};
-      const local = this.ledger.localMass;
-      if (local.length === n && local.every(Number.isFinite) && this.ledger.distantMass.every(Number.isFinite)) {
-        signal.localMass = Float32Array.from(local);
-        signal.distantMass = Float32Array.from(this.ledger.distantMass);
-      }
+    }
+    // DD-Select's local/distant masses, when the probe measured every token as a query (dense mode).
+    const local = this.ledger.localMass;
+    if (this.options.signal === "attention" && local.every(Number.isFinite) && this.ledger.distantMass.every(Number.isFinite)) {
+      signal.localMass = Float32Array.from(local);
+      signal.distantMass = Float32Array.from(this.ledger.distantMass);
     }
     if (question && this.options.queryAware && this.options.signal !== "attention") {
       signal = queryOverlapBoost(signal, this.ledger.ids, question);

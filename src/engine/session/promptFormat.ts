@@ -13,6 +13,8 @@ export interface PromptFormat {
   /** Generation stops at any of these (in the decoded answer). */
   stopStrings: string[];
   maxAnswerTokens: number;
+  /** Start the sequence with BOS (also the attention sink that is never evicted). */
+  bos: boolean;
 }
 
 export const PLAIN_FORMAT: PromptFormat = {
@@ -22,6 +24,7 @@ export const PLAIN_FORMAT: PromptFormat = {
   question: (text) => `\n\nQuestion: ${text.trim()}\nAnswer:`,
   stopStrings: ["\nQuestion:", "\n\n\n"],
   maxAnswerTokens: 256,
+  bos: true,
 };
 
 /** The template card that ships next to the bundled model. */
@@ -32,6 +35,10 @@ export interface ModelCard {
   key: string;
   value: string;
   contextTokens: number;
+  /** Header line before each file, with {path}; the trained one by default. */
+  fileHeader?: string;
+  /** Whether the model was trained with a BOS token first. */
+  bos?: boolean;
   [extra: string]: unknown;
 }
 
@@ -45,14 +52,16 @@ export function cardFormat(card: ModelCard): PromptFormat {
   return {
     name: "card",
     preamble: "",
-    fileHeader: (path) => `// ${path}\n`,
+    fileHeader: (path) => (card.fileHeader ?? "// file: {path}\n").replace("{path}", path),
+    // The context ends with a newline; the question follows directly, exactly as in training.
     question: (text) => {
       const trimmed = text.trim();
-      if (before && trimmed.startsWith(before.trim())) return "\n" + trimmed;
+      if (before && trimmed.startsWith(before.trim())) return card.question.endsWith(" ") && !text.endsWith(" ") ? trimmed + " " : trimmed;
       const key = trimmed.match(keyPattern)?.[0] ?? trimmed;
-      return "\n" + card.question.replace("{key}", key);
+      return card.question.replace("{key}", key);
     },
     stopStrings: ["\n", ";"],
-    maxAnswerTokens: 8,
+    maxAnswerTokens: 4,
+    bos: card.bos !== false,
   };
 }

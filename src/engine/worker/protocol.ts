@@ -11,13 +11,15 @@ export interface EngineStatus {
   model?: ModelInfo;
   ingest?: Omit<IngestSummary, "blocks"> & {blockCount: number};
   rssBytes: number;
+  /** Peak resident memory of the worker so far. */
+  maxRssBytes: number;
 }
 
 /** Request name → [payload, result]. */
 export interface RequestMap {
   loadModel: [{model?: string}, ModelInfo];
   ingest: [IngestRequest, IngestSummary];
-  ask: [{question: string; maxTokens?: number}, AskSummary];
+  ask: [{question: string; maxTokens?: number; ignoreStops?: boolean}, AskSummary];
   clear: [Record<string, never>, null];
   clearCache: [Record<string, never>, null];
   status: [Record<string, never>, EngineStatus];

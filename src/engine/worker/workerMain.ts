@@ -19,7 +19,7 @@ const handlers: {[K in RequestType]: Handler<K>} = {
   loadModel: (p, {id, signal}) =>
     requireEngine().loadModel(p.model, {signal, onDownloadProgress: (downloadedBytes, totalBytes) => send({kind: "progress", id, progress: {downloadedBytes, totalBytes}})}),
   ingest: (p, {id, signal}) => requireEngine().ingest(p, {signal, onProgress: (progress) => send({kind: "progress", id, progress})}),
-  ask: (p, {id, signal}) => requireEngine().ask(p.question, {signal, maxTokens: p.maxTokens, onText: (text) => send({kind: "text", id, text})}),
+  ask: (p, {id, signal}) => requireEngine().ask(p.question, {signal, maxTokens: p.maxTokens, ignoreStops: p.ignoreStops, onText: (text) => send({kind: "text", id, text})}),
   clear: async () => {
     await requireEngine().clear();
     return null;
@@ -31,7 +31,7 @@ const handlers: {[K in RequestType]: Handler<K>} = {
   status: async () => {
     const e = requireEngine();
     const s = e.ingestSummary;
-    return {pid: process.pid, model: e.modelInfo, ingest: s && {...s, blocks: undefined, blockCount: s.blocks.length}, rssBytes: process.memoryUsage().rss};
+    return {pid: process.pid, model: e.modelInfo, ingest: s && {...s, blocks: undefined, blockCount: s.blocks.length}, rssBytes: process.memoryUsage().rss, maxRssBytes: process.resourceUsage().maxRSS * 1024};
   },
   crash: async () => {
     setTimeout(() => process.abort(), 10);

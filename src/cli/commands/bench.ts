@@ -1,0 +1,186 @@
+import {execSync} from "node:child_process";
+import {mkdirSync, writeFileSync} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
+import {formatBytes} from "../../core/kvMemory";
+import {METHOD_NAMES, type MethodName} from "../../core/types";
+import {findPackageRoot} from "../../engine/packageRoot";
+import {runFidelity, type FidelityRow} from "../bench/fidelity";
+import {runPerf, type PerfRow} from "../bench/perf";
+import {heatMap, lineChart, type Series} from "../bench/svgPlot";
+import {bundledCard} from "../../engine/model/modelSource";
+import {intOf, parse, probeOf, UsageError} from "../options";
+import {openEngine} from "../openEngine";
+
+export const BENCH_HELP = `dynsplit bench [--suite fidelity|perf|all] [--full] [--out DIR] [--cases N] [--probe auto|on|off]
+  Fidelity (accuracy vs budget for every method, needle depth, multi-needle, ablations) and speed/memory against the
+  full cache. The default is a quick run (under 3 minutes); --full runs the complete suites. Writes JSON, SVG plots
+  and report.md to DIR (default bench-results/).`;
+
+export async function benchCommand(args: string[]) {
+  const {values} = parse(args, {suite: {type: "string"}, full: {type: "boolean"}, out: {type: "string"}, cases: {type: "string"}, probe: {type: "string"}, threads: {type: "string"}, help: {type: "boolean", short: "h"}});
+  if (values.help) return console.log(BENCH_HELP);
+  const suite = values.suite ?? "all";
+  if (!["fidelity", "perf", "all"].includes(suite)) throw new UsageError(`--suite must be fidelity, perf or all, got "${suite}"`);
+  const full = values.full === true;
+  const out = path.resolve(values.out ?? "bench-results");
+  mkdirSync(out, {recursive: true});
+  const root = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+  const card = bundledCard(root);
+  const meta = {
+    date: new Date().toISOString(),
+    machine: `${os.cpus()[0]?.model ?? "cpu"} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`,
+    node: process.version,
+    commit: gitCommit(root),
+    model: card.model,
+    mode: full ? "full" : "quick",
+  };
+  const threads = intOf("threads", values.threads) ?? 1;
+  let fidelity: FidelityRow[] | undefined;
+  let perf: PerfRow[] | undefined;
+
+  if (suite !== "perf") {
+    const engine = await openEngine({probe: values.probe, threads: String(threads)});
+    const hasProbe = engine.modelInfo?.hasProbe === true;
+    try {
+      const n = intOf("cases", values.cases) ?? (full ? 60 : 10);
+      fidelity = await runFidelity(engine, {
+        cases: n,
+        contextTokens: Math.min(card.contextTokens, full ? card.contextTokens : 1024),
+        methods: [...METHOD_NAMES] as MethodName[],
+        budgets: full ? [0.1, 0.2, 0.3, 0.5] : [0.1, 0.3],
+        signals: full ? (hasProbe ? ["attention", "keyNorm", "surprisal"] : ["keyNorm", "surprisal"]) : ["auto"],
+        queryModes: full ? ["aware", "agnostic"] : ["aware"],
+        suites: full ? ["single", "multi", "distractors"] : ["single"],
+        ablations: full
+          ? [
+              {name: "C=8 Δ=4", options: {blockSize: 8, tolerance: 4}},
+              {name: "C=32 Δ=16", options: {blockSize: 32, tolerance: 16}},
+              {name: "Δ=0 (fixed)", options: {blockSize: 16, tolerance: 0}},
+              {name: "α=0", options: {alpha: 0}},
+              {name: "α=4", options: {alpha: 4}},
+            ]
+          : [],
+        ablationBudget: 0.2,
+        onResult: (r) => process.stderr.write(`${r.suite.padEnd(11)} ${r.variant.padEnd(12)} ${r.signal.padEnd(16)} ${r.query.padEnd(8)} budget ${String(r.budget).padEnd(4)} ${(100 * r.accuracy).toFixed(0).padStart(3)}% (${r.correct}/${r.n})\n`),
+      });
+    } finally {
+      await engine.dispose();
+    }
+    writeFileSync(path.join(out, "fidelity.json"), JSON.stringify({meta, rows: fidelity}, null, 2));
+    writeFidelityPlots(out, fidelity);
+  }
+
+  if (suite !== "fidelity") {
+    const probeMode = probeOf(values.probe);
+    perf = await runPerf({
+      workerPath: path.join(root, "dist", "worker.mjs"),
+      engine: {packageRoot: root, threads},
+      contexts: full ? [4096, 8192, 16384, card.contextTokens] : [2048, 4096],
+      methods: ["full", "dynsplit"],
+      budget: 0.25,
+      binaries: probeMode === "off" ? ["stock"] : probeMode === "on" ? ["probe"] : await availableBinaries(),
+      repeats: full ? 3 : 1,
+      decodeTokens: 32,
+      onResult: (r) => process.stderr.write(`${r.binary.padEnd(6)} ${r.method.padEnd(9)} ${String(r.contextTokens).padStart(6)} tok · prefill ${r.prefillTokPerS.toFixed(0)} tok/s · decode ${r.decodeTokPerS.toFixed(0)} tok/s · RSS ${r.peakRssMiB.toFixed(0)} MiB\n`),
+    });
+    writeFileSync(path.join(out, "perf.json"), JSON.stringify({meta, rows: perf}, null, 2));
+  }
+  const report = renderReport(meta, fidelity, perf);
+  writeFileSync(path.join(out, "report.md"), report);
+  console.log(report);
+  console.error(`\nwrote ${out}`);
+}
+
+async function availableBinaries(): Promise<("stock" | "probe")[]> {
+  const {loadLlama} = await import("../../engine/signals/loadLlama");
+  try {
+    const l = await loadLlama({probe: true});
+    await l.llama.dispose();
+    return ["stock", "probe"];
+  } catch {
+    return ["stock"];
+  }
+}
+
+function gitCommit(root: string): string {
+  try {
+    return execSync("git rev-parse --short HEAD", {cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"]}).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+function writeFidelityPlots(out: string, rows: FidelityRow[]) {
+  const main = rows.filter((r) => r.suite === "single" && r.variant === r.method);
+  const groups = new Map<string, FidelityRow[]>();
+  for (const r of main) {
+    const key = `${r.signal.replace(/\+query$/, "")}|${r.query}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  for (const [key, rs] of groups) {
+    const [signal, query] = key.split("|");
+    const fullAcc = rs.find((r) => r.method === "full")?.accuracy;
+    const series: Series[] = METHOD_NAMES.filter((m) => m !== "full")
+      .map((m) => ({name: m, points: rs.filter((r) => r.method === m).map((r) => ({x: r.budget, y: r.accuracy, lo: r.ci95[0], hi: r.ci95[1]}))}))
+      .filter((s) => s.points.length > 0);
+    if (fullAcc != null) series.push({name: "full cache", points: [...new Set(rs.map((r) => r.budget))].filter((b) => b < 1).map((b) => ({x: b, y: fullAcc}))});
+    writeFileSync(path.join(out, `accuracy-vs-budget-${signal}-${query}.svg`), lineChart({title: `Accuracy vs KV budget (${signal}, query-${query})`, xLabel: "KV budget (fraction of tokens kept)", yLabel: "accuracy", series, yMin: 0, yMax: 1}));
+  }
+  const depthRows = main.filter((r) => r.method !== "full" && r.budget === Math.min(...main.map((x) => x.budget)));
+  if (depthRows.length) {
+    writeFileSync(
+      path.join(out, "needle-depth.svg"),
+      heatMap({
+        title: `Accuracy by needle depth at ${depthRows[0].budget * 100}% budget`,
+        rows: depthRows.map((r) => `${r.method} ${r.query === "agnostic" ? "(agn.)" : ""}`.trim()),
+        cols: depthRows[0].byDepth.map((b) => b.bucket),
+        values: depthRows.map((r) => r.byDepth.map((b) => b.accuracy)),
+        xLabel: "needle depth",
+        yLabel: "method",
+      })
+    );
+  }
+}
+
+export function renderReport(meta: Record<string, string>, fidelity?: FidelityRow[], perf?: PerfRow[]): string {
+  const lines = [`# DynSplit Chat benchmark (${meta.mode})`, "", `${meta.date} · ${meta.machine} · node ${meta.node} · commit ${meta.commit} · model ${meta.model}`, ""];
+  if (fidelity) {
+    lines.push("## Retrieval accuracy vs KV budget", "", "Accuracy on fresh planted-fact cases (95 % Wilson interval); budget = fraction of the tokens read that stays in the KV cache.", "");
+    const budgets = [...new Set(fidelity.filter((r) => r.method !== "full").map((r) => r.budget))].sort((a, b) => a - b);
+    const keys = [...new Set(fidelity.map((r) => `${r.suite}|${r.signal.replace(/\+query$/, "")}|${r.query}`))];
+    for (const key of keys) {
+      const [suite, signal, query] = key.split("|");
+      const rs = fidelity.filter((r) => r.suite === suite && r.signal.replace(/\+query$/, "") === signal && r.query === query);
+      lines.push(`### ${suite} · signal ${signal} · query-${query} (n = ${rs[0].n})`, "", `| method | ${budgets.map((b) => `${b * 100}%`).join(" | ")} |`, `|---|${budgets.map(() => "---").join("|")}|`);
+      for (const variant of [...new Set(rs.map((r) => r.variant))]) {
+        const cells = budgets.map((b) => {
+          const r = rs.find((x) => x.variant === variant && (x.budget === b || x.method === "full"));
+          return r ? `${(100 * r.accuracy).toFixed(0)}% [${(100 * r.ci95[0]).toFixed(0)}–${(100 * r.ci95[1]).toFixed(0)}]` : "";
+        });
+        lines.push(`| ${variant} | ${cells.join(" | ")} |`);
+      }
+      lines.push("");
+    }
+    lines.push("Plots: `accuracy-vs-budget-*.svg`, `needle-depth.svg`.", "");
+  }
+  if (perf) {
+    lines.push("## Speed and memory vs the full cache", "", "| binary | method | context | prefill tok/s | decode tok/s | peak RSS | KV allocated | KV full cache | overhead | first answer cold / warm |", "|---|---|---|---|---|---|---|---|---|---|");
+    for (const r of perf)
+      lines.push(
+        `| ${r.binary} | ${r.method} | ${r.contextTokens} | ${r.prefillTokPerS.toFixed(0)} | ${r.decodeTokPerS.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} MiB | ${formatBytes(r.kvBytesAllocated)} | ${formatBytes(r.kvBytesFullCache)} | ${(100 * r.overheadShare).toFixed(1)}% | ${r.firstAnswerColdMs != null ? `${r.firstAnswerColdMs.toFixed(0)} / ${r.firstAnswerWarmMs!.toFixed(0)} ms` : "–"} |`
+      );
+    lines.push("", "Ratios against the full cache (same binary, same context):", "");
+    for (const r of perf.filter((x) => x.method !== "full")) {
+      const f = perf.find((x) => x.method === "full" && x.binary === r.binary && x.contextTokens === r.contextTokens);
+      if (f)
+        lines.push(
+          `- ${r.binary} ${r.method} @ ${r.contextTokens}: KV memory ${(f.kvBytesAllocated / r.kvBytesAllocated).toFixed(2)}× smaller, prefill ${(r.prefillTokPerS / f.prefillTokPerS).toFixed(2)}×, decode ${(r.decodeTokPerS / f.decodeTokPerS).toFixed(2)}×, peak RSS ${(r.peakRssMiB / f.peakRssMiB).toFixed(2)}×` +
+            (r.firstAnswerColdMs ? `, persistent cache ${(r.firstAnswerColdMs / r.firstAnswerWarmMs!).toFixed(1)}× faster first answer` : "")
+        );
+    }
+    lines.push("");
+  }
+  return lines.join("\n");
+}

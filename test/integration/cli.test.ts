@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import {spawnSync} from "node:child_process";
+import {mkdtempSync, writeFileSync} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {test} from "node:test";
+import {generateCase} from "../../src/corpus";
+import {ROOT, writeWorkspace} from "../helpers/engineFixtures";
+
+const cacheDir = mkdtempSync(path.join(os.tmpdir(), "dynsplit-clicache-"));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(ROOT, "bin/dynsplit.mjs"), ...args], {encoding: "utf8", env: {...process.env, DYNSPLIT_CACHE_DIR: cacheDir}, timeout: 120_000});
+  return {code: r.status, stdout: r.stdout, stderr: r.stderr};
+}
+
+test("dynsplit ask --json prints the documented fields", {timeout: 120_000}, () => {
+  const c = generateCase(9_500_001, {contextTokens: 1000});
+  const dir = writeWorkspace(c.files);
+  const r = cli("ask", dir, c.question, "--budget", "0.25", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--json");
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  for (const key of ["answer", "method", "signal", "budgetTokens", "tokensRead", "tokensKept", "kvBytesAllocated", "kvBytesFullCache", "blocks", "timings"]) assert.ok(key in out, `${key} present`);
+  assert.equal(out.method, "dynsplit");
+  assert.match(out.signal, /^keyNorm/);
+  assert.ok(out.tokensKept <= out.budgetTokens && out.tokensKept < out.tokensRead);
+  assert.ok(out.blocks.length > 0 && out.blocks.every((b: any) => typeof b.file === "string" && typeof b.kept === "boolean" && b.startLine >= 0));
+  for (const t of ["prefillMs", "scoringMs", "evictMs", "decodeMs"]) assert.equal(typeof out.timings[t], "number");
+});
+
+test("ingest prints the memory summary; eval prints accuracy per method", {timeout: 180_000}, () => {
+  const c = generateCase(9_500_002, {contextTokens: 800});
+  const dir = writeWorkspace(c.files);
+  const ingest = cli("ingest", dir, "--budget-tokens", "300", "--signal", "keyNorm", "--probe", "off", "--threads", "1");
+  assert.equal(ingest.code, 0, ingest.stderr);
+  assert.match(ingest.stderr, /tokens read \d+ · kept 300/);
+  assert.match(ingest.stderr, /KV allocated .* a full cache would need/);
+
+  const casesFile = path.join(mkdtempSync(path.join(os.tmpdir(), "dynsplit-cases-")), "cases.jsonl");
+  writeFileSync(casesFile, [1, 2, 3].map((i) => {
+    const k = generateCase(9_500_100 + i, {contextTokens: 600});
+    return JSON.stringify({id: k.id, files: k.files, question: k.question, answer: k.answer});
+  }).join("\n"));
+  const ev = cli("eval", casesFile, "--methods", "full,dynsplit,streaming", "--budgets", "0.3", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--json");
+  assert.equal(ev.code, 0, ev.stderr);
+  const out = JSON.parse(ev.stdout);
+  assert.equal(out.cases, 3);
+  assert.deepEqual(out.cells.map((x: any) => [x.method, x.budget]), [["full", 1], ["dynsplit", 0.3], ["streaming", 0.3]]);
+  for (const cell of out.cells) assert.ok(cell.ci95[0] <= cell.accuracy && cell.accuracy <= cell.ci95[1]);
+});
+
+test("bad flags, missing folders and out-of-range budgets exit non-zero with a clear message", () => {
+  const dir = writeWorkspace({"a.ts": "const a = 1;\n"});
+  const cases: [string[], RegExp][] = [
+    [["ask", dir], /needs a folder and a question/],
+    [["ask", "/no/such/folder", "q"], /folder not found/],
+    [["ask", dir, "q", "--budget", "1.5"], /--budget must be a fraction in \(0, 1\]/],
+    [["ask", dir, "q", "--budget", "0"], /--budget must be a fraction/],
+    [["ask", dir, "q", "--method", "magic"], /unknown --method "magic"/],
+    [["ask", dir, "q", "--frobnicate"], /Unknown option '--frobnicate'/],
+    [["ask", dir, "q", "--budget-tokens", "-5"], /--budget-tokens must be a positive integer/],
+    [["nope"], /unknown command "nope"/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = cli(...args);
+    assert.equal(r.code, 2, `${args.join(" ")} → exit 2`);
+    assert.match(r.stderr, pattern);
+  }
+  const help = cli("--help");
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /dynsplit ask <dir>/);
+});
