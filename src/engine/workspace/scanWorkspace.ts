@@ -15,6 +15,7 @@ export const DEFAULT_EXCLUDES = [
   "**/out/**",
   "**/build/**",
   "**/.vscode-test/**",
+  "**/.vscode/**",
   "**/coverage/**",
   "**/__pycache__/**",
   "**/.venv/**",
