@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Makes sure the attention-probe build of node-llama-cpp is present, building it at most once per machine:
+// a finished build is kept in a cache folder keyed by the patches, the node-llama-cpp version and the platform,
+// and copied back after `npm ci` wipes node_modules. A cache miss runs scripts/build-kernels.mjs (~9 min on 2 cores).
+// Cache folder: $DYNSPLIT_KERNELS_CACHE or ~/.cache/dynsplit/probe-builds.
+import {spawnSync} from "node:child_process";
+import {createHash} from "node:crypto";
+import {cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from "node:fs";
+import os from "node:os";
+import {dirname, join, resolve} from "node:path";
+import {fileURLToPath} from "node:url";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+let nlcDir = dirname(fileURLToPath(import.meta.resolve("node-llama-cpp")));
+while (!existsSync(join(nlcDir, "llama", "gitRelease.bundle")) && dirname(nlcDir) !== nlcDir) nlcDir = dirname(nlcDir);
+const localBuilds = join(nlcDir, "llama", "localBuilds");
+const version = JSON.parse(readFileSync(join(nlcDir, "package.json"), "utf8")).version;
+const hash = createHash("sha256");
+for (const f of ["node-llama-cpp-addon.patch", "llama.cpp.patch"]) hash.update(readFileSync(join(repoRoot, "kernels", f)));
+hash.update(`${version} ${process.platform} ${process.arch} ${os.cpus()[0]?.model ?? ""}`); // -march=native builds are CPU-specific
+const key = hash.digest("hex").slice(0, 16);
+const cacheRoot = process.env.DYNSPLIT_KERNELS_CACHE ?? join(os.homedir(), ".cache", "dynsplit", "probe-builds");
+const cached = join(cacheRoot, key);
+const log = (m) => console.log(`[ensure-kernels] ${m}`);
+
+function probeFolder() {
+  if (!existsSync(localBuilds)) return null;
+  for (const name of readdirSync(localBuilds)) {
+    const meta = join(localBuilds, name, "Release", "_nlcBuildMetadata.json");
+    if (existsSync(meta) && JSON.parse(readFileSync(meta, "utf8")).buildOptions?.customCmakeOptions?.DYNSPLIT_PROBE === "ON") return name;
+  }
+  return null;
+}
+
+const present = probeFolder();
+if (present) {
+  log(`probe build present: ${present}`);
+} else if (existsSync(join(cached, "DONE"))) {
+  const name = readFileSync(join(cached, "DONE"), "utf8").trim();
+  mkdirSync(localBuilds, {recursive: true});
+  cpSync(join(cached, name), join(localBuilds, name), {recursive: true});
+  log(`restored ${name} from ${cached}`);
+} else {
+  log("no cached probe build: building it (about 9 minutes on 2 cores)");
+  const r = spawnSync(process.execPath, [join(repoRoot, "scripts", "build-kernels.mjs")], {stdio: "inherit", cwd: repoRoot});
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+const name = probeFolder();
+if (!name) {
+  console.error("[ensure-kernels] the probe build is missing after building");
+  process.exit(1);
+}
+if (!existsSync(join(cached, "DONE"))) {
+  // Keep what loading needs (Release/ holds the addon and shared libraries, plus the top-level status files), atomically.
+  const tmp = `${cached}.tmp-${process.pid}`;
+  rmSync(tmp, {recursive: true, force: true});
+  mkdirSync(join(tmp, name), {recursive: true});
+  cpSync(join(localBuilds, name, "Release"), join(tmp, name, "Release"), {recursive: true});
+  for (const f of readdirSync(join(localBuilds, name))) if (statSync(join(localBuilds, name, f)).isFile()) cpSync(join(localBuilds, name, f), join(tmp, name, f));
+  writeFileSync(join(tmp, "DONE"), name);
+  mkdirSync(cacheRoot, {recursive: true});
+  rmSync(cached, {recursive: true, force: true});
+  renameSync(tmp, cached);
+  log(`cached ${name} in ${cached}`);
+}
