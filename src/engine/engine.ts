@@ -175,14 +175,14 @@ export class Engine {
     let fromCache = false;
     if (cached) {
       try {
-        this.session = await CompressedSession.create(model, sessionOptions, this.contextOptions(), cached);
+        this.session = await CompressedSession.create(model, sessionOptions, this.contextOptions(sessionOptions.denseAttention), cached);
         fromCache = true;
       } catch {
         this.session = undefined; // unusable entry: read the workspace again
       }
     }
     if (!this.session) {
-      this.session = await CompressedSession.create(model, sessionOptions, this.contextOptions());
+      this.session = await CompressedSession.create(model, sessionOptions, this.contextOptions(sessionOptions.denseAttention));
       try {
         await this.session.ingest(documents, {question, onProgress: options.onProgress, signal: options.signal});
       } catch (err) {
@@ -275,8 +275,10 @@ export class Engine {
     return {path: p, size: st.size, mtime: st.mtimeMs};
   }
 
-  private contextOptions() {
-    return {threads: this.config.threads ?? Math.max(1, os.cpus().length - 1)};
+  /** Dense probing (DD-Select's local/distant masses for every token) reduces kq_soft_max directly with flash
+   *  attention off (+10 % prefill); recomputing every row under flash attention would double prefill. */
+  private contextOptions(denseAttention: boolean) {
+    return {threads: this.config.threads ?? Math.max(1, os.cpus().length - 1), flashAttention: denseAttention ? false : undefined};
   }
 
   private requireModel(): LlamaModel {

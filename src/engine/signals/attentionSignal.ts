@@ -1,0 +1,161 @@
+/**
+ * JS side of the DynSplit attention probe (kernels/README.md): per-token attention mass received from an
+ * observation window of queries, and (dense mode) each query's mass on its recent vs older keys (DD-Select).
+ *
+ * Cost model: the bulk of the text is evaluated with the probe OFF (no tensor is asked for; flash attention
+ * stays on). Only the observation tokens — the last `w` tokens of the prompt, or the user's question — are
+ * evaluated with the probe ON, and the probe recomputes softmax(q·Kᵀ) for those rows alone.
+ * Dense mode (`localDistantAllRows`) keeps it on for every row: exact DD-Select inputs, at about the cost of
+ * a second attention pass.
+ */
+import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
+import type { TokenSignal } from "./types";
+
+export interface AttentionProbeOptions {
+  /** r: a key is "local" to query q when its position is in (q − r, q]. Default 32. */
+  localWindow?: number;
+  /** Keys at positions < sinkTokens count as neither local nor distant (attention sinks). Default 4. */
+  sinkTokens?: number;
+  /** Layers to average over (default: all). */
+  layers?: readonly number[];
+}
+
+/** What the patched addon returns (sums over selected layers, heads, rows). */
+interface ProbeReadout {
+  obsMassByPos: Float64Array;
+  localByPos: Float64Array;
+  distantByPos: Float64Array;
+  sinkByPos: Float64Array;
+  queryRowsByPos: Int32Array;
+  obsDistributions: number;
+  calls: number;
+  skipped: number;
+  probeMs: number;
+  nHead: number;
+  lastNKv: number;
+  layersSeen: number[];
+  path: string;
+  version: string;
+}
+
+interface ProbeAddonContext {
+  dynsplitProbeSetOptions(options: {
+    enabled?: boolean; observationRows?: number; localWindow?: number; sinkTokens?: number;
+    localDistantAllRows?: boolean; seqId?: number; layers?: number[];
+  }): void;
+  dynsplitProbeReset(): void;
+  dynsplitProbeRead(): ProbeReadout;
+}
+
+function probeOf(context: LlamaContext): ProbeAddonContext {
+  const addon = (context as unknown as { _ctx?: Partial<ProbeAddonContext> })._ctx;
+  if (typeof addon?.dynsplitProbeSetOptions !== "function")
+    throw new Error("This llama binary has no DynSplit attention probe: load it with loadLlama({probe: true}) after `npm run build:kernels`.");
+  return addon as ProbeAddonContext;
+}
+
+export function contextHasAttentionProbe(context: LlamaContext): boolean {
+  return typeof (context as unknown as { _ctx?: Partial<ProbeAddonContext> })._ctx?.dynsplitProbeSetOptions === "function";
+}
+
+/** Raw probe readout plus the signal, for tests and diagnostics. */
+export interface AttentionMeasurement {
+  signal: TokenSignal;
+  readout: ProbeReadout;
+}
+
+/**
+ * `elapsedMs` counts the time spent inside the probe (native, during the decodes) plus the readout here; the
+ * evaluation itself is prefill the caller needs anyway.
+ */
+function readAndConvert(probe: ProbeAddonContext, sequence: LlamaContextSequence, dense: boolean): AttentionMeasurement {
+  const start = performance.now();
+  const readout = probe.dynsplitProbeRead();
+  const signal = toSignal(readout, sequence.contextTokens.length, 0, dense);
+  signal.elapsedMs = readout.probeMs + (performance.now() - start);
+  return { signal, readout };
+}
+
+function toSignal(readout: ProbeReadout, nTokens: number, elapsedMs: number, dense: boolean): TokenSignal {
+  const tokenScores = new Float32Array(nTokens);
+  const norm = readout.obsDistributions > 0 ? 1 / readout.obsDistributions : 0;
+  for (let p = 0; p < Math.min(nTokens, readout.obsMassByPos.length); p++) tokenScores[p] = readout.obsMassByPos[p] * norm;
+  const signal: TokenSignal = { kind: "attention", tokenScores, elapsedMs };
+  if (dense) {
+    const localMass = new Float32Array(nTokens).fill(NaN);
+    const distantMass = new Float32Array(nTokens).fill(NaN);
+    let complete = true;
+    for (let q = 0; q < nTokens; q++) {
+      const rows = q < readout.queryRowsByPos.length ? readout.queryRowsByPos[q] : 0;
+      if (rows === 0) { complete = false; break; }
+      localMass[q] = readout.localByPos[q] / rows;
+      distantMass[q] = readout.distantByPos[q] / rows;
+    }
+    if (complete) { signal.localMass = localMass; signal.distantMass = distantMass; }
+  }
+  return signal;
+}
+
+async function evaluateTokens(sequence: LlamaContextSequence, tokens: Token[]): Promise<void> {
+  if (tokens.length > 0) await sequence.evaluateWithoutGeneratingNewTokens(tokens);
+}
+
+function setOptions(probe: ProbeAddonContext, sequence: LlamaContextSequence, options: AttentionProbeOptions): void {
+  probe.dynsplitProbeSetOptions({
+    localWindow: options.localWindow ?? 32,
+    sinkTokens: options.sinkTokens ?? 4,
+    layers: options.layers ? [...options.layers] : [],
+    seqId: (sequence as unknown as { _sequenceId: number })._sequenceId,
+  });
+}
+
+/**
+ * Evaluates `observationTokens` (e.g. the user's question) into the sequence with the probe on; every one of
+ * them is an observation query. Returns the attention mass each token of the sequence received, averaged
+ * over observation rows, heads and layers (so it sums to ~1 over the sequence).
+ */
+export async function evaluateObservationWindow(
+  sequence: LlamaContextSequence, observationTokens: Token[], options: AttentionProbeOptions = {},
+): Promise<AttentionMeasurement> {
+  const probe = probeOf(sequence.context);
+  setOptions(probe, sequence, options);
+  probe.dynsplitProbeReset();
+  probe.dynsplitProbeSetOptions({ enabled: true, observationRows: -1, localDistantAllRows: false });
+  try {
+    await sequence.evaluateWithoutGeneratingNewTokens(observationTokens);
+  } finally {
+    probe.dynsplitProbeSetOptions({ enabled: false });
+  }
+  return readAndConvert(probe, sequence, false);
+}
+
+/**
+ * Prefills `tokens`, with the probe off for all but the last `observationWindow` tokens, which are the
+ * observation queries (SnapKV-style). `dense: true` keeps the probe on for every row instead and also returns
+ * localMass/distantMass for every token (DD-Select), at the cost of a second attention computation.
+ */
+export async function prefillWithAttentionProbe(
+  sequence: LlamaContextSequence, tokens: Token[],
+  options: AttentionProbeOptions & { observationWindow?: number; dense?: boolean } = {},
+): Promise<AttentionMeasurement> {
+  const probe = probeOf(sequence.context);
+  const w = Math.max(1, Math.min(options.observationWindow ?? 32, tokens.length));
+  setOptions(probe, sequence, options);
+  probe.dynsplitProbeReset();
+  try {
+    if (options.dense) {
+      probe.dynsplitProbeSetOptions({ enabled: true, observationRows: 0, localDistantAllRows: true });
+      await evaluateTokens(sequence, tokens.slice(0, tokens.length - w));
+      probe.dynsplitProbeSetOptions({ observationRows: -1 });
+      await evaluateTokens(sequence, tokens.slice(tokens.length - w));
+    } else {
+      probe.dynsplitProbeSetOptions({ enabled: false });
+      await evaluateTokens(sequence, tokens.slice(0, tokens.length - w));
+      probe.dynsplitProbeSetOptions({ enabled: true, observationRows: -1, localDistantAllRows: false });
+      await evaluateTokens(sequence, tokens.slice(tokens.length - w));
+    }
+  } finally {
+    probe.dynsplitProbeSetOptions({ enabled: false });
+  }
+  return readAndConvert(probe, sequence, options.dense === true);
+}

@@ -1,0 +1,153 @@
+/**
+ * The DynSplit attention probe (patched node-llama-cpp build, `npm run build:kernels`) against reference math:
+ * layer-0 attention recomputed in JS from the model's weights (roped queries) and the parsed KV state (keys).
+ * These tests FAIL, on purpose, when the probe build is missing.
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { Llama, LlamaModel, Token } from "node-llama-cpp";
+import { evaluateObservationWindow, prefillWithAttentionProbe } from "../../src/engine/signals/attentionSignal";
+import { loadLlama } from "../../src/engine/signals/loadLlama";
+import { readSequenceKvState } from "../../src/engine/signals/sequenceState";
+import { referenceObservationMassLayer0, referenceQueryLayer0 } from "./helpers/referenceLlama";
+import { createTinyModelFixture, sampleText, type TinyModelFixture } from "./helpers/tinyModelFixture";
+
+let fixture: TinyModelFixture;
+let llama: Llama;
+let model: LlamaModel;
+
+before(async () => {
+  fixture = createTinyModelFixture();
+  const loaded = await loadLlama({ probe: true }); // throws "run `npm run build:kernels`" when missing
+  assert.equal(loaded.binary, "probe-local-build");
+  llama = loaded.llama;
+  model = await llama.loadModel({ modelPath: fixture.modelPath });
+});
+
+after(async () => {
+  await model?.dispose();
+  await llama?.dispose();
+  fixture?.dispose();
+});
+
+function promptTokens(chars: number): Token[] {
+  return [model.tokens.bos!, ...model.tokenize(sampleText(chars))];
+}
+
+/** max |a − b| / max |b| */
+function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let maxDiff = 0, maxRef = 0;
+  for (let i = 0; i < expected.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+    maxRef = Math.max(maxRef, Math.abs(expected[i]));
+  }
+  return maxDiff / maxRef;
+}
+
+/** Reference layer-0 observation mass of the sequence's last `w` tokens, normalised like the signal. */
+async function referenceScores(sequence: import("node-llama-cpp").LlamaContextSequence, w: number): Promise<Float64Array> {
+  const state = await readSequenceKvState(sequence, { layers: [0] });
+  const tokens = sequence.contextTokens;
+  const queries = Array.from({ length: w }, (_, i) => tokens.length - w + i);
+  const mass = referenceObservationMassLayer0(fixture.weights, tokens, state.layers[0].K, queries);
+  const norm = 1 / (w * fixture.weights.shape.nHead);
+  return mass.map((m) => m * norm);
+}
+
+for (const flashAttention of [true, false]) {
+  test(`probe obsMass (layer 0) matches softmax(q·Kᵀ/√d) from weights + parsed KV, rel. error ≤ 1e-3 (flash attention ${flashAttention ? "on" : "off"})`, async (t) => {
+    const context = await model.createContext({ contextSize: 2048, threads: 1, flashAttention });
+    try {
+      const sequence = context.getSequence();
+      const w = 24;
+      const { signal, readout } = await prefillWithAttentionProbe(sequence, promptTokens(700), { observationWindow: w, layers: [0] });
+      assert.equal(readout.path, flashAttention ? "flash_attn_ext" : "kq_soft_max");
+      assert.deepEqual(readout.layersSeen, [0]);
+      assert.equal(readout.skipped, 0);
+      assert.equal(readout.obsDistributions, w * fixture.weights.shape.nHead);
+      assert.equal(signal.tokenScores.length, sequence.contextTokens.length);
+      const total = signal.tokenScores.reduce((s, x) => s + x, 0);
+      assert.ok(Math.abs(total - 1) < 1e-4, `scores sum to ${total}`);
+      const err = relativeError(signal.tokenScores, await referenceScores(sequence, w));
+      t.diagnostic(`relative error ${err.toExponential(2)}, probe ${readout.probeMs.toFixed(2)} ms`);
+      assert.ok(err <= 1e-3, `relative error ${err}`);
+    } finally {
+      await context.dispose();
+    }
+  });
+}
+
+test("probe maps KV cells to positions after evictions reuse cells out of order", async (t) => {
+  const context = await model.createContext({ contextSize: 1024, threads: 1 });
+  try {
+    const sequence = context.getSequence();
+    await sequence.evaluateWithoutGeneratingNewTokens(promptTokens(500));
+    await sequence.eraseContextTokenRanges([{ start: 30, end: 200 }]);
+    await sequence.evaluateWithoutGeneratingNewTokens(model.tokenize(sampleText(100)));
+    const question = model.tokenize("Question: which function adds two numbers?");
+    const { signal } = await evaluateObservationWindow(sequence, question, { layers: [0] });
+    const state = await readSequenceKvState(sequence, { layers: [0] });
+    assert.ok(state.cellPositions.some((p, i) => i > 0 && p < state.cellPositions[i - 1]), "cells should be out of order");
+    const err = relativeError(signal.tokenScores, await referenceScores(sequence, question.length));
+    t.diagnostic(`relative error ${err.toExponential(2)}`);
+    assert.ok(err <= 1e-3, `relative error ${err}`);
+  } finally {
+    await context.dispose();
+  }
+});
+
+for (const flashAttention of [true, false]) {
+  test(`dense mode: localMass/distantMass for every token match the reference split (r = 16, 4 sinks, flash attention ${flashAttention ? "on" : "off"})`, async () => {
+    const context = await model.createContext({ contextSize: 1024, threads: 1, flashAttention });
+    try {
+      const sequence = context.getSequence();
+      const r = 16, sinks = 4;
+      const { signal, readout } = await prefillWithAttentionProbe(sequence, promptTokens(300), {
+        observationWindow: 8, dense: true, localWindow: r, sinkTokens: sinks, layers: [0],
+      });
+      const n = sequence.contextTokens.length;
+      assert.ok(signal.localMass && signal.distantMass, "dense mode provides localMass/distantMass");
+      assert.equal(signal.localMass.length, n);
+      for (let q = 0; q < n; q++) {
+        const sink = readout.sinkByPos[q] / readout.queryRowsByPos[q];
+        assert.ok(Math.abs(signal.localMass[q] + signal.distantMass[q] + sink - 1) < 1e-4, `masses of ${q} sum to 1`);
+      }
+      const state = await readSequenceKvState(sequence, { layers: [0] });
+      const { nHead, nHeadKv, nEmbd } = fixture.weights.shape;
+      const headDim = nEmbd / nHead, K = state.layers[0].K, kvRow = nHeadKv * headDim;
+      for (const q of [5, 40, 150, n - 1]) {
+        const query = referenceQueryLayer0(fixture.weights, sequence.contextTokens[q], q);
+        let local = 0, distant = 0;
+        for (let h = 0; h < nHead; h++) {
+          const hk = Math.floor(h / (nHead / nHeadKv));
+          const s = Array.from({ length: q + 1 }, (_, j) => {
+            let dot = 0;
+            for (let d = 0; d < headDim; d++) dot += query[h * headDim + d] * K[j * kvRow + hk * headDim + d];
+            return dot / Math.sqrt(headDim);
+          });
+          const max = Math.max(...s);
+          const e = s.map((x) => Math.exp(x - max));
+          const z = e.reduce((a, b) => a + b, 0);
+          e.forEach((x, j) => { if (j > q - r) local += x / z; else if (j >= sinks) distant += x / z; });
+        }
+        assert.ok(Math.abs(signal.localMass[q] - local / nHead) <= 1e-3 * Math.max(local / nHead, 1e-2), `local ${q}`);
+        assert.ok(Math.abs(signal.distantMass[q] - distant / nHead) <= 1e-3 * Math.max(distant / nHead, 1e-2), `distant ${q}`);
+      }
+    } finally {
+      await context.dispose();
+    }
+  });
+}
+
+test("probe honours the layer subset and counts one distribution per (layer, head, observation row)", async () => {
+  const context = await model.createContext({ contextSize: 1024, threads: 1 });
+  try {
+    const sequence = context.getSequence();
+    await sequence.evaluateWithoutGeneratingNewTokens(promptTokens(200));
+    const { readout } = await evaluateObservationWindow(sequence, model.tokenize("abc"), { layers: [1] });
+    assert.deepEqual(readout.layersSeen, [1]);
+    assert.equal(readout.obsDistributions, 3 * fixture.weights.shape.nHead);
+  } finally {
+    await context.dispose();
+  }
+});
