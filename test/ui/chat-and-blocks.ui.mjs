@@ -12,7 +12,7 @@ export async function run({page, log, runCommand, frame, screenshot}) {
   log(`chat header: ${meta}`);
   if (!/tokens kept/.test(meta)) throw new Error(`unexpected chat header: ${meta}`);
 
-  await chat.locator("#chat-root .composer textarea").fill("Q: retry_limit? A: ");
+  await chat.locator("#chat-root .composer textarea").fill("Q: retry_limit = ");
   await chat.locator("#send").click();
   const answer = chat.locator(".entry.assistant:not(.streaming)").last();
   await answer.waitFor({state: "visible", timeout: 120_000});

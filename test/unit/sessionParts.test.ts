@@ -44,9 +44,10 @@ test("query overlap boosts rare tokens of the question, not spaces", () => {
 });
 
 test("the card format asks in the trained template; a free-form question is reduced to its key", () => {
-  const f = cardFormat({model: "m.gguf", fact: "const {key} = {value};", question: "Q: {key}? A: ", key: "[a-z]+_[a-z]+", value: "[0-9]{1,3}", contextTokens: 1024});
-  assert.equal(f.question("Q: retry_limit? A:"), "Q: retry_limit? A: ");
-  assert.equal(f.question("what is retry_limit in the client?"), "Q: retry_limit? A: ");
+  const f = cardFormat({model: "m.gguf", fact: "const {key} = {value};", question: "Q: {key} = ", key: "[a-z]+_[a-z]+", value: "[0-9]{1,3}", contextTokens: 1024, answerTokens: 1});
+  assert.equal(f.question("Q: retry_limit ="), "Q: retry_limit = ");
+  assert.equal(f.question("what is retry_limit in the client?"), "Q: retry_limit = ");
+  assert.equal(f.maxAnswerTokens, 1);
   assert.equal(f.fileHeader("src/a.ts"), "// file: src/a.ts\n");
   assert.match(PLAIN_FORMAT.question("why?"), /Question: why\?\nAnswer:$/);
 });
@@ -54,6 +55,6 @@ test("the card format asks in the trained template; a free-form question is redu
 test("references: blocks holding the answer or a question identifier, best first", () => {
   const blk = (file: string, text: string, score: number): BlockRecord => ({file, startLine: 1, endLine: 2, tokens: 5, keptTokens: 5, score, boundary: ";", text});
   const kept = [blk("a.ts", "const other = 3;", 9), blk("b.ts", "const retry_limit = 41;", 1), blk("c.ts", "retry_limit + 1", 2)];
-  assert.deepEqual(pickReferences(kept, "Q: retry_limit? A: ", "41").map((b) => b.file), ["c.ts", "b.ts"]);
+  assert.deepEqual(pickReferences(kept, "Q: retry_limit = ", "41").map((b) => b.file), ["c.ts", "b.ts"]);
   assert.deepEqual(pickReferences(kept, "nothing matches", "").map((b) => b.file), ["a.ts", "c.ts", "b.ts"]);
 });

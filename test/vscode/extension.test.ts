@@ -5,7 +5,7 @@ import type {DynSplitApi} from "../../src/extension/extension";
 import {readSettings} from "../../src/extension/settings";
 
 const EXTENSION_ID = "dynsplit.dynsplit-chat";
-const QUESTION = "Q: retry_limit? A: ";
+const QUESTION = "Q: retry_limit = ";
 
 async function api(): Promise<DynSplitApi> {
   const ext = vscode.extensions.getExtension<DynSplitApi>(EXTENSION_ID);

@@ -39,29 +39,25 @@ export interface ModelCard {
   fileHeader?: string;
   /** Whether the model was trained with a BOS token first. */
   bos?: boolean;
+  /** How many tokens an answer has. */
+  answerTokens?: number;
   [extra: string]: unknown;
 }
 
 /**
- * The bundled model's format: its trained question template. A free-form question ("what is RETRY_LIMIT_x7?")
+ * The bundled model's format: its question template. Any question ("what is retry_limit?", "Q: retry_limit = ")
  * is reduced to the first identifier that matches the card's key pattern, so chat works for its one skill.
  */
 export function cardFormat(card: ModelCard): PromptFormat {
   const keyPattern = new RegExp(card.key.replace(/^\^/, "").replace(/\$$/, ""));
-  const [before] = card.question.split("{key}");
   return {
     name: "card",
     preamble: "",
     fileHeader: (path) => (card.fileHeader ?? "// file: {path}\n").replace("{path}", path),
     // The context ends with a newline; the question follows directly, exactly as in training.
-    question: (text) => {
-      const trimmed = text.trim();
-      if (before && trimmed.startsWith(before.trim())) return card.question.endsWith(" ") && !text.endsWith(" ") ? trimmed + " " : trimmed;
-      const key = trimmed.match(keyPattern)?.[0] ?? trimmed;
-      return card.question.replace("{key}", key);
-    },
+    question: (text) => card.question.replace("{key}", text.match(keyPattern)?.[0] ?? text.trim()),
     stopStrings: ["\n", ";"],
-    maxAnswerTokens: 4,
+    maxAnswerTokens: card.answerTokens ?? 4,
     bos: card.bos !== false,
   };
 }
