@@ -58,7 +58,7 @@ test("bad flags, missing folders and out-of-range budgets exit non-zero with a c
     [["ask", dir, "q", "--budget", "0"], /--budget must be a fraction/],
     [["ask", dir, "q", "--method", "magic"], /unknown --method "magic"/],
     [["ask", dir, "q", "--frobnicate"], /Unknown option '--frobnicate'/],
-    [["ask", dir, "q", "--budget-tokens", "-5"], /--budget-tokens must be a positive integer/],
+    [["ask", dir, "q", "--budget-tokens", "lots"], /--budget-tokens must be a positive integer/],
     [["nope"], /unknown command "nope"/],
   ];
   for (const [args, pattern] of cases) {

@@ -55,7 +55,7 @@ test("streams, cancels, survives a killed child and restores model and workspace
     const big = writeWorkspace(generateCase(9_400_002, {contextTokens: 8000}).files);
     const controller = new AbortController();
     await assert.rejects(
-      c.request("ingest", {roots: [big], budget: {tokens: 256}, signal: "keyNorm", useCache: false}, {signal: controller.signal, onProgress: () => controller.abort()}),
+      c.request("ingest", {roots: [big], budget: {tokens: 512}, signal: "keyNorm", useCache: false}, {signal: controller.signal, onProgress: () => controller.abort()}),
       (err: Error) => err.name === "CancelledError"
     );
 

@@ -1,0 +1,41 @@
+/**
+ * The committed model really reads its context: retrieval works with the full KV cache and
+ * drops to chance when the needle's tokens are erased from the cache.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { generateCase } from "../../src/corpus";
+import { validateGgufFile } from "../../src/engine/gguf/ggufHeader";
+import { getCpuLlama } from "../../src/model/loadLlamaRuntime";
+import { CaseOutcome, runCasePair, score, tokenizeCase } from "../../src/model/retrievalEval";
+
+const card = JSON.parse(readFileSync("models/card.json", "utf8")) as { model: string; charsPerToken: number };
+const modelPath = `models/${card.model}`;
+const CASES = 24;
+const CONTEXT_TOKENS = 1024;
+
+test("bundled model: retrieval needs the needle in the KV cache", { timeout: 60_000 }, async () => {
+  const v = await validateGgufFile(modelPath);
+  assert.ok(v.ok, v.ok ? "" : v.error);
+  const llama = await getCpuLlama();
+  const model = await llama.loadModel({ modelPath });
+  const context = await model.createContext({ contextSize: 1536, threads: 1 });
+  const sequence = context.getSequence();
+  const full: CaseOutcome[] = [];
+  const erased: CaseOutcome[] = [];
+  for (let i = 0; i < CASES; i++) {
+    const c = generateCase(`integration-${i}`, { contextTokens: CONTEXT_TOKENS, charsPerToken: card.charsPerToken });
+    assert.ok(tokenizeCase(model, c).contextTokens.length >= 900, "context is at least ~1k tokens");
+    const pair = await runCasePair(model, sequence, c);
+    full.push(pair.full);
+    erased.push(pair.erased);
+  }
+  const f = score(full);
+  const e = score(erased);
+  console.log(`full cache ${f.correct}/${f.n}, needle erased ${e.correct}/${e.n}, mean ${f.meanContextTokens.toFixed(0)} tokens`);
+  assert.ok(f.accuracy >= 0.9, `full-cache accuracy ${f.accuracy}`);
+  assert.ok(e.accuracy <= 0.2, `needle-erased accuracy ${e.accuracy}`);
+  await context.dispose();
+  await model.dispose();
+});
