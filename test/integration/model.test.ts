@@ -13,24 +13,26 @@ import { CaseOutcome, runCasePair, score, tokenizeCase } from "../../src/model/r
 const card = JSON.parse(readFileSync("models/card.json", "utf8")) as { model: string; charsPerToken: number };
 const modelPath = `models/${card.model}`;
 const CASES = 24;
-const CONTEXT_TOKENS = 1024;
+const CONTEXT_TOKENS = 1150;
 
 test("bundled model: retrieval needs the needle in the KV cache", { timeout: 60_000 }, async () => {
   const v = await validateGgufFile(modelPath);
   assert.ok(v.ok, v.ok ? "" : v.error);
   const llama = await getCpuLlama();
   const model = await llama.loadModel({ modelPath });
-  const context = await model.createContext({ contextSize: 1536, threads: 1 });
+  const context = await model.createContext({ contextSize: 2048, threads: 1 });
   const sequence = context.getSequence();
   const full: CaseOutcome[] = [];
   const erased: CaseOutcome[] = [];
+  const lengths: number[] = [];
   for (let i = 0; i < CASES; i++) {
     const c = generateCase(`integration-${i}`, { contextTokens: CONTEXT_TOKENS, charsPerToken: card.charsPerToken });
-    assert.ok(tokenizeCase(model, c).contextTokens.length >= 900, "context is at least ~1k tokens");
+    lengths.push(tokenizeCase(model, c).contextTokens.length);
     const pair = await runCasePair(model, sequence, c);
     full.push(pair.full);
     erased.push(pair.erased);
   }
+  assert.ok(Math.min(...lengths) >= 900 && score(full).meanContextTokens >= 1000, `contexts of ~1k+ tokens (min ${Math.min(...lengths)})`);
   const f = score(full);
   const e = score(erased);
   console.log(`full cache ${f.correct}/${f.n}, needle erased ${e.correct}/${e.n}, mean ${f.meanContextTokens.toFixed(0)} tokens`);

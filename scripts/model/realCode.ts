@@ -1,0 +1,59 @@
+/**
+ * Real source files from node_modules, split by package into a training pool and a held-out
+ * pool (the held-out pool, incl. all of `typescript`, is never seen in training).
+ */
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { hashString } from "../../src/corpus";
+
+export interface RealCodePools {
+  train: string[];
+  heldOut: Record<string, string>[];
+}
+
+const CODE_EXT = /\.(ts|js|mjs|cjs|py)$/;
+
+function walk(dir: string, out: string[], limit: number): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir).sort();
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    if (out.length >= limit) return;
+    const p = join(dir, name);
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) walk(p, out, limit);
+    else if (CODE_EXT.test(name) && !name.endsWith(".min.js") && st.size > 1500 && st.size < 300_000) out.push(p);
+  }
+}
+
+/** Package name of a path inside node_modules (handles @scope/name). */
+function packageOf(root: string, file: string): string {
+  const parts = relative(root, file).split("/");
+  return parts[0].startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0];
+}
+
+const isHeldOut = (pkg: string) => pkg === "typescript" || hashString(pkg) % 5 === 0;
+
+/** Collect the pools. `maxFiles` bounds the walk so it stays fast. */
+export function collectRealCode(root: string, maxFiles = 3000): RealCodePools {
+  const files: string[] = [];
+  walk(root, files, maxFiles);
+  walk(join(root, "typescript/lib"), files, maxFiles + 200);
+  const train: string[] = [];
+  const heldOut: Record<string, string>[] = [];
+  for (const f of [...new Set(files)]) {
+    const text = readFileSync(f, "utf8").replace(/\r\n/g, "\n");
+    if (!/\n/.test(text) || text.split("\n").some((l) => l.length > 2000)) continue; // skip bundled one-liners
+    if (isHeldOut(packageOf(root, f))) heldOut.push({ [relative(root, f)]: text });
+    else train.push(text);
+  }
+  return { train, heldOut };
+}

@@ -1,0 +1,61 @@
+"""Reference forward pass of a train.py checkpoint, written functionally from the state dict,
+to check that llama.cpp computes the same function as training (RoPE layout, norms, scaling).
+
+Usage: /usr/bin/python3 scripts/model/torchReference.py CKPT TOKENS_JSON OUT_JSON
+TOKENS_JSON: {"tokens": [[...], ...]}  ->  OUT_JSON: {"argmax": [[...]], "lastLogits": [[...]]}
+"""
+import json
+import math
+import sys
+
+import torch
+
+torch.set_num_threads(1)
+ck = torch.load(sys.argv[1])
+a = ck["args"]
+sd = ck["model"]
+H, KV, D = a["heads"], a["kv_heads"], a["dim"]
+hd = D // H
+
+
+def rms(x, w):
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + a["rms_eps"]) * w
+
+
+def rope(x, T):
+    inv = a["rope_base"] ** (-torch.arange(0, hd, 2, dtype=torch.float32) / hd)
+    ang = torch.arange(T, dtype=torch.float32)[:, None] * inv[None, :]
+    c, s = ang.cos(), ang.sin()
+    x0, x1 = x[..., 0::2], x[..., 1::2]
+    return torch.stack((x0 * c - x1 * s, x0 * s + x1 * c), -1).flatten(-2)
+
+
+@torch.no_grad()
+def forward(tokens):
+    T = len(tokens)
+    x = sd["tok.weight"][torch.tensor(tokens)]
+    mask = torch.full((T, T), float("-inf")).triu(1)
+    for l in range(a["layers"]):
+        p = f"blocks.{l}."
+        h = rms(x, sd[p + "attn_norm.weight"])
+        q = (h @ sd[p + "wq.weight"].T).view(T, H, hd).transpose(0, 1)
+        k = (h @ sd[p + "wk.weight"].T).view(T, KV, hd).transpose(0, 1)
+        v = (h @ sd[p + "wv.weight"].T).view(T, KV, hd).transpose(0, 1)
+        q, k = rope(q, T), rope(k, T)
+        k = k.repeat_interleave(H // KV, 0)
+        v = v.repeat_interleave(H // KV, 0)
+        att = ((q @ k.transpose(-1, -2)) / math.sqrt(hd) + mask).softmax(-1)
+        x = x + (att @ v).transpose(0, 1).reshape(T, D) @ sd[p + "wo.weight"].T
+        h = rms(x, sd[p + "ffn_norm.weight"])
+        g = torch.nn.functional.silu(h @ sd[p + "w_gate.weight"].T) * (h @ sd[p + "w_up.weight"].T)
+        x = x + g @ sd[p + "w_down.weight"].T
+    return rms(x, sd["norm.weight"]) @ sd["out.weight"].T
+
+
+inp = json.load(open(sys.argv[2]))
+out = {"argmax": [], "lastLogits": []}
+for toks in inp["tokens"]:
+    logits = forward(toks)
+    out["argmax"].append(logits.argmax(-1).tolist())
+    out["lastLogits"].append(logits[-1].tolist())
+json.dump(out, open(sys.argv[3], "w"))

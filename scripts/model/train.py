@@ -1,0 +1,270 @@
+"""Train the bundled tiny llama model (DynSplit Chat, issue 3).
+
+Llama architecture computed exactly as llama.cpp does for arch "llama":
+RMSNorm (eps = llama.attention.layer_norm_rms_epsilon), RoPE "normal" layout (adjacent pairs
+(x[2i], x[2i+1]) rotated by pos * base^(-2i/head_dim)), causal softmax attention scaled by
+1/sqrt(head_dim), SwiGLU FFN (down(silu(gate x) * up x)), final RMSNorm, untied output.
+Because RoPE is trained in llama.cpp's own pair layout, q/k weights export without permutation.
+
+Wall-time bounded: --minutes caps training; the LR schedule follows elapsed time, and a
+checkpoint + raw export is written every --checkpoint-minutes so a usable model exists early.
+
+Export: <out>/export/manifest.json + one raw little-endian float32 file per tensor (torch layout);
+scripts/model/exportGguf.ts assembles the GGUF.
+
+Run with Debian's python: /usr/bin/python3 scripts/model/train.py --minutes 40
+"""
+import argparse
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+p = argparse.ArgumentParser()
+p.add_argument("--data", default="models/work/data")
+p.add_argument("--out", default="models/work/run")
+p.add_argument("--minutes", type=float, default=40.0)
+p.add_argument("--checkpoint-minutes", type=float, default=5.0)
+p.add_argument("--layers", type=int, default=2)
+p.add_argument("--dim", type=int, default=128)
+p.add_argument("--heads", type=int, default=4)
+p.add_argument("--kv-heads", type=int, default=4)
+p.add_argument("--ffn", type=int, default=384)
+p.add_argument("--rope-base", type=float, default=100000.0)
+p.add_argument("--rms-eps", type=float, default=1e-5)
+p.add_argument("--lr", type=float, default=3e-3)
+p.add_argument("--answer-weight", type=float, default=1.0)
+p.add_argument("--lm-weight", type=float, default=0.1)
+p.add_argument("--lm-fraction", type=float, default=0.1, help="fraction of non-answer positions that get the LM loss")
+p.add_argument("--threads", type=int, default=1)
+p.add_argument("--seed", type=int, default=1234)
+p.add_argument("--resume", default="")
+args = p.parse_args()
+
+torch.set_num_threads(args.threads)
+torch.manual_seed(args.seed)
+np.random.seed(args.seed)
+os.makedirs(args.out, exist_ok=True)
+
+meta = json.load(open(os.path.join(args.data, "meta.json")))
+VOCAB = meta["vocabSize"]
+
+
+def load_set(name, T):
+    tok = np.fromfile(os.path.join(args.data, f"{name}.tokens"), dtype=np.uint16).reshape(-1, T)
+    mask = np.fromfile(os.path.join(args.data, f"{name}.mask"), dtype=np.uint8).reshape(-1, T)
+    return torch.from_numpy(tok.astype(np.int64)), torch.from_numpy(mask.astype(np.bool_))
+
+
+TRAIN = {"dense256": load_set("dense256", 256), "train512": load_set("train512", 512), "train1024": load_set("train1024", 1024)}
+val512 = load_set("val512", 512)
+val1024 = load_set("val1024", 1024)
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, dim, eps):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+def rope_tables(T, head_dim, base):
+    inv = base ** (-torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim)  # theta_i = base^(-2i/d)
+    ang = torch.arange(T, dtype=torch.float32)[:, None] * inv[None, :]
+    return ang.cos(), ang.sin()  # [T, head_dim/2]
+
+
+def apply_rope(x, cos, sin):
+    # x: [B, H, T, hd]; llama.cpp "normal" rope rotates adjacent pairs (x[2i], x[2i+1]).
+    x0 = x[..., 0::2]
+    x1 = x[..., 1::2]
+    r0 = x0 * cos - x1 * sin
+    r1 = x0 * sin + x1 * cos
+    return torch.stack((r0, r1), dim=-1).flatten(-2)
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        d, h, kv = args.dim, args.heads, args.kv_heads
+        self.hd = d // h
+        self.attn_norm = RMSNorm(d, args.rms_eps)
+        self.wq = nn.Linear(d, d, bias=False)
+        self.wk = nn.Linear(d, kv * self.hd, bias=False)
+        self.wv = nn.Linear(d, kv * self.hd, bias=False)
+        self.wo = nn.Linear(d, d, bias=False)
+        self.ffn_norm = RMSNorm(d, args.rms_eps)
+        self.w_gate = nn.Linear(d, args.ffn, bias=False)
+        self.w_up = nn.Linear(d, args.ffn, bias=False)
+        self.w_down = nn.Linear(args.ffn, d, bias=False)
+
+    def forward(self, x, cos, sin, mask):
+        B, T, D = x.shape
+        h = self.attn_norm(x)
+        q = self.wq(h).view(B, T, args.heads, self.hd).transpose(1, 2)
+        k = self.wk(h).view(B, T, args.kv_heads, self.hd).transpose(1, 2)
+        v = self.wv(h).view(B, T, args.kv_heads, self.hd).transpose(1, 2)
+        q = apply_rope(q, cos, sin)
+        k = apply_rope(k, cos, sin)
+        if args.kv_heads != args.heads:  # ggml broadcast: q head i uses kv head i // (heads/kv_heads)
+            rep = args.heads // args.kv_heads
+            k = k.repeat_interleave(rep, dim=1)
+            v = v.repeat_interleave(rep, dim=1)
+        att = (q @ k.transpose(-1, -2)) * (1.0 / math.sqrt(self.hd)) + mask
+        att = att.softmax(-1)
+        o = (att @ v).transpose(1, 2).reshape(B, T, D)
+        x = x + self.wo(o)
+        h = self.ffn_norm(x)
+        return x + self.w_down(F.silu(self.w_gate(h)) * self.w_up(h))
+
+
+class TinyLlama(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.tok = nn.Embedding(VOCAB, args.dim)
+        self.blocks = nn.ModuleList([Block() for _ in range(args.layers)])
+        self.norm = RMSNorm(args.dim, args.rms_eps)
+        self.out = nn.Linear(args.dim, VOCAB, bias=False)
+        nn.init.normal_(self.tok.weight, std=0.5)
+        for n, prm in self.named_parameters():
+            if prm.dim() == 2 and "tok" not in n:
+                nn.init.normal_(prm, std=0.5 / math.sqrt(prm.shape[1]))
+
+    def hidden(self, idx):
+        B, T = idx.shape
+        cos, sin = rope_tables(T, args.dim // args.heads, args.rope_base)
+        mask = torch.full((T, T), float("-inf")).triu(1)
+        x = self.tok(idx)
+        for b in self.blocks:
+            x = b(x, cos, sin, mask)
+        return self.norm(x)
+
+
+model = TinyLlama()
+opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.01)
+nparams = sum(p.numel() for p in model.parameters())
+print(f"params {nparams} vocab {VOCAB}", flush=True)
+step0 = 0
+if args.resume:
+    ck = torch.load(args.resume)
+    model.load_state_dict(ck["model"])
+    opt.load_state_dict(ck["opt"])
+    step0 = ck["step"]
+
+
+def loss_on(idx, amask):
+    """Cross-entropy on answer positions (+ a sampled LM term on other positions)."""
+    x, y = idx[:, :-1], idx[:, 1:]
+    ans = amask[:, 1:]
+    h = model.hidden(x)
+    other = (~ans) & (torch.rand(ans.shape) < args.lm_fraction) & (y != meta["eos"])
+    la = F.cross_entropy(model.out(h[ans]), y[ans]) if ans.any() else h.sum() * 0
+    lo = F.cross_entropy(model.out(h[other]), y[other]) if other.any() else h.sum() * 0
+    return args.answer_weight * la + args.lm_weight * lo, la, lo
+
+
+@torch.no_grad()
+def evaluate(vs, n=64, bs=16):
+    model.eval()
+    tok, m = vs
+    correct = total = 0
+    for i in range(0, min(n, len(tok)), bs):
+        idx, am = tok[i:i + bs], m[i:i + bs]
+        h = model.hidden(idx[:, :-1])
+        ans = am[:, 1:]
+        pred = model.out(h[ans]).argmax(-1)
+        correct += (pred == idx[:, 1:][ans]).sum().item()
+        total += ans.sum().item()
+    model.train()
+    return correct / max(1, total)
+
+
+def export(tag):
+    """Raw float32 tensors (torch layout) + manifest for scripts/model/exportGguf.ts."""
+    d = os.path.join(args.out, "export")
+    os.makedirs(d, exist_ok=True)
+    tensors = {}
+
+    def put(name, t):
+        a = t.detach().float().contiguous().numpy()
+        a.astype("<f4").tofile(os.path.join(d, name + ".f32"))
+        tensors[name] = list(a.shape)
+
+    put("tokenEmbd", model.tok.weight)
+    for i, b in enumerate(model.blocks):
+        for nm, t in [("attnNorm", b.attn_norm.weight), ("wq", b.wq.weight), ("wk", b.wk.weight), ("wv", b.wv.weight),
+                      ("wo", b.wo.weight), ("ffnNorm", b.ffn_norm.weight), ("wGate", b.w_gate.weight),
+                      ("wUp", b.w_up.weight), ("wDown", b.w_down.weight)]:
+            put(f"layers.{i}.{nm}", t)
+    put("outputNorm", model.norm.weight)
+    put("output", model.out.weight)
+    manifest = {
+        "tag": tag,
+        "hparams": {"nLayer": args.layers, "nEmbd": args.dim, "nHead": args.heads, "nHeadKv": args.kv_heads,
+                    "nFf": args.ffn, "contextLength": 8192, "rmsEps": args.rms_eps, "ropeFreqBase": args.rope_base},
+        "vocabSize": VOCAB,
+        "tensors": tensors,
+        "training": history,
+    }
+    json.dump(manifest, open(os.path.join(d, "manifest.json"), "w"), indent=1)
+
+
+# Phases by fraction of the wall-time budget: (start fraction, dataset, T, batch). Dense short
+# rows first (the lookup circuit forms faster there), then 512, then 1024 for length.
+PHASES = [(0.0, "dense256", 256, 32), (0.3, "train512", 512, 16), (0.8, "train1024", 1024, 8)]
+budget = args.minutes * 60
+t_start = time.time()
+last_ck = t_start
+history = {"steps": 0, "seconds": 0, "log": []}
+step = step0
+run_avg = None
+while True:
+    elapsed = time.time() - t_start
+    frac = elapsed / budget
+    if frac >= 1:
+        break
+    _, set_name, T, B = [ph for ph in PHASES if frac >= ph[0]][-1]
+    warm = min(1.0, (step - step0 + 1) / 30)
+    lr = args.lr * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+    for g in opt.param_groups:
+        g["lr"] = lr
+    src_tok, src_mask = TRAIN[set_name]
+    rows = torch.randint(0, len(src_tok), (B,))
+    idx, am = src_tok[rows, :T], src_mask[rows, :T]
+    loss, la, lo = loss_on(idx, am)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    step += 1
+    run_avg = la.item() if run_avg is None else 0.95 * run_avg + 0.05 * la.item()
+    if step % 25 == 0:
+        print(f"step {step} t {elapsed:.0f}s T {T} lr {lr:.2e} ans_loss {run_avg:.3f} lm_loss {lo.item():.3f}", flush=True)
+    if step % 100 == 0 or time.time() - last_ck > args.checkpoint_minutes * 60:
+        acc512 = evaluate(val512)
+        acc1024 = evaluate(val1024, n=32, bs=8)
+        history["log"].append({"step": step, "seconds": round(elapsed), "ansLoss": round(run_avg, 4), "valAcc512": acc512, "valAcc1024": acc1024})
+        print(f"  eval step {step}: val answer acc 512 {acc512:.3f} 1024 {acc1024:.3f}", flush=True)
+    if time.time() - last_ck > args.checkpoint_minutes * 60:
+        history.update(steps=step, seconds=round(time.time() - t_start))
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args)}, os.path.join(args.out, "ckpt.pt"))
+        export(f"step{step}")
+        last_ck = time.time()
+        print(f"  checkpoint + export at step {step}", flush=True)
+
+history.update(steps=step, seconds=round(time.time() - t_start))
+acc512 = evaluate(val512, n=256)
+acc1024 = evaluate(val1024, n=128, bs=8)
+history["final"] = {"valAcc512": acc512, "valAcc1024": acc1024, "ansLoss": run_avg}
+print(f"final step {step}: val answer acc 512 {acc512:.3f} 1024 {acc1024:.3f}", flush=True)
+torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args)}, os.path.join(args.out, "ckpt.pt"))
+export(f"step{step}")
+print("done", flush=True)

@@ -1,0 +1,7 @@
+/** Write the model vocabulary as JSON for scripts/model/construct.py. Usage: ... writeVocabJson.ts OUT.json */
+import { writeFileSync } from "node:fs";
+import { buildCodeVocabulary } from "../../src/model/codeVocab";
+
+const out = process.argv[2] ?? "models/work/vocab.json";
+writeFileSync(out, JSON.stringify({ tokens: buildCodeVocabulary().tokens }));
+console.log(`wrote ${out}`);
