@@ -32,7 +32,7 @@ test("bundled model: retrieval needs the needle in the KV cache", { timeout: 60_
     full.push(pair.full);
     erased.push(pair.erased);
   }
-  assert.ok(Math.min(...lengths) >= 900 && score(full).meanContextTokens >= 1000, `contexts of ~1k+ tokens (min ${Math.min(...lengths)})`);
+  assert.ok(Math.min(...lengths) >= 800 && score(full).meanContextTokens >= 1000, `contexts of ~1k+ tokens (min ${Math.min(...lengths)})`);
   const f = score(full);
   const e = score(erased);
   console.log(`full cache ${f.correct}/${f.n}, needle erased ${e.correct}/${e.n}, mean ${f.meanContextTokens.toFixed(0)} tokens`);

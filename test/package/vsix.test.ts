@@ -27,7 +27,7 @@ function listZip(file: string): Promise<Map<string, number>> {
 test("vsce package builds a VSIX that ships the runtime and leaves sources, tests and dev files out", {timeout: 300_000}, async () => {
   assert.ok(existsSync(path.join(root, "dist/extension.cjs")), "run `npm run build` first");
   const out = path.join(mkdtempSync(path.join(tmpdir(), "dynsplit-vsix-")), "dynsplit-chat.vsix");
-  execFileSync(path.join(root, "node_modules/.bin/vsce"), ["package", "--allow-missing-repository", "--no-update-package-json", "-o", out], {cwd: root, stdio: "pipe"});
+  execFileSync(path.join(root, "node_modules/.bin/vsce"), ["package", "--allow-missing-repository", "--no-update-package-json", "--readme-path", "EXTENSION.md", "-o", out], {cwd: root, stdio: "pipe"});
   const entries = await listZip(out);
   const files = [...entries.keys()].filter((f) => f.startsWith("extension/")).map((f) => f.slice("extension/".length));
   const has = (f: string) => files.includes(f);

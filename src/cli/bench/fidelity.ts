@@ -14,17 +14,21 @@ export interface FidelityCase {
   questions: {question: string; answer: string}[];
 }
 
+/** One grid of runs: a suite under one signal and query mode, some methods at some budgets. */
+export interface FidelityGrid {
+  suite: FidelityCase["suite"];
+  signal: SignalChoice | "auto";
+  query: "aware" | "agnostic";
+  methods: MethodName[];
+  budgets: number[];
+  /** DynSplit variants (C, Δ, α) for the ablations. */
+  variants?: {name: string; options: MethodOptions}[];
+}
+
 export interface FidelityConfig {
   cases: number;
   contextTokens: number;
-  methods: MethodName[];
-  budgets: number[];
-  signals: (SignalChoice | "auto")[];
-  queryModes: ("aware" | "agnostic")[];
-  suites: FidelityCase["suite"][];
-  /** DynSplit ablations: extra dynsplit variants (C, Δ, α) run at `ablationBudget`. */
-  ablations?: {name: string; options: MethodOptions}[];
-  ablationBudget?: number;
+  grids: FidelityGrid[];
   seed?: number;
   onResult?: (row: FidelityRow) => void;
 }
@@ -67,18 +71,18 @@ export function fidelityCases(suite: FidelityCase["suite"], count: number, conte
 
 export async function runFidelity(engine: Engine, config: FidelityConfig): Promise<FidelityRow[]> {
   const rows: FidelityRow[] = [];
-  for (const suite of config.suites) {
-    const cases = fidelityCases(suite, config.cases, config.contextTokens, config.seed);
-    const grid: {method: MethodName; variant: string; options?: MethodOptions; budgets: number[]}[] = config.methods.map((m) => ({method: m, variant: m, budgets: m === "full" ? [1] : config.budgets}));
-    if (suite === "single") for (const a of config.ablations ?? []) grid.push({method: "dynsplit", variant: a.name, options: a.options, budgets: [config.ablationBudget ?? 0.2]});
-    for (const signal of config.signals)
-      for (const query of config.queryModes)
-        for (const g of grid)
-          for (const budget of g.budgets) {
-            const row = await runCell(engine, cases, {...g, budget, signal, query, suite});
-            rows.push(row);
-            config.onResult?.(row);
-          }
+  const suites = new Map<string, FidelityCase[]>();
+  for (const g of config.grids) {
+    if (!suites.has(g.suite)) suites.set(g.suite, fidelityCases(g.suite, config.cases, config.contextTokens, config.seed));
+    const cases = suites.get(g.suite)!;
+    const cells: {method: MethodName; variant: string; options?: MethodOptions; budget: number}[] = [];
+    for (const m of g.methods) for (const b of m === "full" ? [1] : g.budgets) cells.push({method: m, variant: m, budget: b});
+    for (const v of g.variants ?? []) for (const b of g.budgets) cells.push({method: "dynsplit", variant: v.name, options: v.options, budget: b});
+    for (const c of cells) {
+      const row = await runCell(engine, cases, {...c, signal: g.signal, query: g.query, suite: g.suite});
+      rows.push(row);
+      config.onResult?.(row);
+    }
   }
   return rows;
 }

@@ -6,7 +6,7 @@ import {fileURLToPath} from "node:url";
 import {formatBytes} from "../../core/kvMemory";
 import {METHOD_NAMES, type MethodName} from "../../core/types";
 import {findPackageRoot} from "../../engine/packageRoot";
-import {runFidelity, type FidelityRow} from "../bench/fidelity";
+import {runFidelity, type FidelityGrid, type FidelityRow} from "../bench/fidelity";
 import {runPerf, type PerfRow} from "../bench/perf";
 import {heatMap, lineChart, type Series} from "../bench/svgPlot";
 import {bundledCard} from "../../engine/model/modelSource";
@@ -44,25 +44,39 @@ export async function benchCommand(args: string[]) {
     const engine = await openEngine({probe: values.probe, threads: String(threads)});
     const hasProbe = engine.modelInfo?.hasProbe === true;
     try {
-      const n = intOf("cases", values.cases) ?? (full ? 60 : 10);
+      const n = intOf("cases", values.cases) ?? (full ? 30 : 10);
+      const all = [...METHOD_NAMES] as MethodName[];
+      const main = hasProbe ? "attention" : "keyNorm";
+      const grids: FidelityGrid[] = full
+        ? [
+            {suite: "single", signal: main, query: "aware", methods: all, budgets: [0.1, 0.2, 0.3, 0.5]},
+            {suite: "single", signal: main, query: "agnostic", methods: all, budgets: [0.1, 0.2, 0.3, 0.5]},
+            ...(["keyNorm", "surprisal"] as const)
+              .filter((s) => s !== main)
+              .map((signal): FidelityGrid => ({suite: "single", signal, query: "aware", methods: ["dynsplit", "chunkkv", "snapkv", "delimiter"], budgets: [0.1, 0.2]})),
+            ...(hasProbe ? [{suite: "single", signal: "keyNorm", query: "agnostic", methods: ["dynsplit", "chunkkv", "snapkv", "delimiter"], budgets: [0.1, 0.2]} as FidelityGrid] : []),
+            {suite: "multi", signal: main, query: "aware", methods: all, budgets: [0.1, 0.3]},
+            {suite: "distractors", signal: main, query: "aware", methods: all, budgets: [0.1, 0.3]},
+            {
+              suite: "single",
+              signal: main,
+              query: "agnostic",
+              methods: [],
+              budgets: [0.2],
+              variants: [
+                {name: "C=8 Δ=4", options: {blockSize: 8, tolerance: 4}},
+                {name: "C=32 Δ=16", options: {blockSize: 32, tolerance: 16}},
+                {name: "C=16 Δ=0", options: {blockSize: 16, tolerance: 0}},
+                {name: "α=0", options: {alpha: 0}},
+                {name: "α=4", options: {alpha: 4}},
+              ],
+            },
+          ]
+        : [{suite: "single", signal: "auto", query: "aware", methods: all, budgets: [0.1, 0.3]}];
       fidelity = await runFidelity(engine, {
         cases: n,
-        contextTokens: Math.min(card.contextTokens, full ? card.contextTokens : 1024),
-        methods: [...METHOD_NAMES] as MethodName[],
-        budgets: full ? [0.1, 0.2, 0.3, 0.5] : [0.1, 0.3],
-        signals: full ? (hasProbe ? ["attention", "keyNorm", "surprisal"] : ["keyNorm", "surprisal"]) : ["auto"],
-        queryModes: full ? ["aware", "agnostic"] : ["aware"],
-        suites: full ? ["single", "multi", "distractors"] : ["single"],
-        ablations: full
-          ? [
-              {name: "C=8 Δ=4", options: {blockSize: 8, tolerance: 4}},
-              {name: "C=32 Δ=16", options: {blockSize: 32, tolerance: 16}},
-              {name: "Δ=0 (fixed)", options: {blockSize: 16, tolerance: 0}},
-              {name: "α=0", options: {alpha: 0}},
-              {name: "α=4", options: {alpha: 4}},
-            ]
-          : [],
-        ablationBudget: 0.2,
+        contextTokens: full ? 2000 : 1024,
+        grids,
         onResult: (r) => process.stderr.write(`${r.suite.padEnd(11)} ${r.variant.padEnd(12)} ${r.signal.padEnd(16)} ${r.query.padEnd(8)} budget ${String(r.budget).padEnd(4)} ${(100 * r.accuracy).toFixed(0).padStart(3)}% (${r.correct}/${r.n})\n`),
       });
     } finally {
@@ -77,7 +91,7 @@ export async function benchCommand(args: string[]) {
     perf = await runPerf({
       workerPath: path.join(root, "dist", "worker.mjs"),
       engine: {packageRoot: root, threads},
-      contexts: full ? [4096, 8192, 16384, card.contextTokens] : [2048, 4096],
+      contexts: full ? [4096, 8192, 16384] : [2048, 4096],
       methods: ["full", "dynsplit"],
       budget: 0.25,
       binaries: probeMode === "off" ? ["stock"] : probeMode === "on" ? ["probe"] : await availableBinaries(),
