@@ -29,6 +29,7 @@ options (ask, ingest, eval)
   --no-cache               ignore and do not write the persistent cache
   --threads N              CPU threads (default: cores − 1)
   --probe auto|on|off      use the attention-probe binary (npm run build:kernels)
+  --gpu-layers auto|off|N  GPU offload with the stock binary (default auto: CUDA/Vulkan/Metal when present)
   --json                   machine-readable output
   -h, --help               this help`;
 

@@ -2,12 +2,12 @@ import {fileURLToPath} from "node:url";
 import path from "node:path";
 import {Engine} from "../engine/engine";
 import {findPackageRoot} from "../engine/packageRoot";
-import {defaultCacheDir, intOf, probeOf} from "./options";
+import {defaultCacheDir, gpuLayersOf, intOf, probeOf} from "./options";
 
 /** Creates the engine and loads the model named on the command line (the bundled one by default). */
-export async function openEngine(values: {model?: string; threads?: string; probe?: string}) {
+export async function openEngine(values: {model?: string; threads?: string; probe?: string; "gpu-layers"?: string}) {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const engine = new Engine({packageRoot: findPackageRoot(here), cacheDir: defaultCacheDir(), threads: intOf("threads", values.threads), probe: probeOf(values.probe)});
+  const engine = new Engine({packageRoot: findPackageRoot(here), cacheDir: defaultCacheDir(), threads: intOf("threads", values.threads), probe: probeOf(values.probe), gpuLayers: gpuLayersOf(values["gpu-layers"])});
   try {
     await engine.loadModel(values.model, {onDownloadProgress: (done, total) => process.stderr.write(`\rdownloading ${(done / 2 ** 20).toFixed(0)}/${(total / 2 ** 20).toFixed(0)} MiB`)});
   } catch (err) {

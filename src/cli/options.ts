@@ -25,6 +25,7 @@ export const COMMON_OPTIONS = {
   "no-cache": {type: "boolean"},
   threads: {type: "string"},
   probe: {type: "string"},
+  "gpu-layers": {type: "string"},
   json: {type: "boolean"},
   help: {type: "boolean", short: "h"},
 } as const satisfies ParseArgsConfig["options"];
@@ -65,6 +66,14 @@ export function probeOf(value: string | undefined): "auto" | "on" | "off" {
   const p = value ?? "auto";
   if (p !== "auto" && p !== "on" && p !== "off") throw new UsageError(`--probe must be auto, on or off, got "${p}"`);
   return p;
+}
+
+export function gpuLayersOf(value: string | undefined): "auto" | "off" | number {
+  const v = value ?? "auto";
+  if (v === "auto" || v === "off") return v;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--gpu-layers must be auto, off or a number of layers, got "${v}"`);
+  return n;
 }
 
 export function intOf(name: string, value: string | undefined): number | undefined {

@@ -24,6 +24,8 @@ export interface EngineConfig {
   threads?: number;
   /** Attention-probe binary: "auto" uses it when built, "on" requires it, "off" uses the stock binary. */
   probe?: "auto" | "on" | "off";
+  /** GPU offload: "auto" (default when the probe is off), "off", or a number of layers. The probe build is CPU-only. */
+  gpuLayers?: "auto" | "off" | number;
 }
 
 export interface ModelInfo {
@@ -106,7 +108,8 @@ export class Engine {
     const resolved = await resolveModel(spec, {packageRoot: this.config.packageRoot, downloadDir: path.join(this.config.cacheDir, "models"), ...options});
     const llama = await this.llama();
     await this.unloadModel();
-    this.model = await llama.loadModel({modelPath: resolved.path, gpuLayers: llama.gpu === false ? 0 : "auto"});
+    const layers = this.config.gpuLayers ?? "auto";
+    this.model = await llama.loadModel({modelPath: resolved.path, gpuLayers: llama.gpu === false || layers === "off" ? 0 : layers});
     this.format = resolved.card ? cardFormat(resolved.card) : PLAIN_FORMAT;
     const md = this.model.fileInfo.metadata as Record<string, any>;
     this.info = {
@@ -242,7 +245,7 @@ export class Engine {
         if (mode === "on") throw err;
       }
     }
-    this.loaded = await loadLlama({probe: false});
+    this.loaded = await loadLlama({probe: false, gpu: this.config.gpuLayers === "off" ? false : "auto"});
     return this.loaded.llama;
   }
 

@@ -37,7 +37,7 @@ export class EngineService implements vscode.Disposable {
     const {settings} = readSettings();
     this.client = new EngineClient(
       path.join(context.extensionPath, "dist", "worker.mjs"),
-      {packageRoot: context.extensionPath, cacheDir: context.globalStorageUri.fsPath, threads: settings.threads || undefined, probe: "auto"},
+      {packageRoot: context.extensionPath, cacheDir: context.globalStorageUri.fsPath, threads: settings.threads || undefined, probe: "auto", gpuLayers: settings.gpuLayers},
       process.execPath
     );
     this.client.on("log", (line) => output.append(line.endsWith("\n") ? line : line + "\n"));

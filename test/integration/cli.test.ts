@@ -10,7 +10,7 @@ import {ROOT, writeWorkspace} from "../helpers/engineFixtures";
 const cacheDir = mkdtempSync(path.join(os.tmpdir(), "dynsplit-clicache-"));
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "bin/dynsplit.mjs"), ...args], {encoding: "utf8", env: {...process.env, DYNSPLIT_CACHE_DIR: cacheDir}, timeout: 120_000});
+  const r = spawnSync(process.execPath, [path.join(ROOT, "bin/dynsplit.mjs"), ...args, ...(args.length > 1 ? ["--gpu-layers", "off"] : [])], {encoding: "utf8", env: {...process.env, DYNSPLIT_CACHE_DIR: cacheDir}, timeout: 120_000});
   return {code: r.status, stdout: r.stdout, stderr: r.stderr};
 }
 

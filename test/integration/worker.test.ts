@@ -8,7 +8,7 @@ import {EngineClient, EngineCrashedError, EngineRequestError} from "../../src/en
 import {ROOT, writeWorkspace} from "../helpers/engineFixtures";
 
 function client() {
-  return new EngineClient(path.join(ROOT, "dist/worker.mjs"), {packageRoot: ROOT, cacheDir: mkdtempSync(path.join(os.tmpdir(), "dynsplit-wcache-")), threads: 1, probe: "off"});
+  return new EngineClient(path.join(ROOT, "dist/worker.mjs"), {packageRoot: ROOT, cacheDir: mkdtempSync(path.join(os.tmpdir(), "dynsplit-wcache-")), threads: 1, probe: "off", gpuLayers: "off"});
 }
 
 test("a corrupt, truncated or missing model is a clear error and the worker lives on", {timeout: 60_000}, async () => {

@@ -10,16 +10,16 @@ import {runFidelity, type FidelityGrid, type FidelityRow} from "../bench/fidelit
 import {runPerf, type PerfRow} from "../bench/perf";
 import {heatMap, lineChart, type Series} from "../bench/svgPlot";
 import {bundledCard} from "../../engine/model/modelSource";
-import {intOf, parse, probeOf, UsageError} from "../options";
+import {gpuLayersOf, intOf, parse, probeOf, UsageError} from "../options";
 import {openEngine} from "../openEngine";
 
-export const BENCH_HELP = `dynsplit bench [--suite fidelity|perf|all] [--full] [--out DIR] [--cases N] [--probe auto|on|off]
+export const BENCH_HELP = `dynsplit bench [--suite fidelity|perf|all] [--full] [--out DIR] [--cases N] [--probe auto|on|off] [--gpu-layers auto|off|N]
   Fidelity (accuracy vs budget for every method, needle depth, multi-needle, ablations) and speed/memory against the
   full cache. The default is a quick run (under 3 minutes); --full runs the complete suites. Writes JSON, SVG plots
   and report.md to DIR (default bench-results/).`;
 
 export async function benchCommand(args: string[]) {
-  const {values} = parse(args, {suite: {type: "string"}, full: {type: "boolean"}, out: {type: "string"}, cases: {type: "string"}, probe: {type: "string"}, threads: {type: "string"}, help: {type: "boolean", short: "h"}});
+  const {values} = parse(args, {suite: {type: "string"}, full: {type: "boolean"}, out: {type: "string"}, cases: {type: "string"}, probe: {type: "string"}, threads: {type: "string"}, "gpu-layers": {type: "string"}, help: {type: "boolean", short: "h"}});
   if (values.help) return console.log(BENCH_HELP);
   const suite = values.suite ?? "all";
   if (!["fidelity", "perf", "all"].includes(suite)) throw new UsageError(`--suite must be fidelity, perf or all, got "${suite}"`);
@@ -41,10 +41,10 @@ export async function benchCommand(args: string[]) {
   let perf: PerfRow[] | undefined;
 
   if (suite !== "perf") {
-    const engine = await openEngine({probe: values.probe, threads: String(threads)});
+    const engine = await openEngine({probe: values.probe, threads: String(threads), "gpu-layers": values["gpu-layers"]});
     const hasProbe = engine.modelInfo?.hasProbe === true;
     try {
-      const n = intOf("cases", values.cases) ?? (full ? 30 : 10);
+      const n = intOf("cases", values.cases) ?? (full ? 20 : 10);
       const all = [...METHOD_NAMES] as MethodName[];
       const main = hasProbe ? "attention" : "keyNorm";
       const grids: FidelityGrid[] = full
@@ -54,9 +54,8 @@ export async function benchCommand(args: string[]) {
             ...(["keyNorm", "surprisal"] as const)
               .filter((s) => s !== main)
               .map((signal): FidelityGrid => ({suite: "single", signal, query: "aware", methods: ["dynsplit", "chunkkv", "snapkv", "delimiter"], budgets: [0.1, 0.2]})),
-            ...(hasProbe ? [{suite: "single", signal: "keyNorm", query: "agnostic", methods: ["dynsplit", "chunkkv", "snapkv", "delimiter"], budgets: [0.1, 0.2]} as FidelityGrid] : []),
-            {suite: "multi", signal: main, query: "aware", methods: all, budgets: [0.1, 0.3]},
-            {suite: "distractors", signal: main, query: "aware", methods: all, budgets: [0.1, 0.3]},
+            {suite: "multi", signal: main, query: "aware", methods: ["full", "dynsplit", "chunkkv", "snapkv", "streaming"], budgets: [0.1, 0.3]},
+            {suite: "distractors", signal: main, query: "aware", methods: ["full", "dynsplit", "chunkkv", "snapkv", "streaming"], budgets: [0.1, 0.3]},
             {
               suite: "single",
               signal: main,
@@ -75,7 +74,7 @@ export async function benchCommand(args: string[]) {
         : [{suite: "single", signal: "auto", query: "aware", methods: all, budgets: [0.1, 0.3]}];
       fidelity = await runFidelity(engine, {
         cases: n,
-        contextTokens: full ? 2000 : 1024,
+        contextTokens: full ? 1500 : 1024,
         grids,
         onResult: (r) => process.stderr.write(`${r.suite.padEnd(11)} ${r.variant.padEnd(12)} ${r.signal.padEnd(16)} ${r.query.padEnd(8)} budget ${String(r.budget).padEnd(4)} ${(100 * r.accuracy).toFixed(0).padStart(3)}% (${r.correct}/${r.n})\n`),
       });
@@ -90,7 +89,7 @@ export async function benchCommand(args: string[]) {
     const probeMode = probeOf(values.probe);
     perf = await runPerf({
       workerPath: path.join(root, "dist", "worker.mjs"),
-      engine: {packageRoot: root, threads},
+      engine: {packageRoot: root, threads, gpuLayers: gpuLayersOf(values["gpu-layers"])},
       contexts: full ? [4096, 8192, 16384] : [2048, 4096],
       methods: ["full", "dynsplit"],
       budget: 0.25,

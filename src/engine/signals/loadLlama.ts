@@ -42,7 +42,11 @@ export function llamaHasAttentionProbe(llama: Llama): boolean {
   return typeof bindings?.AddonContext?.prototype?.dynsplitProbeSetOptions === "function";
 }
 
-export async function loadLlama({ probe }: { probe: boolean }): Promise<LoadedLlama> {
+/**
+ * `gpu: "auto"` lets the stock binary use CUDA/Vulkan/Metal when present (falling back to the CPU); the probe build
+ * is CPU-only (its reductions read CPU tensors), so it always loads with `gpu: false`.
+ */
+export async function loadLlama({ probe, gpu = false }: { probe: boolean; gpu?: "auto" | false }): Promise<LoadedLlama> {
   const { getLlama } = await import("node-llama-cpp");
   if (probe) {
     let llama: Llama;
@@ -61,7 +65,7 @@ export async function loadLlama({ probe }: { probe: boolean }): Promise<LoadedLl
     return { llama, binary: "probe-local-build", buildType: llama.buildType, hasProbe };
   }
   const llama = await getLlama({
-    gpu: false, build: "never", usePrebuiltBinaries: true, cmakeOptions: { ...stockSentinelCmakeOptions }, progressLogs: false,
+    gpu, build: "never", usePrebuiltBinaries: true, cmakeOptions: { ...stockSentinelCmakeOptions }, progressLogs: false,
   });
   if (llama.buildType !== "prebuilt") {
     await llama.dispose();
