@@ -1,5 +1,5 @@
 import {execSync} from "node:child_process";
-import {mkdirSync, writeFileSync} from "node:fs";
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
@@ -19,7 +19,7 @@ export const BENCH_HELP = `dynsplit bench [--suite fidelity|perf|all] [--full] [
   and report.md to DIR (default bench-results/).`;
 
 export async function benchCommand(args: string[]) {
-  const {values} = parse(args, {suite: {type: "string"}, full: {type: "boolean"}, out: {type: "string"}, cases: {type: "string"}, probe: {type: "string"}, threads: {type: "string"}, "gpu-layers": {type: "string"}, help: {type: "boolean", short: "h"}});
+  const {values} = parse(args, {"render-only": {type: "boolean"}, suite: {type: "string"}, full: {type: "boolean"}, out: {type: "string"}, cases: {type: "string"}, probe: {type: "string"}, threads: {type: "string"}, "gpu-layers": {type: "string"}, help: {type: "boolean", short: "h"}});
   if (values.help) return console.log(BENCH_HELP);
   const suite = values.suite ?? "all";
   if (!["fidelity", "perf", "all"].includes(suite)) throw new UsageError(`--suite must be fidelity, perf or all, got "${suite}"`);
@@ -36,6 +36,7 @@ export async function benchCommand(args: string[]) {
     model: card.model,
     mode: full ? "full" : "quick",
   };
+  if (values["render-only"]) return renderDir(out);
   const threads = intOf("threads", values.threads) ?? 1;
   let fidelity: FidelityRow[] | undefined;
   let perf: PerfRow[] | undefined;
@@ -106,6 +107,18 @@ export async function benchCommand(args: string[]) {
   console.error(`\nwrote ${out}`);
 }
 
+/** Re-renders report.md and the plots from the JSON files in `out` (fidelity.json and/or perf.json). */
+function renderDir(out: string) {
+  const read = (f: string) => (existsSync(path.join(out, f)) ? JSON.parse(readFileSync(path.join(out, f), "utf8")) : undefined);
+  const fid = read("fidelity.json");
+  const perf = read("perf.json");
+  if (!fid && !perf) throw new UsageError(`no fidelity.json or perf.json in ${out}`);
+  if (fid) writeFidelityPlots(out, fid.rows);
+  const report = renderReport(fid?.meta ?? perf.meta, fid?.rows, perf?.rows, perf?.meta);
+  writeFileSync(path.join(out, "report.md"), report);
+  console.log(report);
+}
+
 async function availableBinaries(): Promise<("stock" | "probe")[]> {
   const {loadLlama} = await import("../../engine/signals/loadLlama");
   try {
@@ -125,13 +138,26 @@ function gitCommit(root: string): string {
   }
 }
 
+/** Rows grouped by suite, signal and query mode; methods that use no signal (full, streaming, random) join every group. */
+function fidelityGroups(rows: FidelityRow[], suite?: string): Map<string, FidelityRow[]> {
+  const groups = new Map<string, FidelityRow[]>();
+  const sig = (r: FidelityRow) => r.signal.replace(/\+query$/, "");
+  const scored = rows.filter((r) => sig(r) !== "none" && (!suite || r.suite === suite));
+  for (const r of scored) {
+    const key = `${r.suite}|${sig(r)}|${r.query}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  for (const [key, list] of groups) {
+    const [s, , q] = key.split("|");
+    list.push(...rows.filter((r) => sig(r) === "none" && r.suite === s && r.query === q));
+  }
+  return groups;
+}
+
 function writeFidelityPlots(out: string, rows: FidelityRow[]) {
   const main = rows.filter((r) => r.suite === "single" && r.variant === r.method);
   const groups = new Map<string, FidelityRow[]>();
-  for (const r of main) {
-    const key = `${r.signal.replace(/\+query$/, "")}|${r.query}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
+  for (const [key, list] of fidelityGroups(main, "single")) groups.set(key.split("|").slice(1).join("|"), list);
   for (const [key, rs] of groups) {
     const [signal, query] = key.split("|");
     const fullAcc = rs.find((r) => r.method === "full")?.accuracy;
@@ -141,7 +167,8 @@ function writeFidelityPlots(out: string, rows: FidelityRow[]) {
     if (fullAcc != null) series.push({name: "full cache", points: [...new Set(rs.map((r) => r.budget))].filter((b) => b < 1).map((b) => ({x: b, y: fullAcc}))});
     writeFileSync(path.join(out, `accuracy-vs-budget-${signal}-${query}.svg`), lineChart({title: `Accuracy vs KV budget (${signal}, query-${query})`, xLabel: "KV budget (fraction of tokens kept)", yLabel: "accuracy", series, yMin: 0, yMax: 1}));
   }
-  const depthRows = main.filter((r) => r.method !== "full" && r.budget === Math.min(...main.map((x) => x.budget)));
+  const firstGroup = [...groups.values()][0] ?? [];
+  const depthRows = firstGroup.filter((r) => r.method !== "full" && r.budget === Math.min(...firstGroup.map((x) => x.budget)));
   if (depthRows.length) {
     writeFileSync(
       path.join(out, "needle-depth.svg"),
@@ -157,15 +184,14 @@ function writeFidelityPlots(out: string, rows: FidelityRow[]) {
   }
 }
 
-export function renderReport(meta: Record<string, string>, fidelity?: FidelityRow[], perf?: PerfRow[]): string {
+export function renderReport(meta: Record<string, string>, fidelity?: FidelityRow[], perf?: PerfRow[], perfMeta?: Record<string, string>): string {
   const lines = [`# DynSplit Chat benchmark (${meta.mode})`, "", `${meta.date} · ${meta.machine} · node ${meta.node} · commit ${meta.commit} · model ${meta.model}`, ""];
+  if (perfMeta && perfMeta !== meta) lines.push(`Speed and memory: ${perfMeta.date} · commit ${perfMeta.commit}`, "");
   if (fidelity) {
     lines.push("## Retrieval accuracy vs KV budget", "", "Accuracy on fresh planted-fact cases (95 % Wilson interval); budget = fraction of the tokens read that stays in the KV cache.", "");
     const budgets = [...new Set(fidelity.filter((r) => r.method !== "full").map((r) => r.budget))].sort((a, b) => a - b);
-    const keys = [...new Set(fidelity.map((r) => `${r.suite}|${r.signal.replace(/\+query$/, "")}|${r.query}`))];
-    for (const key of keys) {
+    for (const [key, rs] of fidelityGroups(fidelity)) {
       const [suite, signal, query] = key.split("|");
-      const rs = fidelity.filter((r) => r.suite === suite && r.signal.replace(/\+query$/, "") === signal && r.query === query);
       lines.push(`### ${suite} · signal ${signal} · query-${query} (n = ${rs[0].n})`, "", `| method | ${budgets.map((b) => `${b * 100}%`).join(" | ")} |`, `|---|${budgets.map(() => "---").join("|")}|`);
       for (const variant of [...new Set(rs.map((r) => r.variant))]) {
         const cells = budgets.map((b) => {
