@@ -13,13 +13,14 @@ import {bundledCard} from "../../engine/model/modelSource";
 import {gpuLayersOf, intOf, parse, probeOf, UsageError} from "../options";
 import {openEngine} from "../openEngine";
 
-export const BENCH_HELP = `dynsplit bench [--suite fidelity|perf|all] [--full] [--out DIR] [--cases N] [--probe auto|on|off] [--gpu-layers auto|off|N]
+export const BENCH_HELP = `dynsplit bench [--suite fidelity|perf|all] [--full] [--out DIR] [--cases N] [--contexts 4096,8192] [--repeats N]
+               [--probe auto|on|off] [--gpu-layers auto|off|N]
   Fidelity (accuracy vs budget for every method, needle depth, multi-needle, ablations) and speed/memory against the
   full cache. The default is a quick run (under 3 minutes); --full runs the complete suites. Writes JSON, SVG plots
   and report.md to DIR (default bench-results/).`;
 
 export async function benchCommand(args: string[]) {
-  const {values} = parse(args, {"render-only": {type: "boolean"}, suite: {type: "string"}, full: {type: "boolean"}, out: {type: "string"}, cases: {type: "string"}, probe: {type: "string"}, threads: {type: "string"}, "gpu-layers": {type: "string"}, help: {type: "boolean", short: "h"}});
+  const {values} = parse(args, {"render-only": {type: "boolean"}, suite: {type: "string"}, full: {type: "boolean"}, out: {type: "string"}, cases: {type: "string"}, probe: {type: "string"}, threads: {type: "string"}, "gpu-layers": {type: "string"}, contexts: {type: "string"}, repeats: {type: "string"}, help: {type: "boolean", short: "h"}});
   if (values.help) return console.log(BENCH_HELP);
   const suite = values.suite ?? "all";
   if (!["fidelity", "perf", "all"].includes(suite)) throw new UsageError(`--suite must be fidelity, perf or all, got "${suite}"`);
@@ -91,11 +92,11 @@ export async function benchCommand(args: string[]) {
     perf = await runPerf({
       workerPath: path.join(root, "dist", "worker.mjs"),
       engine: {packageRoot: root, threads, gpuLayers: gpuLayersOf(values["gpu-layers"])},
-      contexts: full ? [4096, 8192, 16384] : [2048, 4096],
+      contexts: values.contexts ? values.contexts.split(",").map((c) => intOf("contexts", c.trim())!) : full ? [4096, 8192, 16384] : [2048, 4096],
       methods: ["full", "dynsplit"],
       budget: 0.25,
       binaries: probeMode === "off" ? ["stock"] : probeMode === "on" ? ["probe"] : await availableBinaries(),
-      repeats: full ? 3 : 1,
+      repeats: intOf("repeats", values.repeats) ?? (full ? 3 : 1),
       decodeTokens: 32,
       onResult: (r) => process.stderr.write(`${r.binary.padEnd(6)} ${r.method.padEnd(9)} ${String(r.contextTokens).padStart(6)} tok · prefill ${r.prefillTokPerS.toFixed(0)} tok/s · decode ${r.decodeTokPerS.toFixed(0)} tok/s · RSS ${r.peakRssMiB.toFixed(0)} MiB\n`),
     });
