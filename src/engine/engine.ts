@@ -156,7 +156,7 @@ export class Engine {
     const chunkTokens = request.chunkTokens ?? Math.max(64, Math.min(512, Math.floor(budgetTokens / 2)));
     const question = request.question;
     const queryAware = request.queryAware ?? question != null;
-    const reserveTokens = (question ? model.tokenize(this.format.question(question)).length : 64) + this.format.maxAnswerTokens + 16;
+    const reserveTokens = (question ? model.tokenize(this.format.observation(question)).length : 64) + this.format.maxAnswerTokens + 16;
     const methodOptions = {...request.methodOptions, recentWindow: recent, nSink};
     const sessionOptions = {method, methodOptions, signal, budgetTokens, chunkTokens, reserveTokens, queryAware, format: this.format, denseAttention: signal === "attention" && method === "dynsplit"};
 

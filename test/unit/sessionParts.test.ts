@@ -48,6 +48,7 @@ test("the card format asks in the trained template; a free-form question is redu
   assert.equal(f.question("Q: retry_limit ="), "Q: retry_limit = ");
   assert.equal(f.question("what is retry_limit in the client?"), "Q: retry_limit = ");
   assert.equal(f.maxAnswerTokens, 1);
+  assert.equal(f.observation("Q: retry_limit = \nQ: pool_size = "), "Q: retry_limit = \nQ: pool_size = ");
   assert.equal(f.fileHeader("src/a.ts"), "// file: src/a.ts\n");
   assert.match(PLAIN_FORMAT.question("why?"), /Question: why\?\nAnswer:$/);
 });

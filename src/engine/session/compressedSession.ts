@@ -157,7 +157,7 @@ export class CompressedSession {
     documents: readonly IngestDocument[],
     options: {question?: string; onProgress?: (p: IngestProgress) => void; signal?: AbortSignal} = {}
   ): Promise<void> {
-    const question = options.question ? this.model.tokenize(this.options.format.question(options.question)) : undefined;
+    const question = options.question ? this.model.tokenize(this.options.format.observation(options.question)) : undefined;
     const tokenized = documents.map((doc) => this.tokenizeDocument(doc));
     const tokensTotal = tokenized.reduce((a, d) => a + d.ids.length, 0);
     const {budgetTokens, chunkTokens} = this.options;

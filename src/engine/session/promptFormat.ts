@@ -10,6 +10,8 @@ export interface PromptFormat {
   fileHeader(path: string): string;
   /** The question as evaluated after the context. */
   question(text: string): string;
+  /** The observation window for query-aware compression: every question the text asks, as the model reads them. */
+  observation(text: string): string;
   /** Generation stops at any of these (in the decoded answer). */
   stopStrings: string[];
   maxAnswerTokens: number;
@@ -22,6 +24,7 @@ export const PLAIN_FORMAT: PromptFormat = {
   preamble: "The following are files from a code repository.\n\n",
   fileHeader: (path) => `// File: ${path}\n`,
   question: (text) => `\n\nQuestion: ${text.trim()}\nAnswer:`,
+  observation: (text) => `\n\nQuestion: ${text.trim()}\nAnswer:`,
   stopStrings: ["\nQuestion:", "\n\n\n"],
   maxAnswerTokens: 256,
   bos: true,
@@ -56,6 +59,11 @@ export function cardFormat(card: ModelCard): PromptFormat {
     fileHeader: (path) => (card.fileHeader ?? "// file: {path}\n").replace("{path}", path),
     // The context ends with a newline; the question follows directly, exactly as in training.
     question: (text) => card.question.replace("{key}", text.match(keyPattern)?.[0] ?? text.trim()),
+    // Several facts asked at once (one per line) all steer compression, each in the trained template.
+    observation: (text) => {
+      const keys = [...new Set(text.match(new RegExp(keyPattern.source, "g")) ?? [])];
+      return keys.length > 0 ? keys.map((k) => card.question.replace("{key}", k)).join("\n") : card.question.replace("{key}", text.trim());
+    },
     stopStrings: ["\n", ";"],
     maxAnswerTokens: card.answerTokens ?? 4,
     bos: card.bos !== false,
