@@ -7,16 +7,9 @@ import { writeFileSync } from "node:fs";
 import { createPrng } from "../../../src/core/prng";
 import { gguf } from "../../../src/engine/gguf/ggufTypes";
 import { encodeGguf, type GgufTensorInput } from "../../../src/engine/gguf/ggufWriter";
+import type { LlamaHyperparameters } from "../../../src/model/llamaGguf";
 
-export interface TinyLlamaShape {
-  nLayer: number;
-  nEmbd: number;
-  nHead: number;
-  nHeadKv: number;
-  nFf: number;
-  contextLength: number;
-  ropeFreqBase: number;
-  rmsEps: number;
+export interface TinyLlamaShape extends LlamaHyperparameters {
   /** Standard deviation of the random weights of the attention projections (sharper attention when larger). */
   attnWeightStd: number;
   seed: number;
