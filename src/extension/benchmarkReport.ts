@@ -26,5 +26,5 @@ export async function openBenchmarkReport(extensionPath: string) {
       }
     }
   }
-  void vscode.window.showInformationMessage("DynSplit: no benchmark results yet. Run `npx dynsplit bench` (or `npm run bench`) in the workspace.");
+  void vscode.window.showInformationMessage("DynSplit: no benchmark results yet. Run `npm run bench` in the DynSplit repository (or `dynsplit bench` where the CLI is installed).");
 }
