@@ -35,6 +35,7 @@ test("vsce package builds a VSIX that ships the runtime and leaves sources, test
   // What the extension needs at run time.
   for (const f of ["package.json", "dist/extension.cjs", "dist/worker.mjs", "dist/cli.mjs", "dist/media/chat.js", "dist/media/visualizer.js", "media/chat.css", "media/visualizer.css"])
     assert.ok(has(f), `${f} is in the VSIX`);
+  assert.ok(has("docs/results/report.md"), "the benchmark report ships for Open Benchmark Report");
   const card = JSON.parse(readFileSync(path.join(root, "models/card.json"), "utf8"));
   assert.ok(has("models/card.json") && has(`models/${card.model}`), "the bundled model and its card ship");
   assert.ok(has("node_modules/node-llama-cpp/package.json"), "node-llama-cpp ships (it is external to the bundles)");
@@ -43,7 +44,8 @@ test("vsce package builds a VSIX that ships the runtime and leaves sources, test
   // What must not ship.
   const forbidden = files.filter(
     (f) =>
-      /^(src|test|scripts|kernels|docs|bench-results|\.ci)\//.test(f) ||
+      /^(src|test|scripts|kernels|bench-results|\.ci)\//.test(f) ||
+      (f.startsWith("docs/") && !f.startsWith("docs/results/")) ||
       (f.endsWith(".ts") && !f.endsWith(".d.ts")) ||
       f.endsWith(".map") ||
       /^(tsconfig\.json|esbuild\.mjs|media\/src\/)/.test(f) ||

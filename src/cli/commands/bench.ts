@@ -203,7 +203,8 @@ export function renderReport(meta: Record<string, string>, fidelity?: FidelityRo
       }
       lines.push("");
     }
-    lines.push("Plots: `accuracy-vs-budget-*.svg`, `needle-depth.svg`.", "");
+    const plots = [...new Set(fidelity.filter((r) => r.suite === "single" && r.signal !== "none").map((r) => `accuracy-vs-budget-${r.signal.replace(/\+query$/, "")}-${r.query}.svg`))];
+    for (const plot of [...plots, "needle-depth.svg"]) lines.push(`![${plot.replace(/\.svg$/, "")}](${plot})`, "");
   }
   if (perf) {
     lines.push("## Speed and memory vs the full cache", "", "| binary | method | context | prefill tok/s | decode tok/s | peak RSS | KV allocated | KV full cache | overhead | first answer cold / warm |", "|---|---|---|---|---|---|---|---|---|---|");
