@@ -1,9 +1,8 @@
 import {fixedChunks} from "../ddSelect";
-import {buildResult} from "../result";
-import {selectBlocks} from "../selection";
 import type {BlockAggregate, CommonOptions, CompressionInput, CompressionMethod, CompressionResult} from "../types";
 import {buildUniformLayout, scoreUniformLayout} from "../uniformLayout";
-import {positiveInteger, requiredTokens, resolveBudget, validateInput} from "../validate";
+import {positiveInteger} from "../validate";
+import {compressByBlocks} from "./blockMethod";
 
 export interface ChunkKvOptions extends CommonOptions {
   /** Fixed chunk length; the ChunkKV paper uses 10 everywhere. */
@@ -23,13 +22,10 @@ export class ChunkKvMethod implements CompressionMethod {
   }
 
   compress(input: CompressionInput): CompressionResult {
-    const n = validateInput(input);
-    const keepCount = resolveBudget(input.budget, n);
-    const required = requiredTokens(input, n, this.options, keepCount);
-    const offsets = fixedChunks(n, this.chunkSize);
-    const scores = input.signal?.tokenScores ?? new Float32Array(n);
-    const blockScores = scoreUniformLayout(buildUniformLayout(offsets, scores, this.chunkSize, this.options.aggregate ?? "sum"));
-    const keep = selectBlocks(offsets, blockScores, required, keepCount);
-    return buildResult(this.name, input, keep, offsets, blockScores);
+    return compressByBlocks(this.name, input, this.options, (n) => {
+      const offsets = fixedChunks(n, this.chunkSize);
+      const scores = input.signal?.tokenScores ?? new Float32Array(n);
+      return {offsets, blockScores: scoreUniformLayout(buildUniformLayout(offsets, scores, this.chunkSize, this.options.aggregate ?? "sum"))};
+    });
   }
 }

@@ -1,10 +1,8 @@
 import {checkSegmentation} from "../ddSelect";
 import {holdsAny} from "../delimiters";
-import {buildResult} from "../result";
-import {selectBlocks} from "../selection";
 import type {BlockAggregate, CommonOptions, CompressionInput, CompressionMethod, CompressionResult} from "../types";
 import {buildUniformLayout, scoreUniformLayout} from "../uniformLayout";
-import {requiredTokens, resolveBudget, validateInput} from "../validate";
+import {compressByBlocks} from "./blockMethod";
 
 export interface DelimiterOptions extends CommonOptions {
   /** The fixed delimiter set (SepLLM's by default). */
@@ -36,15 +34,12 @@ export class DelimiterMethod implements CompressionMethod {
   }
 
   compress(input: CompressionInput): CompressionResult {
-    const n = validateInput(input);
-    const keepCount = resolveBudget(input.budget, n);
-    const required = requiredTokens(input, n, this.options, keepCount);
-    const offsets = this.split(input.tokenTexts, input.forcedStarts);
-    const scores = input.signal?.tokenScores ?? new Float32Array(n);
-    const slot = this.blockSize + this.tolerance;
-    const blockScores = scoreUniformLayout(buildUniformLayout(offsets, scores, slot, this.options.aggregate ?? "mean"));
-    const keep = selectBlocks(offsets, blockScores, required, keepCount);
-    return buildResult(this.name, input, keep, offsets, blockScores);
+    return compressByBlocks(this.name, input, this.options, (n) => {
+      const offsets = this.split(input.tokenTexts, input.forcedStarts);
+      const scores = input.signal?.tokenScores ?? new Float32Array(n);
+      const slot = this.blockSize + this.tolerance;
+      return {offsets, blockScores: scoreUniformLayout(buildUniformLayout(offsets, scores, slot, this.options.aggregate ?? "mean"))};
+    });
   }
 
   private split(texts: readonly string[], forcedStarts?: readonly number[]): Int32Array {

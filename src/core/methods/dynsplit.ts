@@ -1,11 +1,10 @@
 import {boundaryScores} from "../boundaryScores";
 import {checkSegmentation, ddSelect} from "../ddSelect";
 import {delimiterStrengths} from "../delimiters";
-import {buildResult} from "../result";
-import {selectBlocks} from "../selection";
 import type {BlockAggregate, CommonOptions, CompressionInput, CompressionMethod, CompressionResult} from "../types";
 import {buildUniformLayout, scoreUniformLayout} from "../uniformLayout";
-import {finiteNumber, positiveInteger, requiredTokens, resolveBudget, validateInput} from "../validate";
+import {finiteNumber, positiveInteger} from "../validate";
+import {compressByBlocks} from "./blockMethod";
 
 export interface DynSplitOptions extends CommonOptions {
   /** Base block size C (tokens). */
@@ -49,9 +48,11 @@ export class DynSplitMethod implements CompressionMethod {
   }
 
   compress(input: CompressionInput): CompressionResult {
-    const n = validateInput(input);
-    const keepCount = resolveBudget(input.budget, n);
-    const required = requiredTokens(input, n, this.options, keepCount);
+    return compressByBlocks(this.name, input, this.options, (n) => this.segment(input, n));
+  }
+
+  /** DD-Select boundaries and block scores through the uniform layout. */
+  private segment(input: CompressionInput, n: number): {offsets: Int32Array; blockScores: Float32Array} {
     const strengths = delimiterStrengths(input.tokenTexts);
     const weights = boundaryScores(strengths, input.signal, {
       alpha: this.alpha,
@@ -61,8 +62,6 @@ export class DynSplitMethod implements CompressionMethod {
     const offsets = ddSelect(strengths, weights, {blockSize: this.blockSize, tolerance: this.tolerance, forcedStarts: input.forcedStarts});
     const tokenScores = input.signal?.tokenScores ?? new Float32Array(n);
     const layout = buildUniformLayout(offsets, tokenScores, this.blockSize + this.tolerance, this.aggregate);
-    const blockScores = scoreUniformLayout(layout);
-    const keep = selectBlocks(offsets, blockScores, required, keepCount);
-    return buildResult(this.name, input, keep, offsets, blockScores);
+    return {offsets, blockScores: scoreUniformLayout(layout)};
   }
 }

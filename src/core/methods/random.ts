@@ -1,9 +1,8 @@
 import {fixedChunks} from "../ddSelect";
 import {createPrng} from "../prng";
-import {buildResult} from "../result";
-import {selectBlocks} from "../selection";
 import type {CommonOptions, CompressionInput, CompressionMethod, CompressionResult} from "../types";
-import {positiveInteger, requiredTokens, resolveBudget, validateInput} from "../validate";
+import {positiveInteger} from "../validate";
+import {compressByBlocks} from "./blockMethod";
 
 export interface RandomOptions extends CommonOptions {
   seed?: number;
@@ -21,14 +20,12 @@ export class RandomMethod implements CompressionMethod {
   }
 
   compress(input: CompressionInput): CompressionResult {
-    const n = validateInput(input);
-    const keepCount = resolveBudget(input.budget, n);
-    const required = requiredTokens(input, n, this.options, keepCount);
-    const offsets = fixedChunks(n, this.chunkSize);
-    const next = createPrng(this.options.seed ?? 0x5eed);
-    const scores = new Float32Array(offsets.length - 1);
-    for (let b = 0; b < scores.length; b++) scores[b] = next();
-    const keep = selectBlocks(offsets, scores, required, keepCount);
-    return buildResult(this.name, input, keep, offsets, scores);
+    return compressByBlocks(this.name, input, this.options, (n) => {
+      const offsets = fixedChunks(n, this.chunkSize);
+      const next = createPrng(this.options.seed ?? 0x5eed);
+      const blockScores = new Float32Array(offsets.length - 1);
+      for (let b = 0; b < blockScores.length; b++) blockScores[b] = next();
+      return {offsets, blockScores};
+    });
   }
 }

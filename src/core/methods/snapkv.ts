@@ -1,7 +1,8 @@
 import {buildResult, runOffsets} from "../result";
 import {selectTokens} from "../selection";
 import type {CommonOptions, CompressionInput, CompressionMethod, CompressionResult} from "../types";
-import {positiveInteger, requiredTokens, resolveBudget, validateInput} from "../validate";
+import {positiveInteger} from "../validate";
+import {prepareSelection} from "./blockMethod";
 
 export interface SnapKvOptions extends CommonOptions {
   /** 1-D pooling kernel over token scores (SnapKV's LongBench configs use max-pooling with 7). */
@@ -20,9 +21,7 @@ export class SnapKvMethod implements CompressionMethod {
   }
 
   compress(input: CompressionInput): CompressionResult {
-    const n = validateInput(input);
-    const keepCount = resolveBudget(input.budget, n);
-    const required = requiredTokens(input, n, this.options, keepCount);
+    const {n, keepCount, required} = prepareSelection(input, this.options);
     const scores = pool1d(input.signal?.tokenScores ?? new Float32Array(n), this.kernelSize, this.options.pooling ?? "max");
     const keep = selectTokens(scores, required, keepCount);
     return buildResult(this.name, input, keep, runOffsets(keep));

@@ -1,7 +1,7 @@
 import {buildResult, runOffsets} from "../result";
 import {countOnes} from "../selection";
 import type {CommonOptions, CompressionInput, CompressionMethod, CompressionResult} from "../types";
-import {requiredTokens, resolveBudget, validateInput} from "../validate";
+import {prepareSelection} from "./blockMethod";
 
 /** StreamingLLM: the attention sinks plus the most recent tokens, as many as the budget allows. No scores. */
 export class StreamingMethod implements CompressionMethod {
@@ -11,9 +11,7 @@ export class StreamingMethod implements CompressionMethod {
   constructor(private readonly options: CommonOptions = {}) {}
 
   compress(input: CompressionInput): CompressionResult {
-    const n = validateInput(input);
-    const keepCount = resolveBudget(input.budget, n);
-    const keep = requiredTokens(input, n, this.options, keepCount);
+    const {n, keepCount, required: keep} = prepareSelection(input, this.options);
     let remaining = keepCount - countOnes(keep);
     for (let t = n - 1; t >= 0 && remaining > 0; t--)
       if (!keep[t]) {
