@@ -7,21 +7,16 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Llama, LlamaModel, Token } from "node-llama-cpp";
 import { evaluateObservationWindow, prefillWithAttentionProbe } from "../../src/engine/signals/attentionSignal";
-import { loadLlama } from "../../src/engine/signals/loadLlama";
 import { readSequenceKvState } from "../../src/engine/signals/sequenceState";
 import { referenceObservationMassLayer0, referenceQueryLayer0 } from "./helpers/referenceLlama";
-import { createTinyModelFixture, sampleText, type TinyModelFixture } from "./helpers/tinyModelFixture";
+import { openTinyModel, sampleText, type TinyModelFixture } from "./helpers/tinyModelFixture";
 
 let fixture: TinyModelFixture;
 let llama: Llama;
 let model: LlamaModel;
 
 before(async () => {
-  fixture = createTinyModelFixture();
-  const loaded = await loadLlama({ probe: true }); // throws "run `npm run build:kernels`" when missing
-  assert.equal(loaded.binary, "probe-local-build");
-  llama = loaded.llama;
-  model = await llama.loadModel({ modelPath: fixture.modelPath });
+  ({ fixture, llama, model } = await openTinyModel(true));
 });
 
 after(async () => {

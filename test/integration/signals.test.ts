@@ -9,7 +9,7 @@ import { computeKeyNormSignal, defaultKeyNormLayers } from "../../src/engine/sig
 import { loadLlama } from "../../src/engine/signals/loadLlama";
 import { readSequenceKvState } from "../../src/engine/signals/sequenceState";
 import { prefillWithSurprisal } from "../../src/engine/signals/surprisalSignal";
-import { createTinyModelFixture, sampleText, type TinyModelFixture } from "./helpers/tinyModelFixture";
+import { createTinyModelFixture, openTinyModel, sampleText, type TinyModelFixture } from "./helpers/tinyModelFixture";
 import { referenceKeyLayer0, referenceValueLayer0 } from "./helpers/referenceLlama";
 
 let fixture: TinyModelFixture;
@@ -17,11 +17,7 @@ let llama: Llama;
 let model: LlamaModel;
 
 before(async () => {
-  fixture = createTinyModelFixture();
-  const loaded = await loadLlama({ probe: false });
-  assert.equal(loaded.binary, "stock-prebuilt");
-  llama = loaded.llama;
-  model = await llama.loadModel({ modelPath: fixture.modelPath });
+  ({ fixture, llama, model } = await openTinyModel(false));
 });
 
 after(async () => {
