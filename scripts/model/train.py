@@ -25,6 +25,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from lookup_rows import LookupRows
+
 p = argparse.ArgumentParser()
 p.add_argument("--data", default="models/work/data")
 p.add_argument("--out", default="models/work/run")
@@ -44,6 +46,14 @@ p.add_argument("--lm-fraction", type=float, default=0.1, help="fraction of non-a
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--seed", type=int, default=1234)
 p.add_argument("--resume", default="")
+p.add_argument("--merge-eq", type=int, default=0)
+p.add_argument("--first-facts", type=int, default=4)
+p.add_argument("--embed-mean", type=float, default=1.0, help="norm of a direction shared by every token embedding at init, relative to the random part")
+p.add_argument("--positional-init", type=int, default=0,
+               help="start layer 0 heads 0/1 as RoPE position-only heads (two back, one back); all weights still train")
+p.add_argument("--key-curriculum", type=int, default=0, help="start with 32 keys, then 128, then all 900")
+p.add_argument("--tied", type=int, default=1, help="tie the output matrix to the token embedding (copying a value is then easy)")
+p.add_argument("--corpus-share", type=float, default=0.25, help="share of steps on corpus documents once past the first phase")
 args = p.parse_args()
 
 torch.set_num_threads(args.threads)
@@ -61,9 +71,16 @@ def load_set(name, T):
     return torch.from_numpy(tok.astype(np.int64)), torch.from_numpy(mask.astype(np.bool_))
 
 
-TRAIN = {"dense256": load_set("dense256", 256), "train512": load_set("train512", 512), "train1024": load_set("train1024", 1024)}
+TRAIN = {"train512": load_set("train512", 512), "train1024": load_set("train1024", 1024)}
 val512 = load_set("val512", 512)
 val1024 = load_set("val1024", 1024)
+
+
+def lookup_set(T, n_facts, filler, rows, seed):
+    """A fixed validation set of lookup rows (own generator, so it never overlaps training draws)."""
+    gen = LookupRows(args.data, seed, args.merge_eq)
+    t, m = gen.batch(rows, T, n_facts, filler)
+    return torch.from_numpy(t), torch.from_numpy(m)
 
 
 class RMSNorm(nn.Module):
@@ -134,9 +151,44 @@ class TinyLlama(nn.Module):
         self.norm = RMSNorm(args.dim, args.rms_eps)
         self.out = nn.Linear(args.dim, VOCAB, bias=False)
         nn.init.normal_(self.tok.weight, std=0.5)
+        with torch.no_grad():
+            # A direction shared by all tokens acts as the bias llama lacks: with it, q and k can
+            # be the same for every token, so RoPE position-only heads (previous token, two back)
+            # are learnable from the shared projections instead of from each token's embedding.
+            shared = torch.randn(args.dim)
+            self.tok.weight += args.embed_mean * 0.5 * math.sqrt(args.dim) * shared / shared.norm()
         for n, prm in self.named_parameters():
             if prm.dim() == 2 and "tok" not in n:
                 nn.init.normal_(prm, std=0.5 / math.sqrt(prm.shape[1]))
+        if args.positional_init:
+            self.positional_prior()
+        if args.tied:
+            self.out.weight = self.tok.weight
+            # Tied logits are h·e: a small final-norm gain keeps them O(1) at the start.
+            nn.init.constant_(self.norm.weight, 0.2)
+
+    @torch.no_grad()
+    def positional_prior(self, pairs=6, amplitude=8.0):
+        """A starting point, not a circuit: embedding dim 0 starts as a constant channel (the bias
+        llama lacks), and layer 0's heads 0 and 1 start with q/k read from it so that their RoPE
+        score peaks two and one tokens back. Values, outputs, keys, the lookup and the copy are
+        random and learned; every weight here trains like any other."""
+        emb = self.tok.weight
+        const = float(emb[:, 1:].pow(2).sum(1).sqrt().mean())
+        emb[:, 0] = const
+        rms = math.sqrt((const ** 2 + float(emb[:, 1:].pow(2).sum(1).mean())) / args.dim)
+        c = const / rms  # the constant channel after RMSNorm
+        hd = args.dim // args.heads
+        theta = args.rope_base ** (-torch.arange(0, hd, 2, dtype=torch.float64) / hd)
+        r = math.sqrt(amplitude * math.sqrt(hd))
+        blk = self.blocks[0]
+        for head, offset in ((0, 2), (1, 1)):
+            for i in range(pairs):
+                row = head * hd + 2 * i
+                blk.wq.weight[row, 0] = r * math.cos(-offset * theta[i]) / c
+                blk.wq.weight[row + 1, 0] = r * math.sin(-offset * theta[i]) / c
+                blk.wk.weight[row, 0] = r / c
+                blk.wk.weight[row + 1, 0] = 0.0
 
     def hidden(self, idx):
         B, T = idx.shape
@@ -149,6 +201,9 @@ class TinyLlama(nn.Module):
 
 
 model = TinyLlama()
+lookup = LookupRows(args.data, args.seed, args.merge_eq)
+val_lookup256 = lookup_set(256, 16, 0.5, 64, args.seed + 1)
+print(f"lookup rows: {len(lookup.keys)} keys, {len(lookup.filler)} filler lines", flush=True)
 opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.01)
 nparams = sum(p.numel() for p in model.parameters())
 print(f"params {nparams} vocab {VOCAB}", flush=True)
@@ -174,7 +229,7 @@ def loss_on(idx, amask):
 @torch.no_grad()
 def evaluate(vs, n=64, bs=16):
     model.eval()
-    tok, m = vs
+    tok, m = vs[0][:n], vs[1][:n]
     correct = total = 0
     for i in range(0, min(n, len(tok)), bs):
         idx, am = tok[i:i + bs], m[i:i + bs]
@@ -217,9 +272,17 @@ def export(tag):
     json.dump(manifest, open(os.path.join(d, "manifest.json"), "w"), indent=1)
 
 
-# Phases by fraction of the wall-time budget: (start fraction, dataset, T, batch). Dense short
-# rows first (the lookup circuit forms faster there), then 512, then 1024 for length.
-PHASES = [(0.0, "dense256", 256, 32), (0.3, "train512", 512, 16), (0.8, "train1024", 1024, 8)]
+# Curriculum by fraction of the wall-time budget: (start, T, batch, facts per row, filler share).
+# Few facts in short rows first (only the key match lowers the loss there, so the lookup circuit
+# forms), then longer rows with more filler so it finds one fact among thousands of tokens.
+PHASES = [
+    (0.00, 128, 32, args.first_facts, 0.0),
+    (0.08, 128, 32, 8, 0.3),
+    (0.18, 256, 16, 16, 0.5),
+    (0.35, 512, 8, 24, 0.7),
+    (0.60, 1024, 4, 32, 0.8),
+    (0.85, 2048, 2, 32, 0.9),
+]
 budget = args.minutes * 60
 t_start = time.time()
 last_ck = t_start
@@ -231,14 +294,20 @@ while True:
     frac = elapsed / budget
     if frac >= 1:
         break
-    _, set_name, T, B = [ph for ph in PHASES if frac >= ph[0]][-1]
-    warm = min(1.0, (step - step0 + 1) / 30)
+    phase = [i for i, ph in enumerate(PHASES) if frac >= ph[0]][-1]
+    _, T, B, n_facts, filler = PHASES[phase]
+    n_keys = ([32, 128] + [None] * 10)[phase] if args.key_curriculum else None
+    warm = min(1.0, (step - step0 + 1) / 50)
     lr = args.lr * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
     for g in opt.param_groups:
         g["lr"] = lr
-    src_tok, src_mask = TRAIN[set_name]
-    rows = torch.randint(0, len(src_tok), (B,))
-    idx, am = src_tok[rows, :T], src_mask[rows, :T]
+    if frac >= PHASES[1][0] and T in (512, 1024) and np.random.random() < args.corpus_share:
+        src_tok, src_mask = TRAIN["train512" if T == 512 else "train1024"]
+        rows = torch.randint(0, len(src_tok), (B,))
+        idx, am = src_tok[rows, :T], src_mask[rows, :T]
+    else:
+        t, m = lookup.batch(B, T, n_facts, filler, n_keys)
+        idx, am = torch.from_numpy(t), torch.from_numpy(m)
     loss, la, lo = loss_on(idx, am)
     opt.zero_grad(set_to_none=True)
     loss.backward()
@@ -248,11 +317,12 @@ while True:
     run_avg = la.item() if run_avg is None else 0.95 * run_avg + 0.05 * la.item()
     if step % 25 == 0:
         print(f"step {step} t {elapsed:.0f}s T {T} lr {lr:.2e} ans_loss {run_avg:.3f} lm_loss {lo.item():.3f}", flush=True)
-    if step % 100 == 0 or time.time() - last_ck > args.checkpoint_minutes * 60:
-        acc512 = evaluate(val512)
-        acc1024 = evaluate(val1024, n=32, bs=8)
-        history["log"].append({"step": step, "seconds": round(elapsed), "ansLoss": round(run_avg, 4), "valAcc512": acc512, "valAcc1024": acc1024})
-        print(f"  eval step {step}: val answer acc 512 {acc512:.3f} 1024 {acc1024:.3f}", flush=True)
+    if step % 200 == 0 or time.time() - last_ck > args.checkpoint_minutes * 60:
+        accl = evaluate(val_lookup256)
+        acc512 = evaluate(val512, n=32)
+        acc1024 = evaluate(val1024, n=16, bs=8)
+        history["log"].append({"step": step, "seconds": round(elapsed), "ansLoss": round(run_avg, 4), "valAccLookup256": accl, "valAcc512": acc512, "valAcc1024": acc1024})
+        print(f"  eval step {step}: val answer acc lookup256 {accl:.3f} corpus512 {acc512:.3f} corpus1024 {acc1024:.3f}", flush=True)
     if time.time() - last_ck > args.checkpoint_minutes * 60:
         history.update(steps=step, seconds=round(time.time() - t_start))
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args)}, os.path.join(args.out, "ckpt.pt"))
