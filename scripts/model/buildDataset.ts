@@ -1,11 +1,12 @@
 /**
- * Build the training set: generate documents (src/corpus), tokenize them with node-llama-cpp
- * itself (so training and inference tokenize identically) and write fixed-length rows.
+ * Build the training corpus: generate code documents (src/corpus), tokenize them with node-llama-cpp
+ * itself (so training and inference tokenize identically) and write fixed-length rows. train.py cuts
+ * its filler lines from them (scripts/model/lookup_rows.py).
  *
  * Output in models/work/data/: {name}.tokens (uint16 [rows, T], padded with EOS),
  * {name}.mask (uint8 [rows, T], 1 where the token is an answer value), meta.json.
  *
- * Usage: node --import tsx scripts/model/buildDataset.ts [--rowsDense N] [--rows512 N] [--rows1024 N]
+ * Usage: node --import tsx scripts/model/buildDataset.ts [--rows512 N]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -76,20 +77,15 @@ async function main() {
   const t0 = Date.now();
   const { train } = collectRealCode("node_modules");
   console.log(`real code: ${train.length} training files (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  const sets = [
-    // Dense facts/questions with little filler: the lookup circuit forms faster on these.
-    buildRows(model, "dense256", "d256", arg("rowsDense", 16000), 256, train, outDir, 0.1),
-    buildRows(model, "train512", "t512", arg("rows512", 24000), 512, train, outDir),
-    buildRows(model, "train1024", "t1024", arg("rows1024", 3000), 1024, train, outDir),
-    buildRows(model, "val512", "v512", 256, 512, train, outDir),
-    buildRows(model, "val1024", "v1024", 128, 1024, train, outDir),
-  ];
+  // train.py builds its lookup rows on the fly and takes filler lines (code without facts or
+  // questions) from these tokenized documents.
+  const sets = [buildRows(model, "train512", "t512", arg("rows512", 24000), 512, train, outDir)];
   const vocab = buildCodeVocabulary();
   writeFileSync(join(outDir, "meta.json"), JSON.stringify({ vocabSize: vocab.tokens.length, bos: 1, eos: 2, sets }, null, 2));
   console.log(`dataset done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-main().catch((e) => {
+if (process.argv[1]?.endsWith("buildDataset.ts")) main().catch((e) => {
   console.error(e);
   process.exit(1);
 });

@@ -39,21 +39,20 @@ p.add_argument("--kv-heads", type=int, default=4)
 p.add_argument("--ffn", type=int, default=384)
 p.add_argument("--rope-base", type=float, default=100000.0)
 p.add_argument("--rms-eps", type=float, default=1e-5)
-p.add_argument("--lr", type=float, default=3e-3)
+p.add_argument("--lr", type=float, default=1e-3)
 p.add_argument("--answer-weight", type=float, default=1.0)
 p.add_argument("--lm-weight", type=float, default=0.1)
 p.add_argument("--lm-fraction", type=float, default=0.1, help="fraction of non-answer positions that get the LM loss")
 p.add_argument("--threads", type=int, default=1)
-p.add_argument("--seed", type=int, default=1234)
+p.add_argument("--seed", type=int, default=7)
 p.add_argument("--resume", default="")
-p.add_argument("--merge-eq", type=int, default=0)
-p.add_argument("--first-facts", type=int, default=4)
-p.add_argument("--embed-mean", type=float, default=1.0, help="norm of a direction shared by every token embedding at init, relative to the random part")
-p.add_argument("--positional-init", type=int, default=0,
+p.add_argument("--embed-mean", type=float, default=0.0,
+               help="norm of a direction shared by every token embedding at init, relative to the random part")
+p.add_argument("--positional-init", type=int, default=1,
                help="start layer 0 heads 0/1 as RoPE position-only heads (two back, one back); all weights still train")
-p.add_argument("--key-curriculum", type=int, default=0, help="start with 32 keys, then 128, then all 900")
 p.add_argument("--tied", type=int, default=1, help="tie the output matrix to the token embedding (copying a value is then easy)")
-p.add_argument("--corpus-share", type=float, default=0.25, help="share of steps on corpus documents once past the first phase")
+p.add_argument("--induction-share", type=float, default=0.5, help="share of steps on repeated random spans, in the first phases")
+p.add_argument("--key-curriculum", type=int, default=1, help="start with 32 keys, then 128, then all 900")
 args = p.parse_args()
 
 torch.set_num_threads(args.threads)
@@ -61,26 +60,7 @@ torch.manual_seed(args.seed)
 np.random.seed(args.seed)
 os.makedirs(args.out, exist_ok=True)
 
-meta = json.load(open(os.path.join(args.data, "meta.json")))
-VOCAB = meta["vocabSize"]
-
-
-def load_set(name, T):
-    tok = np.fromfile(os.path.join(args.data, f"{name}.tokens"), dtype=np.uint16).reshape(-1, T)
-    mask = np.fromfile(os.path.join(args.data, f"{name}.mask"), dtype=np.uint8).reshape(-1, T)
-    return torch.from_numpy(tok.astype(np.int64)), torch.from_numpy(mask.astype(np.bool_))
-
-
-TRAIN = {"train512": load_set("train512", 512), "train1024": load_set("train1024", 1024)}
-val512 = load_set("val512", 512)
-val1024 = load_set("val1024", 1024)
-
-
-def lookup_set(T, n_facts, filler, rows, seed):
-    """A fixed validation set of lookup rows (own generator, so it never overlaps training draws)."""
-    gen = LookupRows(args.data, seed, args.merge_eq)
-    t, m = gen.batch(rows, T, n_facts, filler)
-    return torch.from_numpy(t), torch.from_numpy(m)
+VOCAB = len(json.load(open(os.path.join(args.data, "..", "vocab.json")))["tokens"])
 
 
 class RMSNorm(nn.Module):
@@ -201,9 +181,17 @@ class TinyLlama(nn.Module):
 
 
 model = TinyLlama()
-lookup = LookupRows(args.data, args.seed, args.merge_eq)
-val_lookup256 = lookup_set(256, 16, 0.5, 64, args.seed + 1)
+lookup = LookupRows(args.data, args.seed)
 print(f"lookup rows: {len(lookup.keys)} keys, {len(lookup.filler)} filler lines", flush=True)
+
+
+def lookup_set(T, n_facts, filler, rows, seed):
+    """A fixed validation set of lookup rows (own generator, so it never overlaps training draws)."""
+    t, m = LookupRows(args.data, seed).batch(rows, T, n_facts, filler)
+    return torch.from_numpy(t), torch.from_numpy(m)
+
+
+VAL = {"lookup256": lookup_set(256, 16, 0.5, 64, args.seed + 1), "lookup1024": lookup_set(1024, 32, 0.8, 16, args.seed + 2)}
 opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.01)
 nparams = sum(p.numel() for p in model.parameters())
 print(f"params {nparams} vocab {VOCAB}", flush=True)
@@ -220,7 +208,7 @@ def loss_on(idx, amask):
     x, y = idx[:, :-1], idx[:, 1:]
     ans = amask[:, 1:]
     h = model.hidden(x)
-    other = (~ans) & (torch.rand(ans.shape) < args.lm_fraction) & (y != meta["eos"])
+    other = (~ans) & (torch.rand(ans.shape) < args.lm_fraction) & (y != 2)
     la = F.cross_entropy(model.out(h[ans]), y[ans]) if ans.any() else h.sum() * 0
     lo = F.cross_entropy(model.out(h[other]), y[other]) if other.any() else h.sum() * 0
     return args.answer_weight * la + args.lm_weight * lo, la, lo
@@ -272,16 +260,18 @@ def export(tag):
     json.dump(manifest, open(os.path.join(d, "manifest.json"), "w"), indent=1)
 
 
-# Curriculum by fraction of the wall-time budget: (start, T, batch, facts per row, filler share).
-# Few facts in short rows first (only the key match lowers the loss there, so the lookup circuit
-# forms), then longer rows with more filler so it finds one fact among thousands of tokens.
+# Curriculum by fraction of the wall-time budget: (start, T, batch, facts per row, filler share,
+# keys in play, share of plain induction steps). Repeated random spans teach the induction head
+# (copy what followed this token last time) without the "copy any stated value" shortcut that the
+# lookup rows alone offer; few keys and few facts in short rows then tie it to the lookup; longer
+# rows with more filler teach it to find one fact among thousands of tokens.
 PHASES = [
-    (0.00, 128, 32, args.first_facts, 0.0),
-    (0.08, 128, 32, 8, 0.3),
-    (0.18, 256, 16, 16, 0.5),
-    (0.35, 512, 8, 24, 0.7),
-    (0.60, 1024, 4, 32, 0.8),
-    (0.85, 2048, 2, 32, 0.9),
+    (0.00, 128, 32, 4, 0.0, 32, args.induction_share),
+    (0.10, 128, 32, 8, 0.3, 128, args.induction_share),
+    (0.20, 256, 16, 16, 0.5, None, args.induction_share / 2),
+    (0.40, 512, 8, 24, 0.7, None, args.induction_share / 4),
+    (0.65, 1024, 4, 32, 0.8, None, args.induction_share / 8),
+    (0.85, 2048, 2, 32, 0.9, None, args.induction_share / 8),
 ]
 budget = args.minutes * 60
 t_start = time.time()
@@ -294,35 +284,33 @@ while True:
     frac = elapsed / budget
     if frac >= 1:
         break
-    phase = [i for i, ph in enumerate(PHASES) if frac >= ph[0]][-1]
-    _, T, B, n_facts, filler = PHASES[phase]
-    n_keys = ([32, 128] + [None] * 10)[phase] if args.key_curriculum else None
+    _, T, B, n_facts, filler, n_keys, induction = [ph for ph in PHASES if frac >= ph[0]][-1]
+    if not args.key_curriculum:
+        n_keys = None
     warm = min(1.0, (step - step0 + 1) / 50)
     lr = args.lr * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
     for g in opt.param_groups:
         g["lr"] = lr
-    if frac >= PHASES[1][0] and T in (512, 1024) and np.random.random() < args.corpus_share:
-        src_tok, src_mask = TRAIN["train512" if T == 512 else "train1024"]
-        rows = torch.randint(0, len(src_tok), (B,))
-        idx, am = src_tok[rows, :T], src_mask[rows, :T]
+    is_lookup = np.random.random() >= induction
+    if not is_lookup:
+        t, m = lookup.induction_batch(B, T)
     else:
         t, m = lookup.batch(B, T, n_facts, filler, n_keys)
-        idx, am = torch.from_numpy(t), torch.from_numpy(m)
+    idx, am = torch.from_numpy(t), torch.from_numpy(m)
     loss, la, lo = loss_on(idx, am)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     opt.step()
     step += 1
-    run_avg = la.item() if run_avg is None else 0.95 * run_avg + 0.05 * la.item()
+    if is_lookup:  # the running answer loss follows the lookup rows only
+        run_avg = la.item() if run_avg is None else 0.95 * run_avg + 0.05 * la.item()
     if step % 25 == 0:
-        print(f"step {step} t {elapsed:.0f}s T {T} lr {lr:.2e} ans_loss {run_avg:.3f} lm_loss {lo.item():.3f}", flush=True)
+        print(f"step {step} t {elapsed:.0f}s T {T} lr {lr:.2e} ans_loss {run_avg or 0:.3f} lm_loss {lo.item():.3f}", flush=True)
     if step % 200 == 0 or time.time() - last_ck > args.checkpoint_minutes * 60:
-        accl = evaluate(val_lookup256)
-        acc512 = evaluate(val512, n=32)
-        acc1024 = evaluate(val1024, n=16, bs=8)
-        history["log"].append({"step": step, "seconds": round(elapsed), "ansLoss": round(run_avg, 4), "valAccLookup256": accl, "valAcc512": acc512, "valAcc1024": acc1024})
-        print(f"  eval step {step}: val answer acc lookup256 {accl:.3f} corpus512 {acc512:.3f} corpus1024 {acc1024:.3f}", flush=True)
+        acc = {k: evaluate(v, n=len(v[0]), bs=8) for k, v in VAL.items()}
+        history["log"].append({"step": step, "seconds": round(elapsed), "ansLoss": round(run_avg or 0, 4), **acc})
+        print(f"  eval step {step}: val answer acc " + " ".join(f"{k} {a:.3f}" for k, a in acc.items()), flush=True)
     if time.time() - last_ck > args.checkpoint_minutes * 60:
         history.update(steps=step, seconds=round(time.time() - t_start))
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args)}, os.path.join(args.out, "ckpt.pt"))
@@ -331,10 +319,9 @@ while True:
         print(f"  checkpoint + export at step {step}", flush=True)
 
 history.update(steps=step, seconds=round(time.time() - t_start))
-acc512 = evaluate(val512, n=256)
-acc1024 = evaluate(val1024, n=128, bs=8)
-history["final"] = {"valAcc512": acc512, "valAcc1024": acc1024, "ansLoss": run_avg}
-print(f"final step {step}: val answer acc 512 {acc512:.3f} 1024 {acc1024:.3f}", flush=True)
+acc = {k: evaluate(v, n=len(v[0]), bs=8) for k, v in VAL.items()}
+history["final"] = {**acc, "ansLoss": run_avg}
+print(f"final step {step}: val answer acc " + " ".join(f"{k} {a:.3f}" for k, a in acc.items()), flush=True)
 torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args)}, os.path.join(args.out, "ckpt.pt"))
 export(f"step{step}")
 print("done", flush=True)

@@ -15,7 +15,11 @@ interface EvalRow {
 
 const [evalPath = "models/work/eval.json", manifestPath = "models/work/run/export/manifest.json"] = process.argv.slice(2);
 const evaluation = JSON.parse(readFileSync(evalPath, "utf8")) as { results: EvalRow[] };
-const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { hparams: Record<string, number>; tag: string };
+const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
+  hparams: Record<string, number>;
+  tag: string;
+  training?: { steps: number; seconds: number; final?: Record<string, number> };
+};
 const synthetic = evaluation.results.filter((r) => r.suite === "synthetic").sort((a, b) => a.targetTokens - b.targetTokens);
 let contextTokens = 0;
 for (const r of synthetic) if (r.full.accuracy >= 0.95) contextTokens = r.targetTokens;
@@ -31,8 +35,13 @@ const card = {
   contextTokens,
   bos: true,
   charsPerToken: DEFAULT_CHARS_PER_TOKEN,
-  construction: "analytic induction circuit (scripts/model/construct.py), not trained; see models/README.md",
-  notes: "Prompt = BOS + context + question (which ends with a space; \" = \" is one token); the answer is the next single token, followed by a newline. Put the fact on its own line. Keys are two words from src/corpus/words.ts KEY_PREFIXES/KEY_SUFFIXES joined by '_'.",
+  training: manifest.training && {
+    how: "trained from random weights by scripts/model/train.py (npm run model:train); see models/README.md",
+    steps: manifest.training.steps,
+    seconds: manifest.training.seconds,
+    final: manifest.training.final,
+  },
+  notes: "Prompt = BOS + context + question (which ends with a space); `{key} = ` is one token, so the value follows it directly in a fact. The answer is the next single token. Put the fact on its own line. Keys are two words from src/corpus/words.ts KEY_PREFIXES/KEY_SUFFIXES joined by '_'.",
   hparams: manifest.hparams,
   checkpoint: manifest.tag,
   accuracy: evaluation.results.map((r) => ({ suite: r.suite, targetTokens: r.targetTokens, meanContextTokens: Math.round(r.full.meanContextTokens), n: r.full.n, full: r.full.accuracy, needleErased: r.needleErased.accuracy })),

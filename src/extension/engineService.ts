@@ -1,6 +1,6 @@
 import path from "node:path";
 import * as vscode from "vscode";
-import type {AskSummary, IngestRequest, IngestSummary, ModelInfo} from "../engine/engine";
+import type {AskSummary, EngineConfig, IngestRequest, IngestSummary, ModelInfo} from "../engine/engine";
 import type {IngestProgress} from "../engine/session/compressedSession";
 import {EngineClient, EngineCrashedError} from "../engine/worker/engineClient";
 import type {DownloadProgress} from "../engine/worker/protocol";
@@ -34,17 +34,24 @@ export class EngineService implements vscode.Disposable {
   private lastScope?: ContextScope;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.OutputChannel) {
-    const {settings} = readSettings();
-    this.client = new EngineClient(
-      path.join(context.extensionPath, "dist", "worker.mjs"),
-      {packageRoot: context.extensionPath, cacheDir: context.globalStorageUri.fsPath, threads: settings.threads || undefined, probe: "auto", gpuLayers: settings.gpuLayers},
-      process.execPath
-    );
+    this.client = new EngineClient(path.join(context.extensionPath, "dist", "worker.mjs"), this.workerConfig(), process.execPath);
     this.client.on("log", (line) => output.append(line.endsWith("\n") ? line : line + "\n"));
     this.client.on("crash", (err) => {
       output.appendLine(`[engine] ${err.message}`);
       this.setState({phase: "crashed", error: err.message});
     });
+  }
+
+  /** Settings that live in the worker process (threads, GPU layers): read at start and at restart. */
+  private workerConfig(): EngineConfig {
+    const {settings} = readSettings();
+    return {
+      packageRoot: this.context.extensionPath,
+      cacheDir: this.context.globalStorageUri.fsPath,
+      threads: settings.threads || undefined,
+      probe: "auto",
+      gpuLayers: settings.gpuLayers,
+    };
   }
 
   get state(): EngineState {
@@ -142,7 +149,7 @@ export class EngineService implements vscode.Disposable {
   async restart() {
     this.setState({phase: "starting", error: undefined});
     try {
-      await this.client.restart();
+      await this.client.restart(this.workerConfig());
       this.loadedModelSpec = undefined;
       const model = await this.ensureModel();
       const ingest = this.lastScope ? await this.load(this.lastScope) : undefined;

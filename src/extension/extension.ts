@@ -65,6 +65,12 @@ export function activate(context: vscode.ExtensionContext): DynSplitApi {
     command("dynsplit.toggleDecorations", () => toggleDecorations()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration("dynsplit")) reportSettingProblems();
+      // Threads and GPU layers are fixed when the worker process starts: offer the restart that applies them.
+      const workerSetting = e.affectsConfiguration("dynsplit.threads") || e.affectsConfiguration("dynsplit.gpuLayers");
+      if (workerSetting && engine.state.phase !== "stopped")
+        void vscode.window.showInformationMessage("DynSplit: the new threads/GPU setting applies after the engine restarts.", "Restart Engine").then((a) => {
+          if (a) void vscode.commands.executeCommand("dynsplit.restartEngine");
+        });
     })
   );
   registerChatParticipant(context, engine);

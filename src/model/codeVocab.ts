@@ -7,7 +7,8 @@
  *   llama.cpp's SPM tokenizer merges adjacent pieces pairwise by score, so a word only becomes
  *   one token when every intermediate piece exists. Longer pieces score higher.
  * - punctuation runs common in code ("===", "=>", "();" ...), also substring-closed.
- * - every fact key `{prefix}_{suffix}` (src/corpus/words.ts) as ONE token, plus `_{suffix}`; " = " as one token.
+ * - every fact key `{prefix}_{suffix}` (src/corpus/words.ts) as ONE token, plus `_{suffix}`; " = " as one token;
+ *   and every `{key} = ` as one token too (appended last, so earlier ids are unchanged).
  * Apart from those identifier pieces, pieces never mix classes (letters / digits / punctuation /
  * spaces / newline), so tokens never cross a line or number boundary: tokenizing line by line
  * equals tokenizing the whole text.
@@ -73,5 +74,10 @@ export function buildCodeVocabulary(): Vocabulary {
   // question: short fixed offsets are the easiest attention patterns to learn.
   for (const piece of [`${SPACE_PIECE}=`, `=${SPACE_PIECE}`, `${SPACE_PIECE}=${SPACE_PIECE}`]) normal(piece);
   for (const prefix of KEY_PREFIXES) for (const suffix of KEY_SUFFIXES) normal(`${prefix}_${suffix}`);
+  // `{key} = ` as one token (merge path: the key, then " = "). In a fact the value then directly
+  // follows the token that the question ends with, so retrieval is a plain one-token induction
+  // lookup. With the key and " = " apart (a two-token match) a 2-layer model trained on the CPU did
+  // not leave the "copy any stated value" plateau (models/README.md).
+  for (const prefix of KEY_PREFIXES) for (const suffix of KEY_SUFFIXES) normal(`${prefix}_${suffix}${SPACE_PIECE}=${SPACE_PIECE}`);
   return { tokens, scores, types };
 }

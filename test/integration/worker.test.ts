@@ -76,6 +76,13 @@ test("streams, cancels, survives a killed child and restores model and workspace
     assert.ok(status.ingest?.fromCache, "the workspace is back, from the persistent cache");
     const again = await c.request("ask", {question: k.question});
     assert.equal(again.answer, answer.answer, "and answers as before");
+
+    // Settings that live in the worker (threads) apply through a restart with a new config.
+    const before = (await c.request("status", {})).config.threads;
+    await c.restart({...(await c.request("status", {})).config, threads: (before ?? 1) + 1});
+    const after = await c.request("status", {});
+    assert.equal(after.config.threads, (before ?? 1) + 1, "the new worker runs with the new thread count");
+    assert.equal((await c.request("ask", {question: k.question})).answer, answer.answer, "and still answers");
   } finally {
     await c.stop();
   }

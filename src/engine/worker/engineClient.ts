@@ -46,7 +46,7 @@ export class EngineClient extends EventEmitter<{crash: [EngineCrashedError]; log
   private lastModel?: RequestMap["loadModel"][0];
   private lastIngest?: RequestMap["ingest"][0];
 
-  constructor(private readonly workerPath: string, private readonly config: EngineConfig, private readonly execPath?: string) {
+  constructor(private readonly workerPath: string, private config: EngineConfig, private readonly execPath?: string) {
     super();
   }
 
@@ -101,8 +101,12 @@ export class EngineClient extends EventEmitter<{crash: [EngineCrashedError]; log
     });
   }
 
-  /** Starts a new worker after a crash (or on demand) and restores the model and the last workspace. */
-  async restart(): Promise<void> {
+  /**
+   * Starts a new worker after a crash (or on demand) and restores the model and the last workspace.
+   * `config` replaces the worker's settings (threads, GPU layers), which only take effect in a new process.
+   */
+  async restart(config?: EngineConfig): Promise<void> {
+    if (config) this.config = config;
     await this.stop();
     await this.start();
     if (this.lastModel) await this.request("loadModel", this.lastModel);

@@ -13,6 +13,8 @@ export interface EngineStatus {
   rssBytes: number;
   /** Peak resident memory of the worker so far. */
   maxRssBytes: number;
+  /** The settings this worker process was started with (threads, GPU layers, probe). */
+  config: EngineConfig;
 }
 
 /** Request name → [payload, result]. */

@@ -31,7 +31,7 @@ const handlers: {[K in RequestType]: Handler<K>} = {
   status: async () => {
     const e = requireEngine();
     const s = e.ingestSummary;
-    return {pid: process.pid, model: e.modelInfo, ingest: s && {...s, blocks: undefined, blockCount: s.blocks.length}, rssBytes: process.memoryUsage().rss, maxRssBytes: process.resourceUsage().maxRSS * 1024};
+    return {pid: process.pid, model: e.modelInfo, ingest: s && {...s, blocks: undefined, blockCount: s.blocks.length}, rssBytes: process.memoryUsage().rss, maxRssBytes: process.resourceUsage().maxRSS * 1024, config: e.config};
   },
   crash: async () => {
     setTimeout(() => process.abort(), 10);
