@@ -57,7 +57,7 @@ class LookupRows:
                 cur = []
         return lines
 
-    def row(self, T, n_facts, filler_share, n_questions=None, n_keys=None):
+    def row(self, T, n_facts, filler_share, n_keys=None):
         """One row of exactly T tokens and its answer mask. n_keys limits keys to the first n
         (a curriculum: a few keys seen often teach the match; it then has to hold for all)."""
         rng = self.rng
@@ -73,7 +73,6 @@ class LookupRows:
                 mask.append(j == answer_at)
 
         stated = 0
-        questions = n_questions if n_questions is not None else max(2, n_facts)
         # Facts come first in random order, interleaved with filler; questions start once half
         # the facts are out, and keep coming with the remaining facts and filler between them.
         while len(toks) < T:
@@ -83,10 +82,6 @@ class LookupRows:
             elif stated < n_facts and (stated < max(1, n_facts // 2) or rng.random() < 0.5):
                 put(self.fact_head + [keys[stated], vals[stated], self.semi, self.nl])
                 stated += 1
-            elif stated > 0 and questions > 0:
-                i = rng.integers(stated)
-                put(self.q_head + [keys[i], vals[i], self.nl], answer_at=4)
-                questions -= 1
             elif stated > 0:
                 i = rng.integers(stated)
                 put(self.q_head + [keys[i], vals[i], self.nl], answer_at=4)
