@@ -52,6 +52,7 @@ p.add_argument("--positional-init", type=int, default=1,
                help="start layer 0 heads 0/1 as RoPE position-only heads (two back, one back); all weights still train")
 p.add_argument("--tied", type=int, default=1, help="tie the output matrix to the token embedding (copying a value is then easy)")
 p.add_argument("--induction-share", type=float, default=0.5, help="share of steps on repeated random spans, in the first phases")
+p.add_argument("--max-len", type=int, default=4096, help="longest training row; later phases train at this length")
 p.add_argument("--key-curriculum", type=int, default=1, help="start with 32 keys, then 128, then all 900")
 args = p.parse_args()
 
@@ -191,7 +192,8 @@ def lookup_set(T, n_facts, filler, rows, seed):
     return torch.from_numpy(t), torch.from_numpy(m)
 
 
-VAL = {"lookup256": lookup_set(256, 16, 0.5, 64, args.seed + 1), "lookup1024": lookup_set(1024, 32, 0.8, 16, args.seed + 2)}
+VAL = {"lookup256": lookup_set(256, 16, 0.5, 64, args.seed + 1), "lookup1024": lookup_set(1024, 32, 0.8, 16, args.seed + 2),
+       "lookup4096": lookup_set(4096, 48, 0.9, 4, args.seed + 3)}
 opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.01)
 nparams = sum(p.numel() for p in model.parameters())
 print(f"params {nparams} vocab {VOCAB}", flush=True)
@@ -265,14 +267,19 @@ def export(tag):
 # (copy what followed this token last time) without the "copy any stated value" shortcut that the
 # lookup rows alone offer; few keys and few facts in short rows then tie it to the lookup; longer
 # rows with more filler teach it to find one fact among thousands of tokens.
+# (start fraction of the wall-time budget, T, batch, facts per row, filler share, keys (None = all), induction share).
+# The last phases train at the longest lengths the card promises: RoPE positions beyond the longest training row
+# are never seen, so a model trained only to 2048 loses accuracy at 4096 (measured: 50 % at 4k, 95 % at 2k).
 PHASES = [
     (0.00, 128, 32, 4, 0.0, 32, args.induction_share),
-    (0.10, 128, 32, 8, 0.3, 128, args.induction_share),
-    (0.20, 256, 16, 16, 0.5, None, args.induction_share / 2),
-    (0.40, 512, 8, 24, 0.7, None, args.induction_share / 4),
-    (0.65, 1024, 4, 32, 0.8, None, args.induction_share / 8),
-    (0.85, 2048, 2, 32, 0.9, None, args.induction_share / 8),
+    (0.07, 128, 32, 8, 0.3, 128, args.induction_share),
+    (0.14, 256, 16, 16, 0.5, None, args.induction_share / 2),
+    (0.28, 512, 8, 24, 0.7, None, args.induction_share / 4),
+    (0.45, 1024, 4, 32, 0.8, None, args.induction_share / 8),
+    (0.62, 2048, 2, 32, 0.9, None, args.induction_share / 8),
+    (0.80, 4096, 1, 48, 0.9, None, args.induction_share / 8),
 ]
+PHASES = [ph for ph in PHASES if ph[1] <= args.max_len]
 budget = args.minutes * 60
 t_start = time.time()
 last_ck = t_start

@@ -2,10 +2,10 @@
 # Reproduce the bundled model from scratch:
 #   code corpus -> tokenized filler (node-llama-cpp) -> train.py (wall-time capped) -> GGUF
 #   -> torch/llama.cpp equivalence check -> retrieval eval through node-llama-cpp -> models/card.json
-# MINUTES bounds the training wall time (default 36). Needs Debian's python3-torch (/usr/bin/python3).
+# MINUTES bounds the training wall time (default 66). Needs Debian's python3-torch (/usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-MINUTES="${MINUTES:-36}"
+MINUTES="${MINUTES:-66}"
 RUN=models/work/run
 node --import tsx scripts/model/buildDataset.ts
 node --import tsx scripts/model/writeVocabJson.ts models/work/vocab.json
