@@ -46,6 +46,8 @@ p.add_argument("--lm-fraction", type=float, default=0.1, help="fraction of non-a
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--seed", type=int, default=7)
 p.add_argument("--resume", default="")
+p.add_argument("--phase-from", type=float, default=0.0,
+               help="start the curriculum and LR schedule at this fraction (with --resume: continue the last phases)")
 p.add_argument("--embed-mean", type=float, default=0.0,
                help="norm of a direction shared by every token embedding at init, relative to the random part")
 p.add_argument("--positional-init", type=int, default=1,
@@ -263,11 +265,10 @@ def export(tag):
 
 
 # Curriculum by fraction of the wall-time budget: (start, T, batch, facts per row, filler share,
-# keys in play, share of plain induction steps). Repeated random spans teach the induction head
+# keys in play (None = all), share of plain induction steps). Repeated random spans teach the induction head
 # (copy what followed this token last time) without the "copy any stated value" shortcut that the
 # lookup rows alone offer; few keys and few facts in short rows then tie it to the lookup; longer
 # rows with more filler teach it to find one fact among thousands of tokens.
-# (start fraction of the wall-time budget, T, batch, facts per row, filler share, keys (None = all), induction share).
 # The last phases train at the longest lengths the card promises: RoPE positions beyond the longest training row
 # are never seen, so a model trained only to 2048 loses accuracy at 4096 (measured: 50 % at 4k, 95 % at 2k).
 PHASES = [
@@ -288,9 +289,9 @@ step = step0
 run_avg = None
 while True:
     elapsed = time.time() - t_start
-    frac = elapsed / budget
-    if frac >= 1:
+    if elapsed >= budget:
         break
+    frac = args.phase_from + (1 - args.phase_from) * elapsed / budget
     _, T, B, n_facts, filler, n_keys, induction = [ph for ph in PHASES if frac >= ph[0]][-1]
     if not args.key_curriculum:
         n_keys = None

@@ -30,6 +30,8 @@ const card = {
   fact: FACT_TEMPLATE,
   question: QUESTION_TEMPLATE,
   answer: "{value}",
+  // The value is one token; the model does not reliably write "\n" after it, so the engine stops after one.
+  answerTokens: 1,
   key: KEY_PATTERN,
   value: VALUE_PATTERN,
   contextTokens,
@@ -41,7 +43,7 @@ const card = {
     seconds: manifest.training.seconds,
     final: manifest.training.final,
   },
-  notes: "Prompt = BOS + context + question (which ends with a space); `{key} = ` is one token, so the value follows it directly in a fact. The answer is the next single token. Put the fact on its own line. Keys are two words from src/corpus/words.ts KEY_PREFIXES/KEY_SUFFIXES joined by '_'.",
+  notes: "Prompt = BOS + context + question (which ends with a space); `{key} = ` is one token, so the value follows it directly in a fact. The answer is the next single token (answerTokens 1): the model may repeat the value instead of ending the line, so read one token. Put the fact on its own line. Keys are two words from src/corpus/words.ts KEY_PREFIXES/KEY_SUFFIXES joined by '_'.",
   hparams: manifest.hparams,
   checkpoint: manifest.tag,
   accuracy: evaluation.results.map((r) => ({ suite: r.suite, targetTokens: r.targetTokens, meanContextTokens: Math.round(r.full.meanContextTokens), n: r.full.n, full: r.full.accuracy, needleErased: r.needleErased.accuracy })),

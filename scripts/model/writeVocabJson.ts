@@ -1,4 +1,4 @@
-/** Write the model vocabulary as JSON for scripts/model/construct.py. Usage: ... writeVocabJson.ts OUT.json */
+/** Write the model vocabulary as JSON for the training scripts (train.py, lookup_rows.py). Usage: ... writeVocabJson.ts OUT.json */
 import { writeFileSync } from "node:fs";
 import { buildCodeVocabulary } from "../../src/model/codeVocab";
 

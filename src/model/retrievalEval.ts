@@ -52,14 +52,7 @@ export async function runCase(
   await sequence.clearHistory();
   await sequence.evaluateWithoutGeneratingNewTokens(t.contextTokens);
   if (options.eraseNeedle) await sequence.eraseContextTokenRanges([t.needle]);
-  const generated: Token[] = [];
-  // Values are one token; allow a few in case the model continues a number.
-  for await (const token of sequence.evaluate(t.questionTokens, { temperature: 0 })) {
-    generated.push(token);
-    const text = model.detokenize(generated);
-    if (generated.length >= 3 || !/^\d*$/.test(text)) break;
-  }
-  const got = model.detokenize(generated).split(/[^0-9]/)[0];
+  const got = await decodeAnswer(model, sequence, t.questionTokens);
   return { id: c.id, expected: c.answer, got, correct: got === c.answer, contextTokens: t.contextTokens.length };
 }
 
@@ -80,13 +73,13 @@ export function score(outcomes: readonly CaseOutcome[]): RetrievalScore {
   };
 }
 
+/**
+ * The card's answer is exactly one token (every value 0..999 is one token), so the first greedy token is the
+ * answer; what the model writes after it does not count (the engine stops after the card's `answerTokens`).
+ */
 async function decodeAnswer(model: LlamaModel, sequence: LlamaContextSequence, questionTokens: Token[]): Promise<string> {
-  const generated: Token[] = [];
-  for await (const token of sequence.evaluate(questionTokens, { temperature: 0 })) {
-    generated.push(token);
-    if (generated.length >= 3 || !/^\d*$/.test(model.detokenize(generated))) break;
-  }
-  return model.detokenize(generated).split(/[^0-9]/)[0];
+  for await (const token of sequence.evaluate(questionTokens, { temperature: 0 })) return model.detokenize([token]);
+  return "";
 }
 
 /**
