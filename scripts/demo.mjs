@@ -11,8 +11,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cli = path.join(root, "bin", "dynsplit.mjs");
 const repo = path.join(root, "examples", "demo-repo");
 const question = readFileSync(path.join(root, "examples", "demo-question.txt"), "utf8").trimEnd() + " ";
-// The bundled model is trained up to card.contextTokens; a full cache of the whole repository goes past it.
-const card = JSON.parse(readFileSync(path.join(root, "models", "card.json"), "utf8"));
 const common = [repo, question, "--budget-tokens", "512", "--no-cache"];
 
 console.log(`$ dynsplit ask examples/demo-repo "${question}" --budget-tokens 512\n`);
@@ -27,6 +25,7 @@ for (const method of ["chunkkv", "streaming", "full"]) {
     process.exit(r.status ?? 1);
   }
   const out = JSON.parse(r.stdout);
-  const beyond = out.tokensKept > card.contextTokens ? ` (beyond the ${card.contextTokens} tokens the bundled model handles)` : "";
+  // A full cache of the whole repository goes past the context the bundled model was trained for.
+  const beyond = out.beyondModelContext ? ` (beyond the ${out.beyondModelContext.modelContextTokens} tokens the bundled model handles)` : "";
   console.log(`  ${method.padEnd(10)} answer ${JSON.stringify(out.answer).padEnd(8)} kept ${out.tokensKept}/${out.tokensRead} tokens, KV ${(out.kvBytesAllocated / 1024).toFixed(0)} KiB allocated${beyond}`);
 }

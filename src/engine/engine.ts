@@ -34,6 +34,8 @@ export interface ModelInfo {
   fileSize: number;
   kvBytesPerToken: number;
   trainContextSize: number;
+  /** The longest context the model is known to answer well in: its card's measured `contextTokens`, else its training context. */
+  handlesContextTokens: number;
   binary: LoadedLlama["binary"];
   hasProbe: boolean;
   format: string;
@@ -73,6 +75,8 @@ export interface IngestSummary {
   timings: Timings;
   ingestMs: number;
   fromCache: boolean;
+  /** Set when more tokens stay in the context than the model handles well (ModelInfo.handlesContextTokens). */
+  beyondModelContext?: {tokensKept: number; modelContextTokens: number};
 }
 
 export interface AskSummary extends AnswerResult {
@@ -118,6 +122,7 @@ export class Engine {
       fileSize: resolved.fileSize,
       kvBytesPerToken: kvBytesPerToken(kvGeometryFromGguf(md)),
       trainContextSize: this.model.trainContextSize,
+      handlesContextTokens: resolved.card?.contextTokens ?? this.model.trainContextSize,
       binary: this.loaded!.binary,
       hasProbe: this.loaded!.hasProbe,
       format: this.format.name,
@@ -211,6 +216,8 @@ export class Engine {
       ingestMs: performance.now() - t0,
       fromCache,
     };
+    const handles = this.info?.handlesContextTokens;
+    if (handles && s.ledger.length > handles) this.lastIngest.beyondModelContext = {tokensKept: s.ledger.length, modelContextTokens: handles};
     return this.lastIngest;
   }
 

@@ -170,10 +170,21 @@ export class EngineService implements vscode.Disposable {
     this.emitter.dispose();
   }
 
+  /**
+   * The default budget never asks more of the model than it handles well (the bundled model: its card's measured
+   * context); a budget the user set is used as set, and the load message warns when it is longer.
+   */
+  private effectiveBudget(budget: number): number {
+    const handles = this.current.model?.handlesContextTokens;
+    const set = vscode.workspace.getConfiguration("dynsplit").inspect<number>("budgetTokens");
+    const userSet = set?.globalValue ?? set?.workspaceValue ?? set?.workspaceFolderValue;
+    return userSet == null && handles != null && handles < budget ? handles : budget;
+  }
+
   private async requestFor(scope: ContextScope, s: DynSplitSettings): Promise<IngestRequest> {
     const common: IngestRequest = {
       method: s.method,
-      budget: {tokens: s.budgetTokens},
+      budget: {tokens: this.effectiveBudget(s.budgetTokens)},
       signal: s.signal,
       useCache: s.persistentCache,
       maxFileBytes: s.maxFileBytes,

@@ -125,11 +125,13 @@ async function loadWorkspace(engine: EngineService) {
         },
       });
       const skipped = Object.values(summary.skippedByReason).reduce((a, n) => a + (n ?? 0), 0);
-      void vscode.window.showInformationMessage(
+      const beyond = summary.beyondModelContext;
+      const message =
         `DynSplit: ${summary.files} files, ${summary.tokensRead} tokens read, ${summary.tokensKept} kept (${summary.method}, ${summary.signal})` +
-          `${summary.fromCache ? " — from the cache" : ""}${skipped ? `; ${skipped} skipped` : ""}.`,
-        "Show Semantic Blocks"
-      ).then((a) => a && vscode.commands.executeCommand("dynsplit.showBlocks"));
+        `${summary.fromCache ? " — from the cache" : ""}${skipped ? `; ${skipped} skipped` : ""}.` +
+        (beyond ? ` That is more than the ${beyond.modelContextTokens} tokens this model handles well: lower dynsplit.budgetTokens for reliable answers.` : "");
+      const show = beyond ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+      void show(message, "Show Semantic Blocks").then((a) => a && vscode.commands.executeCommand("dynsplit.showBlocks"));
     }
   );
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
-import {mkdtempSync, writeFileSync} from "node:fs";
+import {mkdtempSync, readFileSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {test} from "node:test";
@@ -26,6 +26,22 @@ test("dynsplit ask --json prints the documented fields", {timeout: 120_000}, () 
   assert.ok(out.tokensKept <= out.budgetTokens && out.tokensKept < out.tokensRead);
   assert.ok(out.blocks.length > 0 && out.blocks.every((b: any) => typeof b.file === "string" && typeof b.kept === "boolean" && b.startLine >= 0));
   for (const t of ["prefillMs", "scoringMs", "evictMs", "decodeMs"]) assert.equal(typeof out.timings[t], "number");
+});
+
+test("a context longer than the bundled model handles is flagged; a compressed one is not", {timeout: 120_000}, () => {
+  const card = JSON.parse(readFileSync(path.join(ROOT, "models/card.json"), "utf8")) as {contextTokens: number};
+  const c = generateCase(9_500_003, {contextTokens: card.contextTokens * 1.3});
+  const dir = writeWorkspace(c.files);
+  const full = cli("ask", dir, c.question, "--method", "full", "--budget", "1", "--probe", "off", "--threads", "1", "--no-cache", "--json");
+  assert.equal(full.code, 0, full.stderr);
+  const out = JSON.parse(full.stdout);
+  assert.ok(out.tokensKept > card.contextTokens, `kept ${out.tokensKept}`);
+  assert.deepEqual(out.beyondModelContext, {tokensKept: out.tokensKept, modelContextTokens: card.contextTokens});
+  const kept = cli("ask", dir, c.question, "--budget-tokens", "1024", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--no-cache");
+  assert.equal(kept.code, 0, kept.stderr);
+  assert.doesNotMatch(kept.stderr, /handles well/);
+  const fullText = cli("ask", dir, c.question, "--method", "full", "--budget", "1", "--probe", "off", "--threads", "1", "--no-cache");
+  assert.match(fullText.stderr, new RegExp(`more than the ${card.contextTokens} this model handles well`));
 });
 
 test("ingest prints the memory summary; eval prints accuracy per method", {timeout: 180_000}, () => {

@@ -77,6 +77,7 @@ export function askJson(s: IngestSummary, answer: string, answerTimings: {prefil
     kvBytesAllocated: s.memory.kvBytesAllocated,
     kvBytesFullCache: s.memory.kvBytesFullCache,
     fromCache: s.fromCache,
+    beyondModelContext: s.beyondModelContext,
     blocks: s.blocks.map((b) => ({file: b.file, startLine: b.startLine, endLine: b.endLine, tokens: b.tokens, kept: b.keptTokens > 0, score: round(b.score)})),
     timings: {
       prefillMs: round(s.timings.prefillMs + answerTimings.prefillMs),
@@ -97,6 +98,7 @@ export function printSummary(s: IngestSummary) {
   ];
   const skipped = Object.entries(s.skippedByReason).filter(([, n]) => n);
   if (skipped.length) lines.push(`skipped: ${skipped.map(([r, n]) => `${n} ${r}`).join(", ")}`);
+  if (s.beyondModelContext) lines.push(beyondModelContextNote(s.beyondModelContext));
   process.stderr.write(lines.join("\n") + "\n");
 }
 
@@ -112,4 +114,8 @@ export function progressPrinter() {
 
 function round(x: number) {
   return Math.round(x * 1000) / 1000;
+}
+
+export function beyondModelContextNote(b: NonNullable<IngestSummary["beyondModelContext"]>): string {
+  return `note: ${b.tokensKept} tokens stay in the context, more than the ${b.modelContextTokens} this model handles well; answers may be wrong (lower --budget-tokens)`;
 }
