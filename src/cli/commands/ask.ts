@@ -116,6 +116,6 @@ function round(x: number) {
   return Math.round(x * 1000) / 1000;
 }
 
-export function beyondModelContextNote(b: NonNullable<IngestSummary["beyondModelContext"]>): string {
+function beyondModelContextNote(b: NonNullable<IngestSummary["beyondModelContext"]>): string {
   return `note: ${b.tokensKept} tokens stay in the context, more than the ${b.modelContextTokens} this model handles well; answers may be wrong (lower --budget-tokens)`;
 }
