@@ -217,7 +217,8 @@ export class Engine {
       fromCache,
     };
     const handles = this.info?.handlesContextTokens;
-    if (handles && s.ledger.length > handles) this.lastIngest.beyondModelContext = {tokensKept: s.ledger.length, modelContextTokens: handles};
+    const kept = this.lastIngest.tokensKept;
+    if (handles && kept > handles) this.lastIngest.beyondModelContext = {tokensKept: kept, modelContextTokens: handles};
     return this.lastIngest;
   }
 

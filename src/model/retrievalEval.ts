@@ -41,21 +41,6 @@ export interface CaseOutcome {
   contextTokens: number;
 }
 
-/** Run one case on a cleared sequence. `eraseNeedle` removes the needle's KV cells first. */
-export async function runCase(
-  model: LlamaModel,
-  sequence: LlamaContextSequence,
-  c: NeedleCase,
-  options: { eraseNeedle?: boolean; tokenized?: TokenizedCase } = {},
-): Promise<CaseOutcome> {
-  const t = options.tokenized ?? tokenizeCase(model, c);
-  await sequence.clearHistory();
-  await sequence.evaluateWithoutGeneratingNewTokens(t.contextTokens);
-  if (options.eraseNeedle) await sequence.eraseContextTokenRanges([t.needle]);
-  const got = await decodeAnswer(model, sequence, t.questionTokens);
-  return { id: c.id, expected: c.answer, got, correct: got === c.answer, contextTokens: t.contextTokens.length };
-}
-
 export interface RetrievalScore {
   n: number;
   correct: number;

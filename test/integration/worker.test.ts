@@ -78,10 +78,10 @@ test("streams, cancels, survives a killed child and restores model and workspace
     assert.equal(again.answer, answer.answer, "and answers as before");
 
     // Settings that live in the worker (threads) apply through a restart with a new config.
-    const before = (await c.request("status", {})).config.threads;
-    await c.restart({...(await c.request("status", {})).config, threads: (before ?? 1) + 1});
-    const after = await c.request("status", {});
-    assert.equal(after.config.threads, (before ?? 1) + 1, "the new worker runs with the new thread count");
+    const {config} = await c.request("status", {});
+    const threads = (config.threads ?? 1) + 1;
+    await c.restart({...config, threads});
+    assert.equal((await c.request("status", {})).config.threads, threads, "the new worker runs with the new thread count");
     assert.equal((await c.request("ask", {question: k.question})).answer, answer.answer, "and still answers");
   } finally {
     await c.stop();
