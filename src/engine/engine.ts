@@ -1,30 +1,54 @@
-import {statSync} from "node:fs";
+import {createHash} from "node:crypto";
+import {closeSync, existsSync, openSync, readFileSync, readSync, statSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {performance} from "node:perf_hooks";
-import type {Llama, LlamaModel} from "node-llama-cpp";
+import {fileURLToPath} from "node:url";
+import type {Llama, LlamaModel, Token} from "node-llama-cpp";
+import {createSegmenter, type SegmentationName} from "../core/blockSegmenter";
 import {DynSplitInputError} from "../core/errors";
 import {kvBytesPerToken, kvGeometryFromGguf} from "../core/kvMemory";
 import type {MethodOptions} from "../core/methods/registry";
 import type {Budget, MethodName} from "../core/types";
 import {DEFAULT_RECENT_WINDOW, DEFAULT_SINK_TOKENS, resolveBudget} from "../core/validate";
 import {PersistentCache} from "./cache/persistentCache";
+import {buildRepositoryMemory, type MemoryBuild} from "./memory/repositoryMemory";
+import {restoreUnsupportedReason} from "./memory/kvPlacement";
+import {MemorySession, type MemoryAnswer, type MemoryScoring, type Placement, type SelectedFile} from "./memory/memorySession";
 import {resolveModel, type ModelSpec} from "./model/modelSource";
+import {modelRope, type ModelRope} from "./model/modelRope";
 import {CompressedSession, snapshotSession, type AnswerResult, type IngestDocument, type IngestProgress, type MemoryReport, type SignalChoice, type Timings} from "./session/compressedSession";
+import {CancelledError} from "./session/cancelledError";
 import type {BlockRecord} from "./session/blockMapRecorder";
 import {cardFormat, PLAIN_FORMAT, type PromptFormat} from "./session/promptFormat";
+import {TokenTexts} from "./session/tokenTexts";
 import {loadLlama, type LoadedLlama} from "./signals/loadLlama";
+import {modelKvShape} from "./signals/modelKvShape";
+import {STORE_VERSION, type StoreIdentity} from "./store/blockStore";
+import {RECORD_VERSION, RecordCorruptError} from "./store/fileRecord";
+import type {StoreIngestOptions} from "./store/storeIngest";
 import {scanWorkspace, type SkipReason, type SkippedFile} from "./workspace/scanWorkspace";
+
+/** How questions are answered: from the repository memory (default), by re-reading per question, or from one compression. */
+export const ANSWER_FROM = ["memory", "reread", "once"] as const;
+export type AnswerFrom = (typeof ANSWER_FROM)[number];
+
+/** The block store's default size cap over all workspaces (whole workspaces are evicted, least recently used first). */
+export const DEFAULT_STORE_MAX_BYTES = 4 * 2 ** 30;
+/** Tokens per store ingest window: the context every block's keys are computed in. */
+export const DEFAULT_WINDOW_TOKENS = 2048;
+/** A ratio budget never goes below this (or the whole workspace, when smaller). */
+export const MIN_RATIO_BUDGET_TOKENS = 512;
 
 export interface EngineConfig {
   packageRoot: string;
-  /** Where compressed workspaces and downloaded models are kept. */
+  /** Where compressed workspaces, block stores and downloaded models are kept. */
   cacheDir: string;
-  /** CPU threads for contexts; default: cores − 1 (at least 1). The prebuilt binary was erratic with 2 on 2 cores. */
+  /** CPU threads for contexts. Defaults to cores − 1 (at least 1). */
   threads?: number;
-  /** Attention-probe binary: "auto" uses it when built, "on" requires it, "off" uses the stock binary. */
+  /** Attention-probe binary: "auto" uses it when built, "on" requires it, "off" uses the stock binary. Defaults to "auto". */
   probe?: "auto" | "on" | "off";
-  /** GPU offload: "auto" (default when the probe is off), "off", or a number of layers. The probe build is CPU-only. */
+  /** GPU offload: "auto", "off", or a number of layers. The probe build is CPU-only. Defaults to "auto". */
   gpuLayers?: "auto" | "off" | number;
 }
 
@@ -39,61 +63,127 @@ export interface ModelInfo {
   binary: LoadedLlama["binary"];
   hasProbe: boolean;
   format: string;
+  /** Why the `restore` placement is unavailable for this model (undefined: it is available). */
+  restoreUnsupported?: string;
 }
 
 export interface IngestRequest {
   /** Workspace folders to read… */
   roots?: string[];
-  /** …or documents given directly (eval cases). */
+  /** …or documents given directly (a file, a selection, eval cases). */
   documents?: IngestDocument[];
   include?: string[];
   exclude?: string[];
   maxFileBytes?: number;
+  /** How questions are answered. Defaults to "memory". */
+  answerFrom?: AnswerFrom;
   method?: MethodName;
   methodOptions?: MethodOptions;
   budget: Budget;
   signal?: SignalChoice | "auto";
   chunkTokens?: number;
-  /** When known (CLI ask), the question steers every compression point (query-aware). */
+  /** reread: the question that steers this read (query-aware); later questions re-read with their own. */
   question?: string;
+  /** once/reread: use the question as the observation window. Defaults to true when a question is given. */
   queryAware?: boolean;
+  /** Use and fill the persistent cache (once/reread) or the block store (memory). Defaults to true. */
   useCache?: boolean;
+  /** memory: how the store cuts files into blocks. Defaults to "dynsplit" ("chunkkv" for method chunkkv). */
+  segmentation?: SegmentationName;
+  /** memory: how selected blocks enter the context. Defaults to "restore" where the model allows it, else "prefill". */
+  placement?: Placement;
+  /** memory: size cap of all block stores. Defaults to DEFAULT_STORE_MAX_BYTES. */
+  storeMaxBytes?: number;
+  /** memory: weights of the question-time scores. */
+  scoring?: MemoryScoring;
+  /** memory: order of the file groups in the context. Defaults to "relevance" (best file nearest the question). */
+  order?: "relevance" | "repository";
+}
+
+/** One file of the workspace, aggregated (the visualizer asks for a file's blocks on demand). */
+export interface FileMapEntry {
+  path: string;
+  tokens: number;
+  blocks: number;
+  /** Tokens of the file in the context (once/reread: kept after compression; memory: selected for the last answer). */
+  keptTokens: number;
+  keptBlocks: number;
+}
+
+export interface StoreSummary {
+  dir: string;
+  bytes: number;
+  /** No file was prefilled: everything came from the store. */
+  fromStore: boolean;
+  filesRead: number;
+  filesDeleted: number;
+  blocks: number;
+  segmentation: SegmentationName;
+  placement: Placement;
+  kv: boolean;
+  windows: number;
+  /** Other workspaces' stores removed to stay within the cap. */
+  evicted: number;
 }
 
 export interface IngestSummary {
+  answerFrom: AnswerFrom;
   method: MethodName;
   signal: string;
   budgetTokens: number;
+  /** Tokens prefilled from files by this call (memory: 0 for an unchanged workspace). */
   tokensRead: number;
+  /** Tokens in the workspace (all files, headers included). */
+  tokensTotal: number;
+  /** once/reread: tokens left in the compressed context; memory: the most a question's context holds. */
   tokensKept: number;
   files: number;
   skipped: SkippedFile[];
   skippedByReason: Partial<Record<SkipReason, number>>;
   memory: MemoryReport;
+  /** once/reread: the block map (evicted blocks without their text); memory: empty, see fileMap and fileBlocks(). */
   blocks: BlockRecord[];
+  fileMap: FileMapEntry[];
   compressions: number;
   timings: Timings;
   ingestMs: number;
   fromCache: boolean;
+  store?: StoreSummary;
   /** Set when more tokens stay in the context than the model handles well (ModelInfo.handlesContextTokens). */
   beyondModelContext?: {tokensKept: number; modelContextTokens: number};
 }
 
 export interface AskSummary extends AnswerResult {
+  answerFrom: AnswerFrom;
+  /** From the question to its first answer token, re-reading (reread) or placing blocks (memory) included. */
+  firstTokenMs?: number;
+  totalMs: number;
+  tokensKept: number;
+  /** Tokens prefilled for this answer (reread: the whole workspace; memory: the placed blocks' non-shared suffix). */
+  tokensPrefilled: number;
+  blocksSelected: number;
+  signal: string;
+  /** memory: the blocks the question selected, per file. */
+  selection?: SelectedFile[];
   references: BlockRecord[];
 }
 
+type Live =
+  | {mode: "memory"; session: MemorySession; build: MemoryBuild; request: IngestRequest; summary: IngestSummary; last?: MemoryAnswer}
+  | {mode: "reread" | "once"; session: CompressedSession; request: IngestRequest; summary: IngestSummary; steeredBy?: string};
+
 /**
- * The engine behind the CLI and the worker: one llama binary, one model, one compressed session at a time.
- * Everything node-llama-cpp lives here; the core library decides what to keep.
+ * The engine behind the CLI and the worker: one llama binary, one model, one live workspace at a time.
+ * Everything node-llama-cpp lives here; the core library decides what to keep or select.
  */
 export class Engine {
   private loaded?: LoadedLlama;
   private model?: LlamaModel;
   private info?: ModelInfo;
   private format: PromptFormat = PLAIN_FORMAT;
-  private session?: CompressedSession;
-  private lastIngest?: IngestSummary;
+  private rope: ModelRope = {ok: false, reason: "no model"};
+  private fingerprint = "";
+  private live?: Live;
   readonly cache: PersistentCache;
 
   constructor(readonly config: EngineConfig) {
@@ -105,7 +195,11 @@ export class Engine {
   }
 
   get ingestSummary(): IngestSummary | undefined {
-    return this.lastIngest;
+    return this.live?.summary;
+  }
+
+  get storeRoot(): string {
+    return path.join(this.config.cacheDir, "store");
   }
 
   async loadModel(spec?: ModelSpec, options: {onDownloadProgress?: (done: number, total: number) => void; signal?: AbortSignal} = {}): Promise<ModelInfo> {
@@ -115,6 +209,8 @@ export class Engine {
     const layers = this.config.gpuLayers ?? "auto";
     this.model = await llama.loadModel({modelPath: resolved.path, gpuLayers: llama.gpu === false || layers === "off" ? 0 : layers});
     this.format = resolved.card ? cardFormat(resolved.card) : PLAIN_FORMAT;
+    this.rope = modelRope(this.model);
+    this.fingerprint = modelFingerprint(resolved.path);
     const md = this.model.fileInfo.metadata as Record<string, any>;
     this.info = {
       path: resolved.path,
@@ -126,13 +222,256 @@ export class Engine {
       binary: this.loaded!.binary,
       hasProbe: this.loaded!.hasProbe,
       format: this.format.name,
+      restoreUnsupported: this.rope.ok ? (this.kvReadable() ? undefined : "the model's KV state is not a plain KV cache") : this.rope.reason,
     };
     return this.info;
   }
 
+  /**
+   * Reads a workspace (or documents) so questions can be asked. A failed or cancelled ingest leaves the previous
+   * workspace loaded and usable.
+   */
   async ingest(request: IngestRequest, options: {onProgress?: (p: IngestProgress) => void; signal?: AbortSignal} = {}): Promise<IngestSummary> {
+    this.requireModel();
+    const mode = request.answerFrom ?? "memory";
+    if (!ANSWER_FROM.includes(mode)) throw new DynSplitInputError(`unknown answer mode "${mode}"; choose one of ${ANSWER_FROM.join(", ")}`);
+    const live = mode === "memory" && request.method !== "full" ? await this.openMemory(request, options) : await this.openCompressed({...request, answerFrom: mode === "memory" ? "once" : mode}, options);
+    const previous = this.live;
+    this.live = live;
+    if (previous && previous.session !== live.session) await previous.session.dispose();
+    return live.summary;
+  }
+
+  async ask(question: string, options: {onText?: (text: string) => void; signal?: AbortSignal; maxTokens?: number; ignoreStops?: boolean} = {}): Promise<AskSummary> {
+    const live = this.live;
+    if (!live) throw new Error("no workspace is loaded: load the workspace into context first");
+    const t0 = performance.now();
+    if (live.mode === "memory") {
+      let a: MemoryAnswer;
+      try {
+        a = await live.session.ask(question, options);
+      } catch (err) {
+        if (!(err instanceof RecordCorruptError)) throw err;
+        // A record went bad on disk: re-read the workspace (only the damaged files are read again) and answer once more.
+        await this.ingest({...live.request}, {signal: options.signal});
+        return this.ask(question, options);
+      }
+      live.last = a;
+      const references = await this.memoryReferences(live, a, question);
+      return {
+        answerFrom: "memory",
+        answer: a.answer,
+        answerTokens: a.answerTokens,
+        questionTokens: a.questionTokens,
+        stoppedBy: a.stoppedBy,
+        firstTokenMs: a.firstTokenMs,
+        totalMs: a.totalMs,
+        tokensKept: a.tokensKept,
+        tokensPrefilled: a.tokensPrefilled,
+        blocksSelected: a.blocksSelected,
+        signal: a.signal,
+        selection: a.files,
+        timings: {prefillMs: a.timings.placeMs, scoringMs: a.timings.scoringMs, evictMs: 0, decodeMs: a.timings.decodeMs},
+        references,
+      };
+    }
+    let prefilled = 0;
+    if (live.mode === "reread" && live.steeredBy !== question) {
+      // Query-aware re-read: the whole workspace again, this question steering what is kept.
+      const next = await this.openCompressed({...live.request, question, queryAware: true}, {signal: options.signal});
+      if (this.live === live) {
+        this.live = next;
+        await live.session.dispose();
+      }
+      prefilled = next.summary.tokensRead;
+      return this.finishCompressedAsk(next, question, options, t0, prefilled);
+    }
+    return this.finishCompressedAsk(live, question, options, t0, prefilled);
+  }
+
+  /** Every block of one file, for the visualizer (memory: selected = in the last answer's context). */
+  async fileBlocks(file: string): Promise<BlockRecord[]> {
+    const live = this.live;
+    if (!live) return [];
+    if (live.mode !== "memory") return live.session.blockMap().filter((b) => b.file === file);
+    const index = live.build.index;
+    const f = index.files.findIndex((x) => x.path === file);
+    if (f < 0) return [];
+    const selected = new Set(live.last?.files.find((x) => x.path === file)?.blocks ?? []);
+    const meta = index.files[f];
+    const out: BlockRecord[] = [];
+    for (let b = 0; b < meta.blocks; b++) {
+      const g = meta.firstBlock + b;
+      const tokens = index.table.end[g] - index.table.start[g];
+      out.push({file, startLine: index.table.startLine[g], endLine: index.table.endLine[g], tokens, keptTokens: selected.has(b) ? tokens : 0, score: index.table.score[g], boundary: "", text: ""});
+    }
+    return out;
+  }
+
+  async clear() {
+    const live = this.live;
+    this.live = undefined;
+    await live?.session.dispose();
+  }
+
+  async dispose() {
+    await this.clear();
+    await this.unloadModel();
+    await this.loaded?.llama.dispose();
+    this.loaded = undefined;
+  }
+
+  // ---- repository memory ----
+
+  private async openMemory(request: IngestRequest, options: {onProgress?: (p: IngestProgress) => void; signal?: AbortSignal}): Promise<Live> {
     const model = this.requireModel();
     const t0 = performance.now();
+    const method = request.method ?? "dynsplit";
+    const segmentation: SegmentationName = request.segmentation ?? (method === "chunkkv" ? "chunkkv" : "dynsplit");
+    if (!["dynsplit", "chunkkv"].includes(method) && request.segmentation == null)
+      throw new DynSplitInputError(`the ${method} method has no repository-memory form: answer with --answer-from once or reread, or choose --segmentation`);
+    const placement = this.resolvePlacement(request.placement);
+    const segmenter = createSegmenter(segmentation, request.methodOptions);
+    const shape = modelKvShape(model);
+    const geometry = kvGeometryFromGguf(model.fileInfo.metadata);
+    const ingest: StoreIngestOptions = {
+      format: this.format,
+      segmenter,
+      windowTokens: Math.min(DEFAULT_WINDOW_TOKENS, Math.max(256, this.info!.handlesContextTokens)),
+      storeKv: placement === "restore",
+      summaryLayers: summaryLayers(shape.nLayer),
+      rope: this.rope.ok ? this.rope.params : undefined,
+      kvReadable: this.kvReadable(),
+      nHeadKv: shape.nHeadKv,
+      headDimK: geometry.headDimK,
+      threads: this.threads(),
+    };
+    const identity: StoreIdentity = {
+      storeVersion: STORE_VERSION,
+      recordVersion: RECORD_VERSION,
+      model: {fingerprint: this.fingerprint, name: this.info!.name},
+      runtime: runtimeVersions(this.loaded!.binary),
+      format: `${this.format.name}\n${this.format.preamble}\n${this.format.fileHeader("a/b.ts")}`,
+      segmentation: {name: segmentation, options: segmenter.options},
+      windowTokens: ingest.windowTokens,
+      kv: ingest.storeKv,
+      summaryLayers: ingest.summaryLayers,
+      workspace: request.documents ? `documents:${hashDocuments(request.documents)}` : JSON.stringify([...(request.roots ?? [])].map((r) => path.resolve(r)).sort()),
+    };
+    const build = await buildRepositoryMemory(
+      model,
+      this.format,
+      {roots: request.roots, documents: request.documents, include: request.include, exclude: request.exclude, maxFileBytes: request.maxFileBytes},
+      {
+        storeRoot: this.storeRoot,
+        identity,
+        ingest,
+        storeMaxBytes: request.storeMaxBytes ?? DEFAULT_STORE_MAX_BYTES,
+        signal: options.signal,
+        onProgress: (p) => options.onProgress?.({filesRead: p.filesRead, filesTotal: p.filesTotal, tokensRead: p.tokensRead, tokensTotal: p.tokensTotal, tokensKept: 0, compressions: 0, etaMs: p.etaMs}),
+      }
+    );
+    const index = build.index;
+    const tokensTotal = index.files.reduce((a, f) => a + f.headerTokens + f.bodyTokens, 0) + build.prompt.headerIds.length;
+    const questionTokens = this.format.name === "card" ? 32 : 256;
+    const budgetTokens = this.memoryBudget(request.budget, tokensTotal);
+    const session = await MemorySession.create(model, build.store, index, build.prompt, {
+      budgetTokens,
+      questionTokens,
+      format: this.format,
+      placement,
+      scoring: request.scoring,
+      order: request.order,
+      threads: this.threads(),
+      rope: ingest.rope,
+      nHeadKv: shape.nHeadKv,
+      headDimK: geometry.headDimK,
+      summaryLayers: ingest.summaryLayers,
+    });
+    const bytesPerToken = this.info!.kvBytesPerToken;
+    const summary: IngestSummary = {
+      answerFrom: "memory",
+      method: segmentation === "chunkkv" ? "chunkkv" : "dynsplit",
+      signal: session.signalLabel,
+      budgetTokens,
+      tokensRead: build.tokensRead,
+      tokensTotal,
+      tokensKept: Math.min(budgetTokens, tokensTotal),
+      files: index.files.length,
+      skipped: build.skipped,
+      skippedByReason: build.skippedByReason,
+      memory: {
+        contextSize: session.contextSize,
+        kvBytesPerToken: bytesPerToken,
+        kvBytesAllocated: session.contextSize * bytesPerToken,
+        kvBytesFullCache: tokensTotal * bytesPerToken,
+        kvBytesInUse: build.prompt.headerIds.length * bytesPerToken,
+        tokensRead: build.tokensRead,
+        tokensKept: Math.min(budgetTokens, tokensTotal),
+      },
+      blocks: [],
+      fileMap: index.files.map((f) => ({path: f.path, tokens: f.headerTokens + f.bodyTokens, blocks: f.blocks, keptTokens: 0, keptBlocks: 0})),
+      compressions: 0,
+      timings: {prefillMs: build.prefillMs, scoringMs: 0, evictMs: 0, decodeMs: 0},
+      ingestMs: performance.now() - t0,
+      fromCache: build.tokensRead === 0,
+      store: {
+        dir: build.store.dir,
+        bytes: build.storeBytes,
+        fromStore: build.tokensRead === 0,
+        filesRead: build.filesRead,
+        filesDeleted: build.filesDeleted,
+        blocks: index.blockCount,
+        segmentation,
+        placement,
+        kv: ingest.storeKv,
+        windows: build.windows,
+        evicted: build.evicted.length,
+      },
+    };
+    this.flagBeyondContext(summary, budgetTokens);
+    return {mode: "memory", session, build, request, summary};
+  }
+
+  /** Ratio budgets are capped at what the model handles and floored at a usable context; token budgets are used as set. */
+  private memoryBudget(budget: Budget, tokensTotal: number): number {
+    if ("tokens" in budget) return resolveBudget(budget, Math.max(budget.tokens, 1));
+    const wanted = resolveBudget(budget, tokensTotal);
+    const floor = Math.min(tokensTotal, MIN_RATIO_BUDGET_TOKENS);
+    return Math.min(Math.max(wanted, floor), Math.max(floor, this.info!.handlesContextTokens - this.format.maxAnswerTokens - 64));
+  }
+
+  private resolvePlacement(requested: Placement | undefined): Placement {
+    const unsupported = this.info!.restoreUnsupported;
+    if (requested === "restore" && unsupported) throw new DynSplitInputError(`the restore placement is not available for this model: ${unsupported}; use --placement prefill`);
+    return requested ?? (unsupported ? "prefill" : "restore");
+  }
+
+  private async memoryReferences(live: Extract<Live, {mode: "memory"}>, a: MemoryAnswer, question: string): Promise<BlockRecord[]> {
+    const index = live.build.index;
+    const texts = new TokenTexts(this.requireModel());
+    const blocks: BlockRecord[] = [];
+    for (const f of a.files) {
+      const fi = index.files.findIndex((x) => x.path === f.path);
+      const meta = index.files[fi];
+      const rec = await live.build.store.readRecordBody(meta.record);
+      for (const b of f.blocks) {
+        const g = meta.firstBlock + b;
+        let text = "";
+        for (let t = index.table.start[g]; t < index.table.end[g]; t++) text += texts.of(rec.bodyIds[t] as Token);
+        const tokens = index.table.end[g] - index.table.start[g];
+        blocks.push({file: f.path, startLine: index.table.startLine[g], endLine: index.table.endLine[g], tokens, keptTokens: tokens, score: index.table.score[g], boundary: "", text});
+      }
+    }
+    return pickReferences(blocks, question, a.answer);
+  }
+
+  // ---- once / reread: the compressed stream ----
+
+  private async openCompressed(request: IngestRequest, options: {onProgress?: (p: IngestProgress) => void; signal?: AbortSignal}): Promise<Extract<Live, {mode: "reread" | "once"}>> {
+    const model = this.requireModel();
+    const t0 = performance.now();
+    const mode = request.answerFrom === "reread" ? "reread" : "once";
     const method = request.method ?? "dynsplit";
     let documents = request.documents;
     let skipped: SkippedFile[] = [];
@@ -140,25 +479,28 @@ export class Engine {
     let contentHash = "";
     if (!documents) {
       const scan = await scanWorkspace({roots: request.roots ?? [], include: request.include, exclude: request.exclude, maxFileBytes: request.maxFileBytes, signal: options.signal});
-      documents = scan.files.map((f) => ({path: f.relPath, content: f.content}));
+      documents = scan.files.map((f) => ({path: f.relPath, content: f.content!})); // no `known`: every file was read
       skipped = scan.skipped;
       skippedByReason = scan.skippedByReason;
       contentHash = scan.contentHash;
     } else contentHash = PersistentCache.key({docs: documents});
     if (documents.length === 0) throw new DynSplitInputError("nothing to read: no text files in the workspace (all were skipped or excluded)");
 
-    const signal = this.resolveSignal(request.signal ?? "auto", method);
-    const totalTokens = this.countTokens(documents);
-    const pinnedTokens = this.pinnedTokens(documents);
+    const signal = this.resolveSignal(request.signal ?? "auto");
+    const tokenized = documents.map((d) => ({path: d.path, header: model.tokenize(this.format.fileHeader(d.path)).length, body: model.tokenize(d.content).length}));
+    const promptTokens = 1 + (this.format.preamble ? model.tokenize(this.format.preamble).length : 0);
+    const pinnedTokens = promptTokens + tokenized.reduce((a, d) => a + d.header, 0);
+    const totalTokens = tokenized.reduce((a, d) => a + d.header + d.body + 1, 0);
     const budgetTokens = resolveBudget(request.budget, totalTokens + pinnedTokens);
     const nSink = request.methodOptions?.nSink ?? DEFAULT_SINK_TOKENS;
     const recent = Math.min(request.methodOptions?.recentWindow ?? DEFAULT_RECENT_WINDOW, Math.floor(budgetTokens / 4));
     if (pinnedTokens + nSink + recent > budgetTokens)
       throw new DynSplitInputError(
         `the workspace is too large for the budget: its ${documents.length} file headers alone need ${pinnedTokens} tokens, ` +
-          `the budget is ${budgetTokens}; raise the budget, or exclude folders`
+          `the budget is ${budgetTokens}; raise the budget, exclude folders, or answer from the repository memory (--answer-from memory)`
       );
-    const chunkTokens = request.chunkTokens ?? Math.max(64, Math.min(512, Math.floor(budgetTokens / 2)));
+    // Compressions every half budget: each costs O(budget), so the work per token read stays constant whatever the budget.
+    const chunkTokens = request.chunkTokens ?? Math.max(64, Math.floor(budgetTokens / 2));
     const question = request.question;
     const queryAware = request.queryAware ?? question != null;
     const reserveTokens = (question ? model.tokenize(this.format.observation(question)).length : 64) + this.format.maxAnswerTokens + 16;
@@ -166,7 +508,7 @@ export class Engine {
     const sessionOptions = {method, methodOptions, signal, budgetTokens, chunkTokens, reserveTokens, queryAware, format: this.format, denseAttention: signal === "attention" && method === "dynsplit"};
 
     const key = PersistentCache.key({
-      model: this.modelIdentity(),
+      model: this.fingerprint,
       method,
       methodOptions,
       signal,
@@ -177,67 +519,77 @@ export class Engine {
       contentHash,
       binary: this.info?.binary,
     });
-    await this.closeSession();
     const useCache = request.useCache !== false;
     const cached = useCache ? await this.cache.load(key) : undefined;
+    let session: CompressedSession | undefined;
     let fromCache = false;
     if (cached) {
       try {
-        this.session = await CompressedSession.create(model, sessionOptions, this.contextOptions(sessionOptions.denseAttention), cached);
+        session = await CompressedSession.create(model, sessionOptions, this.contextOptions(sessionOptions.denseAttention), cached);
         fromCache = true;
       } catch {
-        this.session = undefined; // unusable entry: read the workspace again
+        session = undefined; // unusable entry: read the workspace again
       }
     }
-    if (!this.session) {
-      this.session = await CompressedSession.create(model, sessionOptions, this.contextOptions(sessionOptions.denseAttention));
+    if (!session) {
+      session = await CompressedSession.create(model, sessionOptions, this.contextOptions(sessionOptions.denseAttention));
       try {
-        await this.session.ingest(documents, {question, onProgress: options.onProgress, signal: options.signal});
+        await session.ingest(documents, {question, onProgress: options.onProgress, signal: options.signal});
+        if (useCache) {
+          const s = session;
+          await s.settle(); // never save keys whose re-rotation is still pending
+          await this.cache.save(key, (file) => s.sequence.saveStateToFile(file), snapshotSession(s), {});
+        }
       } catch (err) {
-        await this.closeSession();
+        await session.dispose();
         throw err;
       }
-      if (useCache) await this.cache.save(key, (file) => this.session!.sequence.saveStateToFile(file), snapshotSession(this.session), {});
     }
-    const s = this.session;
-    this.lastIngest = {
+    const s = session;
+    const blocks = s.blockMap();
+    const summary: IngestSummary = {
+      answerFrom: mode,
       method,
       signal: s.signalUsed,
       budgetTokens,
       tokensRead: s.tokensRead,
+      tokensTotal: totalTokens + promptTokens,
       tokensKept: s.ledger.length,
       files: documents.length,
       skipped,
       skippedByReason,
       memory: s.memory(),
-      blocks: s.blockMap(),
+      blocks,
+      fileMap: fileMapOf(documents.map((d, i) => ({path: d.path, tokens: tokenized[i].header + tokenized[i].body})), blocks),
       compressions: s.compressions,
       timings: {...s.timings},
       ingestMs: performance.now() - t0,
       fromCache,
     };
+    this.flagBeyondContext(summary, summary.tokensKept);
+    return {mode, session: s, request, summary, steeredBy: queryAware ? question : undefined};
+  }
+
+  private async finishCompressedAsk(live: Extract<Live, {mode: "reread" | "once"}>, question: string, options: Parameters<Engine["ask"]>[1] = {}, t0: number, prefilled: number): Promise<AskSummary> {
+    if (options.signal?.aborted) throw new CancelledError();
+    const before = performance.now() - t0; // a re-read, when there was one
+    const result = await live.session.ask(question, options);
+    return {
+      ...result,
+      answerFrom: live.mode,
+      firstTokenMs: result.firstTokenMs != null ? before + result.firstTokenMs : undefined,
+      totalMs: performance.now() - t0,
+      tokensKept: live.session.ledger.length,
+      tokensPrefilled: prefilled,
+      blocksSelected: live.session.blocks.kept().length,
+      signal: live.session.signalUsed,
+      references: pickReferences(live.session.blocks.kept(), question, result.answer),
+    };
+  }
+
+  private flagBeyondContext(summary: IngestSummary, kept: number) {
     const handles = this.info?.handlesContextTokens;
-    const kept = this.lastIngest.tokensKept;
-    if (handles && kept > handles) this.lastIngest.beyondModelContext = {tokensKept: kept, modelContextTokens: handles};
-    return this.lastIngest;
-  }
-
-  async ask(question: string, options: {onText?: (text: string) => void; signal?: AbortSignal; maxTokens?: number; ignoreStops?: boolean} = {}): Promise<AskSummary> {
-    if (!this.session) throw new Error("no workspace is loaded: load the workspace into context first");
-    const result = await this.session.ask(question, options);
-    return {...result, references: pickReferences(this.session.blocks.kept(), question, result.answer)};
-  }
-
-  async clear() {
-    await this.closeSession();
-    this.lastIngest = undefined;
-  }
-
-  async dispose() {
-    await this.closeSession();
-    await this.unloadModel();
-    await this.loaded?.llama.dispose();
-    this.loaded = undefined;
+    if (handles && kept > handles) summary.beyondModelContext = {tokensKept: kept, modelContextTokens: handles};
   }
 
   // ---- internals ----
@@ -257,39 +609,27 @@ export class Engine {
     return this.loaded.llama;
   }
 
-  private resolveSignal(choice: SignalChoice | "auto", method: MethodName): SignalChoice {
+  private resolveSignal(choice: SignalChoice | "auto"): SignalChoice {
     if (choice === "attention" && !this.loaded?.hasProbe)
       throw new DynSplitInputError("the attention signal needs the probe build: run `npm run build:kernels`, or use --signal keyNorm|surprisal");
     if (choice !== "auto") return choice;
-    void method;
     return this.loaded?.hasProbe ? "attention" : "keyNorm";
   }
 
-  private countTokens(documents: readonly IngestDocument[]): number {
-    const model = this.requireModel();
-    let total = 0;
-    for (const d of documents) total += model.tokenize(this.format.fileHeader(d.path)).length + model.tokenize(d.content).length + 1;
-    return total;
+  /** The parser reads plain KV caches only: not sliding-window (iSWA), recurrent or hybrid memories. */
+  private kvReadable(): boolean {
+    const insights = this.requireModel().fileInsights;
+    return !insights.isRecurrent && !insights.isHybrid && !insights.swaSize;
   }
 
-  /** Tokens that are always kept: BOS, the preamble and one header per file. */
-  private pinnedTokens(documents: readonly IngestDocument[]): number {
-    const model = this.requireModel();
-    let n = 1 + (this.format.preamble ? model.tokenize(this.format.preamble).length : 0);
-    for (const d of documents) n += model.tokenize(this.format.fileHeader(d.path)).length;
-    return n;
-  }
-
-  private modelIdentity() {
-    const p = this.info!.path;
-    const st = statSync(p);
-    return {path: p, size: st.size, mtime: st.mtimeMs};
+  private threads(): number {
+    return this.config.threads ?? Math.max(1, os.cpus().length - 1);
   }
 
   /** Dense probing (DD-Select's local/distant masses for every token) reduces kq_soft_max directly with flash
    *  attention off (+10 % prefill); recomputing every row under flash attention would double prefill. */
   private contextOptions(denseAttention: boolean) {
-    return {threads: this.config.threads ?? Math.max(1, os.cpus().length - 1), flashAttention: denseAttention ? false : undefined};
+    return {threads: this.threads(), flashAttention: denseAttention ? false : undefined};
   }
 
   private requireModel(): LlamaModel {
@@ -297,18 +637,61 @@ export class Engine {
     return this.model;
   }
 
-  private async closeSession() {
-    const s = this.session;
-    this.session = undefined;
-    await s?.dispose();
-  }
-
   private async unloadModel() {
-    await this.closeSession();
+    await this.clear();
     const m = this.model;
     this.model = undefined;
     await m?.dispose();
   }
+}
+
+/** Cache layers whose mean keys summarise a block: all of a small model's, else four spread over the depth. */
+export function summaryLayers(nLayer: number): number[] {
+  if (nLayer <= 4) return Array.from({length: nLayer}, (_, i) => i);
+  return [...new Set([Math.floor(nLayer / 4), Math.floor(nLayer / 2), Math.floor((3 * nLayer) / 4), nLayer - 1])];
+}
+
+/** A model file's identity: its size and a hash of its first MiB (metadata and the first tensors). */
+function modelFingerprint(file: string): string {
+  const fd = openSync(file, "r");
+  try {
+    const buf = Buffer.alloc(Math.min(statSync(file).size, 2 ** 20));
+    readSync(fd, buf, 0, buf.length, 0);
+    return `${statSync(file).size}:${createHash("sha256").update(buf).digest("hex").slice(0, 32)}`;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function runtimeVersions(binary: string): {nodeLlamaCpp: string; llamaCpp: string} {
+  let root = path.dirname(fileURLToPath(import.meta.resolve("node-llama-cpp")));
+  while (!existsSync(path.join(root, "llama", "llama.cpp.info.json")) && path.dirname(root) !== root) root = path.dirname(root);
+  const read = (f: string) => {
+    try {
+      return JSON.parse(readFileSync(path.join(root, f), "utf8"));
+    } catch {
+      return {};
+    }
+  };
+  return {nodeLlamaCpp: `${read("package.json").version ?? "?"} ${binary}`, llamaCpp: read("llama/llama.cpp.info.json").tag ?? "?"};
+}
+
+function hashDocuments(documents: readonly IngestDocument[]): string {
+  const h = createHash("sha256");
+  for (const d of documents) h.update(d.path).update("\0").update(String(d.firstLine ?? 1)).update("\0").update(d.content).update("\0");
+  return h.digest("hex").slice(0, 32);
+}
+
+function fileMapOf(files: readonly {path: string; tokens: number}[], blocks: readonly BlockRecord[]): FileMapEntry[] {
+  const map = new Map(files.map((f) => [f.path, {path: f.path, tokens: f.tokens, blocks: 0, keptTokens: 0, keptBlocks: 0}]));
+  for (const b of blocks) {
+    const e = map.get(b.file);
+    if (!e) continue;
+    e.blocks++;
+    e.keptTokens += b.keptTokens;
+    if (b.keptTokens > 0) e.keptBlocks++;
+  }
+  return [...map.values()];
 }
 
 /**

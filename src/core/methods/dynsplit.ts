@@ -1,7 +1,7 @@
 import {boundaryScores} from "../boundaryScores";
 import {checkSegmentation, ddSelect} from "../ddSelect";
 import {delimiterStrengths} from "../delimiters";
-import type {BlockAggregate, CommonOptions, CompressionInput, CompressionMethod, CompressionResult} from "../types";
+import type {BlockAggregate, CommonOptions, CompressionInput, CompressionMethod, CompressionResult, ImportanceSignal} from "../types";
 import {buildUniformLayout, scoreUniformLayout} from "../uniformLayout";
 import {finiteNumber, positiveInteger} from "../validate";
 import {compressByBlocks} from "./blockMethod";
@@ -30,11 +30,11 @@ export const DYNSPLIT_DEFAULTS = {blockSize: 16, tolerance: 8, alpha: 1, boundar
 export class DynSplitMethod implements CompressionMethod {
   readonly name = "dynsplit" as const;
   readonly usesSignal = true;
-  private readonly blockSize: number;
-  private readonly tolerance: number;
-  private readonly alpha: number;
-  private readonly boundaryWindow: number;
-  private readonly structureWeight: number;
+  readonly blockSize: number;
+  readonly tolerance: number;
+  readonly alpha: number;
+  readonly boundaryWindow: number;
+  readonly structureWeight: number;
   private readonly aggregate: BlockAggregate;
 
   constructor(private readonly options: DynSplitOptions = {}) {
@@ -53,15 +53,24 @@ export class DynSplitMethod implements CompressionMethod {
 
   /** DD-Select boundaries and block scores through the uniform layout. */
   private segment(input: CompressionInput, n: number): {offsets: Int32Array; blockScores: Float32Array} {
-    const strengths = delimiterStrengths(input.tokenTexts);
-    const weights = boundaryScores(strengths, input.signal, {
-      alpha: this.alpha,
-      window: this.boundaryWindow,
-      structureWeight: this.structureWeight,
-    });
-    const offsets = ddSelect(strengths, weights, {blockSize: this.blockSize, tolerance: this.tolerance, forcedStarts: input.forcedStarts});
+    const offsets = dynsplitOffsets(input.tokenTexts, input.signal, input.forcedStarts, this);
     const tokenScores = input.signal?.tokenScores ?? new Float32Array(n);
     const layout = buildUniformLayout(offsets, tokenScores, this.blockSize + this.tolerance, this.aggregate);
     return {offsets, blockScores: scoreUniformLayout(layout)};
   }
+}
+
+/**
+ * DynSplit's segmentation alone: candidate delimiters, boundary weights from the signal, DD-Select. Used by the
+ * compression method above and by the block store, which segments every file once, without a budget.
+ */
+export function dynsplitOffsets(
+  tokenTexts: readonly string[],
+  signal: ImportanceSignal | undefined,
+  forcedStarts: readonly number[] | undefined,
+  options: {blockSize: number; tolerance: number; alpha: number; boundaryWindow: number; structureWeight: number}
+): Int32Array {
+  const strengths = delimiterStrengths(tokenTexts);
+  const weights = boundaryScores(strengths, signal, {alpha: options.alpha, window: options.boundaryWindow, structureWeight: options.structureWeight});
+  return ddSelect(strengths, weights, {blockSize: options.blockSize, tolerance: options.tolerance, forcedStarts});
 }

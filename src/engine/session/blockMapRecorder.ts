@@ -8,7 +8,7 @@ export interface BlockRecord {
   score: number;
   /** The token the block's boundary landed on. */
   boundary: string;
-  /** The block's text (for the visualizer's tooltip and the chat's references). */
+  /** The block's text (for the chat's references); empty for evicted blocks and in summaries of the repository memory. */
   text: string;
 }
 
@@ -20,8 +20,9 @@ export class BlockMapRecorder {
   private readonly evicted: BlockRecord[] = [];
   private final: BlockRecord[] = [];
 
+  /** Evicted blocks are kept as their place and score only: their text is never needed again (nor sent anywhere). */
   recordEvicted(blocks: readonly BlockRecord[]) {
-    for (const b of blocks) if (b.keptTokens < b.tokens) this.evicted.push({...b, tokens: b.tokens - b.keptTokens, keptTokens: 0});
+    for (const b of blocks) if (b.keptTokens < b.tokens) this.evicted.push({...b, tokens: b.tokens - b.keptTokens, keptTokens: 0, text: ""});
   }
 
   setFinal(blocks: readonly BlockRecord[]) {

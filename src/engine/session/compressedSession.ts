@@ -1,6 +1,7 @@
 import {performance} from "node:perf_hooks";
 import type {LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import {createMethod, type MethodOptions} from "../../core/methods/registry";
+import {rangesLength} from "../../core/ranges";
 import {kvBytesPerToken, kvGeometryFromGguf} from "../../core/kvMemory";
 import type {CompressionMethod, CompressionResult, ImportanceSignal, MethodName, TokenRange} from "../../core/types";
 import {evaluateObservationWindow, prefillWithAttentionProbe} from "../signals/attentionSignal";
@@ -11,6 +12,8 @@ import type {PromptFormat} from "./promptFormat";
 import {queryOverlapBoost} from "./queryOverlap";
 import {TokenLedger, SOURCE_PROMPT} from "./tokenLedger";
 import {TokenTexts} from "./tokenTexts";
+import {generateAnswer, type GeneratedAnswer} from "./generateAnswer";
+import {CancelledError} from "./cancelledError";
 
 /** Which importance signal scores tokens: the attention probe (patched binary) or a proxy on stock binaries. */
 export type SignalChoice = "attention" | "keyNorm" | "surprisal";
@@ -46,6 +49,8 @@ export interface IngestProgress {
   tokensTotal: number;
   tokensKept: number;
   compressions: number;
+  /** Estimated time left, from the throughput so far. */
+  etaMs?: number;
 }
 
 export interface Timings {
@@ -73,15 +78,12 @@ export interface AnswerResult {
   answerTokens: number;
   questionTokens: number;
   stoppedBy: "stop" | "eos" | "maxTokens" | "cancelled";
+  /** From the start of the question to its first answer token (placement, prefill of the question included). */
+  firstTokenMs?: number;
   timings: Timings;
 }
 
-export class CancelledError extends Error {
-  constructor() {
-    super("cancelled");
-    this.name = "CancelledError";
-  }
-}
+export {CancelledError};
 
 /**
  * One compressed KV sequence over a workspace: streams documents through a context allocated at
@@ -97,6 +99,8 @@ export class CompressedSession {
   compressions = 0;
   /** The signal actually used at the last compression (e.g. "keyNorm+query"). */
   signalUsed = "none";
+  /** Set by an erasure that shifted positions: llama.cpp re-rotates the keys at the next decode, not before. */
+  private shiftPending = false;
   private readonly method: CompressionMethod;
   private readonly texts: TokenTexts;
   private readonly bytesPerToken: number;
@@ -190,6 +194,7 @@ export class CompressedSession {
     question: string,
     options: {onText?: (text: string) => void; signal?: AbortSignal; maxTokens?: number; ignoreStops?: boolean} = {}
   ): Promise<AnswerResult> {
+    const askStart = performance.now();
     const start = {...this.timings};
     const format = this.options.format;
     const qTokens = this.model.tokenize(format.question(question));
@@ -202,39 +207,11 @@ export class CompressedSession {
       await this.compress(target, this.options.queryAware ? qTokens : undefined);
     }
     const keptBefore = this.ledger.length;
-    let answer = "";
-    let answerTokens = 0;
-    let stoppedBy: AnswerResult["stoppedBy"] = "maxTokens";
     const t0 = performance.now();
-    const eos = this.model.tokens.eos;
-    const pending: Token[] = [];
+    let generated: GeneratedAnswer;
     try {
-      for await (const token of this.sequence.evaluate(qTokens, {temperature: 0, yieldEogToken: true})) {
-        if (options.signal?.aborted) {
-          stoppedBy = "cancelled";
-          break;
-        }
-        if (!options.ignoreStops && (token === eos || this.model.isEogToken(token))) {
-          stoppedBy = "eos";
-          break;
-        }
-        pending.push(token);
-        answerTokens++;
-        const text = this.model.detokenize(pending);
-        const stopAt = options.ignoreStops ? -1 : firstStop(text, format.stopStrings);
-        if (stopAt >= 0) {
-          const piece = text.slice(0, stopAt);
-          if (piece) options.onText?.(piece.slice(answer.length));
-          answer = piece;
-          stoppedBy = "stop";
-          break;
-        }
-        if (text.length > answer.length && !text.endsWith("\uFFFD")) {
-          options.onText?.(text.slice(answer.length));
-          answer = text;
-        }
-        if (answerTokens >= maxTokens) break;
-      }
+      generated = await generateAnswer(this.sequence, this.model, qTokens, format, {...options, maxTokens});
+      this.shiftPending = false; // the question's decode applied any pending shift
     } finally {
       this.timings.decodeMs += performance.now() - t0;
       // Remove the question and answer so the next question meets the same compressed workspace.
@@ -244,10 +221,11 @@ export class CompressedSession {
     }
     this.checkInSync();
     return {
-      answer: answer.trim(),
-      answerTokens,
+      answer: generated.answer,
+      answerTokens: generated.answerTokens,
       questionTokens: qTokens.length,
-      stoppedBy,
+      stoppedBy: generated.stoppedBy,
+      firstTokenMs: generated.firstTokenAt != null ? generated.firstTokenAt - askStart : undefined,
       timings: diffTimings(this.timings, start),
     };
   }
@@ -267,6 +245,20 @@ export class CompressedSession {
 
   blockMap(): BlockRecord[] {
     return this.blocks.all();
+  }
+
+  /**
+   * Applies a pending K-shift. After `eraseContextTokenRanges`, positions are updated at once but keys are re-rotated
+   * lazily, at the next decode; a state saved before that holds keys rotated for their old positions. Decoding one
+   * token (then erasing it from the end, which shifts nothing) applies the shift.
+   */
+  async settle() {
+    if (!this.shiftPending) return;
+    const n = this.sequence.contextTokens.length;
+    await this.sequence.evaluateWithoutGeneratingNewTokens([this.ledger.ids[n - 1] as Token]);
+    await this.sequence.eraseContextTokenRanges([{start: n, end: n + 1}]);
+    this.shiftPending = false;
+    this.checkInSync();
   }
 
   async dispose() {
@@ -325,6 +317,7 @@ export class CompressedSession {
     } else {
       await this.sequence.evaluateWithoutGeneratingNewTokens(ids);
     }
+    this.shiftPending = false; // the decode applied it
     this.timings.prefillMs += performance.now() - t0;
     const pinned = meta.pinned;
     const headerEnd = meta.headerEnd ?? 0;
@@ -356,8 +349,13 @@ export class CompressedSession {
       signal = {kind: "attention", tokenScores: m.signal.tokenScores.slice(0, n)};
       label = "attention+query";
     } else if (this.options.signal === "keyNorm") {
-      const s = await computeKeyNormSignal(this.sequence);
-      signal = {kind: "keyNorm", tokenScores: s.tokenScores};
+      // Each token is scored once: only the keys appended since the last compression are read.
+      const from = this.ledger.firstUnmeasuredKeyNorm();
+      if (from < n) {
+        const s = await computeKeyNormSignal(this.sequence, {fromRow: from});
+        for (let t = from; t < n; t++) this.ledger.keyNorms[t] = s.tokenScores[t];
+      }
+      signal = {kind: "keyNorm", tokenScores: Float32Array.from(this.ledger.keyNorms)};
     } else {
       signal = {kind: this.options.signal, tokenScores: Float32Array.from(this.ledger.prefillScores)};
     }
@@ -407,6 +405,7 @@ export class CompressedSession {
     if (ranges[0].start === 0) throw new Error("internal: refusing to erase position 0 (it would re-prefill everything)");
     await this.sequence.eraseContextTokenRanges(ranges);
     this.ledger.erase(ranges);
+    this.shiftPending ||= ranges[ranges.length - 1].end < this.ledger.length + rangesLength(ranges);
     this.checkInSync();
   }
 
@@ -450,15 +449,6 @@ export class CompressedSession {
     const n = this.sequence.contextTokens.length;
     if (n !== this.ledger.length) throw new Error(`internal: KV sequence holds ${n} tokens but the ledger ${this.ledger.length}`);
   }
-}
-
-function firstStop(text: string, stops: readonly string[]): number {
-  let best = -1;
-  for (const s of stops) {
-    const i = text.indexOf(s);
-    if (i >= 0 && (best < 0 || i < best)) best = i;
-  }
-  return best;
 }
 
 function fillNaN(bits: Float64Array): Float64Array {

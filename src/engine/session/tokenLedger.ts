@@ -21,6 +21,8 @@ export class TokenLedger {
   lines: number[] = [];
   pinned: number[] = [];
   prefillScores: number[] = [];
+  /** Key-norm score of each token, measured once (RoPE and later erasures leave a key's norm unchanged); NaN = not yet. */
+  keyNorms: number[] = [];
   /** Per token as a query: attention mass on recent vs older keys (attention probe, dense mode); NaN = unmeasured. */
   localMass: number[] = [];
   distantMass: number[] = [];
@@ -44,6 +46,7 @@ export class TokenLedger {
       this.lines.push(meta.lines ? meta.lines[i] : 0);
       this.pinned.push(meta.pinned ? 1 : 0);
       this.prefillScores.push(meta.scores ? meta.scores[i] : 0);
+      this.keyNorms.push(NaN);
       this.localMass.push(meta.local ? meta.local[i] : NaN);
       this.distantMass.push(meta.distant ? meta.distant[i] : NaN);
     }
@@ -73,6 +76,7 @@ export class TokenLedger {
     this.lines = keep(this.lines);
     this.pinned = keep(this.pinned);
     this.prefillScores = keep(this.prefillScores);
+    this.keyNorms = keep(this.keyNorms);
     this.localMass = keep(this.localMass);
     this.distantMass = keep(this.distantMass);
     // A file start survives if its first token does (its header is pinned, so it always does).
@@ -85,19 +89,26 @@ export class TokenLedger {
     this.erase([{start: index, end: this.length}]);
   }
 
+  /** Index of the first token whose key norm is not measured yet (tokens are appended, so all after it are not either). */
+  firstUnmeasuredKeyNorm(): number {
+    let i = this.keyNorms.length;
+    while (i > 0 && Number.isNaN(this.keyNorms[i - 1])) i--;
+    return i;
+  }
+
   pinnedMask(): Uint8Array {
     return Uint8Array.from(this.pinned);
   }
 
   /** Plain-data copy (for the persistent cache). */
   toJSON() {
-    return {ids: this.ids, texts: this.texts, fileIndex: this.fileIndex, lines: this.lines, pinned: this.pinned, prefillScores: this.prefillScores, localMass: this.localMass, distantMass: this.distantMass, fileStarts: this.fileStarts, files: this.files};
+    return {ids: this.ids, texts: this.texts, fileIndex: this.fileIndex, lines: this.lines, pinned: this.pinned, prefillScores: this.prefillScores, keyNorms: this.keyNorms, localMass: this.localMass, distantMass: this.distantMass, fileStarts: this.fileStarts, files: this.files};
   }
 
   static fromJSON(data: ReturnType<TokenLedger["toJSON"]>): TokenLedger {
     const l = new TokenLedger();
     const nan = (a: (number | null)[]) => a.map((v) => (v == null ? NaN : v)); // JSON turns NaN into null
-    Object.assign(l, {ids: data.ids, texts: data.texts, fileIndex: data.fileIndex, lines: data.lines, pinned: data.pinned, prefillScores: data.prefillScores, localMass: nan(data.localMass), distantMass: nan(data.distantMass), fileStarts: data.fileStarts});
+    Object.assign(l, {ids: data.ids, texts: data.texts, fileIndex: data.fileIndex, lines: data.lines, pinned: data.pinned, prefillScores: data.prefillScores, keyNorms: nan(data.keyNorms ?? data.ids.map(() => null)), localMass: nan(data.localMass), distantMass: nan(data.distantMass), fileStarts: data.fileStarts});
     l.files.push(...data.files);
     return l;
   }

@@ -19,15 +19,15 @@ export function defaultKeyNormLayers(nLayer: number): number[] {
   return nLayer > 1 ? Array.from({ length: nLayer - 1 }, (_, i) => i + 1) : [0];
 }
 
-/** The formula above over an already parsed state (rows in position order). */
-export function keyNormScores(state: ParsedSeqState, nHeadKv: number, layers: readonly number[]): Float32Array {
+/** The formula above over an already parsed state (rows in position order), for rows from `fromRow` on (earlier: 0). */
+export function keyNormScores(state: ParsedSeqState, nHeadKv: number, layers: readonly number[], fromRow = 0): Float32Array {
   const n = state.cellCount;
   const sums = new Float64Array(n);
-  const used = state.layers.filter((l) => layers.includes(l.layer));
+  const used = state.layers.filter((l) => layers.includes(l.layer) && l.K.length > 0);
   if (used.length === 0) throw new Error("keyNormScores: none of the requested layers was decoded");
   for (const layer of used) {
     const headDim = layer.kRowElems / nHeadKv;
-    for (let t = 0; t < n; t++) {
+    for (let t = fromRow; t < n; t++) {
       for (let h = 0; h < nHeadKv; h++) {
         let sq = 0;
         const base = t * layer.kRowElems + h * headDim;
@@ -42,11 +42,12 @@ export function keyNormScores(state: ParsedSeqState, nHeadKv: number, layers: re
   return scores;
 }
 
-export async function computeKeyNormSignal(sequence: LlamaContextSequence, options: { layers?: readonly number[] } = {}): Promise<TokenSignal> {
+/** Key-norm scores of the sequence's tokens from `fromRow` on (earlier rows are left 0: their scores are known). */
+export async function computeKeyNormSignal(sequence: LlamaContextSequence, options: { layers?: readonly number[]; fromRow?: number } = {}): Promise<TokenSignal> {
   const start = performance.now();
   const shape = modelKvShape(sequence.model);
   const layers = options.layers ?? defaultKeyNormLayers(shape.nLayer);
-  const state = await readSequenceKvState(sequence, { layers });
-  const tokenScores = keyNormScores(state, shape.nHeadKv, layers);
+  const state = await readSequenceKvState(sequence, { layers, fromRow: options.fromRow });
+  const tokenScores = keyNormScores(state, shape.nHeadKv, layers, options.fromRow);
   return { kind: "keyNorm", tokenScores, elapsedMs: performance.now() - start };
 }

@@ -20,6 +20,10 @@ export interface KvStateParseOptions {
   wantV?: boolean;
   /** Extra bytes per cell (12 for M-RoPE/PLE models' llama_kv_cell_ext; 0 otherwise). */
   cellExtBytes?: number;
+  /** Also return the undecoded rows (`kRaw`, `vRaw`), in position order, for every layer (the block store keeps them). */
+  raw?: boolean;
+  /** Decode (to f32) only rows from this position-order index on (default 0); earlier rows stay zero. */
+  fromRow?: number;
 }
 
 export interface KvLayerRows {
@@ -34,6 +38,13 @@ export interface KvLayerRows {
   vRowElems?: number;
   /** Same layout as K; v_trans files are transposed back. */
   V?: Float32Array;
+  /** Bytes of one K row in the file's type. */
+  kRowBytes: number;
+  /** Bytes of one V row (vTrans files: element bytes × n_embd_v_gqa). */
+  vRowBytes?: number;
+  /** Undecoded rows in position order (options.raw): cellCount × kRowBytes, and V un-transposed to cellCount × vRowBytes. */
+  kRaw?: Uint8Array;
+  vRaw?: Uint8Array;
 }
 
 export interface ParsedSeqState {
@@ -63,7 +74,8 @@ function f16ToF32(h: number): number {
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
-const f16Table = (() => {
+/** f16 bits → f32 value, for every 16-bit pattern. */
+export const f16Table = (() => {
   const t = new Float32Array(65536);
   for (let i = 0; i < 65536; i++) t[i] = f16ToF32(i);
   return t;
@@ -107,6 +119,16 @@ function decodeElements(view: DataView, bytes: Uint8Array, type: number, offset:
 const bf16Buf = new DataView(new ArrayBuffer(4));
 function bf16ToF32(u32: number): number { bf16Buf.setUint32(0, u32, true); return bf16Buf.getFloat32(0, true); }
 
+/** Copies rows of `rowBytes` starting at `offset`, in the order `cellOfRow` gives (file cell index per output row). */
+function gatherRows(bytes: Uint8Array, offset: number, rowBytes: number, cellOfRow: Int32Array): Uint8Array {
+  const out = new Uint8Array(cellOfRow.length * rowBytes);
+  for (let t = 0; t < cellOfRow.length; t++) {
+    const src = offset + cellOfRow[t] * rowBytes;
+    out.set(bytes.subarray(src, src + rowBytes), t * rowBytes);
+  }
+  return out;
+}
+
 /** Parses a sequence state file's bytes. */
 export function parseSeqState(input: Uint8Array, options: KvStateParseOptions = {}): ParsedSeqState {
   const bytes = input;
@@ -125,6 +147,7 @@ export function parseSeqState(input: Uint8Array, options: KvStateParseOptions = 
   const nStream = u32();
   const extBytes = options.cellExtBytes ?? 0;
   const wanted = options.layers ? new Set(options.layers) : null;
+  const fromRow = Math.max(0, options.fromRow ?? 0);
 
   for (let s = 0; s < nStream; s++) {
     const cellCount = u32();
@@ -145,10 +168,13 @@ export function parseSeqState(input: Uint8Array, options: KvStateParseOptions = 
       const kType = i32();
       const kRowBytes = u64();
       const kRowElems = elementsPerRow(kType, kRowBytes);
-      if (!wanted || wanted.has(l)) {
-        const K = new Float32Array(cellCount * kRowElems);
-        for (let t = 0; t < cellCount; t++) decodeElements(view, bytes, kType, o + cellOfRow[t] * kRowBytes, kRowElems, K, t * kRowElems);
-        layers.push({ layer: l, kType, kRowElems, K });
+      const decode = !wanted || wanted.has(l);
+      if (decode || options.raw) {
+        const K = new Float32Array(decode ? cellCount * kRowElems : 0);
+        if (decode) for (let t = fromRow; t < cellCount; t++) decodeElements(view, bytes, kType, o + cellOfRow[t] * kRowBytes, kRowElems, K, t * kRowElems);
+        const entry: KvLayerRows = { layer: l, kType, kRowElems, K, kRowBytes };
+        if (options.raw) entry.kRaw = gatherRows(bytes, o, kRowBytes, cellOfRow);
+        layers.push(entry);
       }
       o += kRowBytes * cellCount;
     }
@@ -162,9 +188,10 @@ export function parseSeqState(input: Uint8Array, options: KvStateParseOptions = 
         const vRowElems = elementsPerRow(vType, vRowBytes);
         if (decode && target) {
           const V = new Float32Array(cellCount * vRowElems);
-          for (let t = 0; t < cellCount; t++) decodeElements(view, bytes, vType, o + cellOfRow[t] * vRowBytes, vRowElems, V, t * vRowElems);
+          for (let t = fromRow; t < cellCount; t++) decodeElements(view, bytes, vType, o + cellOfRow[t] * vRowBytes, vRowElems, V, t * vRowElems);
           Object.assign(target, { vType, vRowElems, V });
         }
+        if (target) Object.assign(target, { vType, vRowBytes, ...(options.raw ? { vRaw: gatherRows(bytes, o, vRowBytes, cellOfRow) } : {}) });
         o += vRowBytes * cellCount;
       } else {
         const vElemBytes = u32();
@@ -178,6 +205,19 @@ export function parseSeqState(input: Uint8Array, options: KvStateParseOptions = 
             for (let t = 0; t < cellCount; t++) V[t * nEmbdV + j] = column[cellOfRow[t]];
           }
           Object.assign(target, { vType, vRowElems: nEmbdV, V });
+        }
+        if (target) {
+          Object.assign(target, { vType, vRowBytes: vElemBytes * nEmbdV });
+          if (options.raw) {
+            // [dim][cell] in the file → [row][dim] rows of vElemBytes-wide elements
+            const vRaw = new Uint8Array(cellCount * nEmbdV * vElemBytes);
+            for (let j = 0; j < nEmbdV; j++)
+              for (let t = 0; t < cellCount; t++) {
+                const src = o + (j * cellCount + cellOfRow[t]) * vElemBytes;
+                vRaw.set(bytes.subarray(src, src + vElemBytes), (t * nEmbdV + j) * vElemBytes);
+              }
+            target.vRaw = vRaw;
+          }
         }
         o += vElemBytes * nEmbdV * cellCount;
       }

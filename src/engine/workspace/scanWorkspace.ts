@@ -41,6 +41,11 @@ export interface ScanOptions {
   /** Stop after this many files (a guard against scanning a home folder by mistake). */
   maxFiles?: number;
   signal?: AbortSignal;
+  /**
+   * Files seen before (relPath → size, mtime, content hash): a file whose size and mtime still match is not read
+   * again (git's index does the same), its content is left undefined and its hash is taken from here.
+   */
+  known?: ReadonlyMap<string, {size: number; mtimeMs: number; sha256: string}>;
 }
 
 export type SkipReason = "binary" | "too-large" | "excluded" | "gitignored" | "outside-workspace" | "unreadable" | "limit";
@@ -50,7 +55,9 @@ export interface ScannedFile {
   relPath: string;
   absPath: string;
   bytes: number;
-  content: string;
+  mtimeMs: number;
+  /** Undefined only when `known` vouched for the file (unchanged since it was last read). */
+  content?: string;
   sha256: string;
 }
 
@@ -145,7 +152,7 @@ export async function scanWorkspace(options: ScanOptions): Promise<ScanResult> {
           skipped.push({relPath: shown, reason: "limit"});
           continue;
         }
-        const file = await readTextFile(abs, shown, maxBytes, skipped);
+        const file = await readTextFile(abs, shown, maxBytes, skipped, options.known?.get(shown));
         if (file) files.push(file);
       }
     };
@@ -167,20 +174,27 @@ function isIgnored(ignores: {base: string; ig: Ignore}[], relPath: string): bool
   return false;
 }
 
-async function readTextFile(abs: string, shown: string, maxBytes: number, skipped: SkippedFile[]): Promise<ScannedFile | null> {
+async function readTextFile(
+  abs: string,
+  shown: string,
+  maxBytes: number,
+  skipped: SkippedFile[],
+  known?: {size: number; mtimeMs: number; sha256: string}
+): Promise<ScannedFile | null> {
   try {
     const st = await fs.stat(abs);
     if (st.size > maxBytes) {
       skipped.push({relPath: shown, reason: "too-large"});
       return null;
     }
+    if (known && known.size === st.size && known.mtimeMs === st.mtimeMs) return {relPath: shown, absPath: abs, bytes: st.size, mtimeMs: st.mtimeMs, sha256: known.sha256};
     const buf = await fs.readFile(abs);
     if (await isBinaryFile(buf, buf.length)) {
       skipped.push({relPath: shown, reason: "binary"});
       return null;
     }
     const content = buf.toString("utf8");
-    return {relPath: shown, absPath: abs, bytes: buf.length, content, sha256: createHash("sha256").update(buf).digest("hex")};
+    return {relPath: shown, absPath: abs, bytes: buf.length, mtimeMs: st.mtimeMs, content, sha256: createHash("sha256").update(buf).digest("hex")};
   } catch {
     skipped.push({relPath: shown, reason: "unreadable"});
     return null;
