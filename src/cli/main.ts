@@ -19,14 +19,19 @@ ${BENCH_HELP}
 
 options (ask, ingest, eval)
   --model PATH|hf:URI      a GGUF file or a Hugging Face URI (default: the bundled model)
+  --answer-from MODE       memory (default: read once, each question selects blocks of the whole folder),
+                           reread (re-read the folder for each question), once (compress once, query-agnostic)
+  --placement P            memory: restore (stored K/V, keys re-rotated; default where the model allows) or prefill
+  --segmentation S         memory: dynsplit (default), pages (fixed 16, Quest-like) or chunkkv (fixed 10)
   --method NAME            dynsplit (default), chunkkv, snapkv, streaming, delimiter, random, full
-  --budget F               keep this fraction of the tokens read (default 0.25)
-  --budget-tokens N        keep N tokens instead (the KV context is allocated at this size)
+  --budget F               context for a question as a share of the workspace (default 0.25, capped at what the
+                           model handles, at least 512 tokens)
+  --budget-tokens N        N tokens of context instead (the KV context is allocated at this size)
   --signal S               auto (attention probe if built, else keyNorm), attention, keyNorm, surprisal
   --query-agnostic         do not use the question as the observation window
   --block-size C           DynSplit base block size (default 16)
   --tolerance D            DynSplit tolerance Δ (default 8)
-  --no-cache               ignore and do not write the persistent cache
+  --no-cache               ignore and do not write the persistent cache (memory: a throwaway block store)
   --threads N              CPU threads (default: cores − 1)
   --probe auto|on|off      use the attention-probe binary (npm run build:kernels)
   --gpu-layers auto|off|N  GPU offload with the stock binary (default auto: CUDA/Vulkan/Metal when present)

@@ -1,8 +1,11 @@
+import {existsSync, statSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {parseArgs, type ParseArgsConfig} from "node:util";
 import {isMethodName} from "../core/methods/registry";
+import {isSegmentationName, SEGMENTATION_NAMES, type SegmentationName} from "../core/blockSegmenter";
 import {METHOD_NAMES, type Budget, type MethodName} from "../core/types";
+import {ANSWER_FROM, PLACEMENTS, type AnswerFrom, type Placement} from "../core/answerModes";
 import type {SignalChoice} from "../engine/session/compressedSession";
 
 /** A usage mistake: printed with a hint to --help, exit code 2. */
@@ -23,6 +26,9 @@ export const COMMON_OPTIONS = {
   "block-size": {type: "string"},
   tolerance: {type: "string"},
   "no-cache": {type: "boolean"},
+  "answer-from": {type: "string"},
+  placement: {type: "string"},
+  segmentation: {type: "string"},
   threads: {type: "string"},
   probe: {type: "string"},
   "gpu-layers": {type: "string"},
@@ -87,4 +93,53 @@ export function defaultCacheDir(): string {
   if (process.env.DYNSPLIT_CACHE_DIR) return process.env.DYNSPLIT_CACHE_DIR;
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
   return path.join(base, "dynsplit");
+}
+
+export function answerFromOf(value: string | undefined): AnswerFrom {
+  const v = value ?? "memory";
+  if (!(ANSWER_FROM as readonly string[]).includes(v)) throw new UsageError(`--answer-from must be one of ${ANSWER_FROM.join(", ")}, got "${v}"`);
+  return v as AnswerFrom;
+}
+
+export function placementOf(value: string | undefined): Placement | undefined {
+  if (value == null) return undefined;
+  if (!(PLACEMENTS as readonly string[]).includes(value)) throw new UsageError(`--placement must be one of ${PLACEMENTS.join(", ")}, got "${value}"`);
+  return value as Placement;
+}
+
+export function segmentationOf(value: string | undefined): SegmentationName | undefined {
+  if (value == null) return undefined;
+  if (!isSegmentationName(value)) throw new UsageError(`--segmentation must be one of ${SEGMENTATION_NAMES.join(", ")}, got "${value}"`);
+  return value;
+}
+
+export function checkFolder(dir: string): string {
+  const root = path.resolve(dir);
+  if (!existsSync(root)) throw new UsageError(`folder not found: ${dir}`);
+  if (!statSync(root).isDirectory()) throw new UsageError(`not a folder: ${dir}`);
+  return root;
+}
+
+export function toleranceOf(value: string | undefined): number | undefined {
+  if (value == null) return undefined;
+  const v = Number(value);
+  if (!Number.isInteger(v) || v < 0) throw new UsageError(`--tolerance must be a non-negative integer, got "${value}"`);
+  return v;
+}
+
+/** The ingest request the options describe (ask, ingest). */
+export function ingestRequestOf(values: {[k: string]: string | boolean | undefined}, root: string) {
+  const str = (k: string) => values[k] as string | undefined;
+  return {
+    roots: [root],
+    answerFrom: answerFromOf(str("answer-from")),
+    method: methodOf(str("method")),
+    budget: budgetOf(str("budget"), str("budget-tokens")),
+    signal: signalOf(str("signal")),
+    queryAware: !values["query-agnostic"],
+    useCache: !values["no-cache"],
+    placement: placementOf(str("placement")),
+    segmentation: segmentationOf(str("segmentation")),
+    methodOptions: {blockSize: intOf("block-size", str("block-size")), tolerance: toleranceOf(str("tolerance"))},
+  };
 }

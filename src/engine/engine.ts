@@ -1,10 +1,11 @@
 import {createHash} from "node:crypto";
-import {closeSync, existsSync, openSync, readFileSync, readSync, statSync} from "node:fs";
+import {closeSync, existsSync, openSync, promises as fs, readFileSync, readSync, statSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {performance} from "node:perf_hooks";
 import {fileURLToPath} from "node:url";
 import type {Llama, LlamaModel, Token} from "node-llama-cpp";
+import {ANSWER_FROM, type AnswerFrom, type Placement} from "../core/answerModes";
 import {createSegmenter, type SegmentationName} from "../core/blockSegmenter";
 import {DynSplitInputError} from "../core/errors";
 import {kvBytesPerToken, kvGeometryFromGguf} from "../core/kvMemory";
@@ -14,7 +15,7 @@ import {DEFAULT_RECENT_WINDOW, DEFAULT_SINK_TOKENS, resolveBudget} from "../core
 import {PersistentCache} from "./cache/persistentCache";
 import {buildRepositoryMemory, type MemoryBuild} from "./memory/repositoryMemory";
 import {restoreUnsupportedReason} from "./memory/kvPlacement";
-import {MemorySession, type MemoryAnswer, type MemoryScoring, type Placement, type SelectedFile} from "./memory/memorySession";
+import {MemorySession, type MemoryAnswer, type MemoryScoring, type SelectedFile} from "./memory/memorySession";
 import {resolveModel, type ModelSpec} from "./model/modelSource";
 import {modelRope, type ModelRope} from "./model/modelRope";
 import {CompressedSession, snapshotSession, type AnswerResult, type IngestDocument, type IngestProgress, type MemoryReport, type SignalChoice, type Timings} from "./session/compressedSession";
@@ -29,9 +30,7 @@ import {RECORD_VERSION, RecordCorruptError} from "./store/fileRecord";
 import type {StoreIngestOptions} from "./store/storeIngest";
 import {scanWorkspace, type SkipReason, type SkippedFile} from "./workspace/scanWorkspace";
 
-/** How questions are answered: from the repository memory (default), by re-reading per question, or from one compression. */
-export const ANSWER_FROM = ["memory", "reread", "once"] as const;
-export type AnswerFrom = (typeof ANSWER_FROM)[number];
+export {ANSWER_FROM, type AnswerFrom};
 
 /** The block store's default size cap over all workspaces (whole workspaces are evicted, least recently used first). */
 export const DEFAULT_STORE_MAX_BYTES = 4 * 2 ** 30;
@@ -184,6 +183,8 @@ export class Engine {
   private rope: ModelRope = {ok: false, reason: "no model"};
   private fingerprint = "";
   private live?: Live;
+  /** Block stores of requests that asked for no persistent cache: a folder removed with the engine. */
+  private scratchStores?: string;
   readonly cache: PersistentCache;
 
   constructor(readonly config: EngineConfig) {
@@ -242,7 +243,7 @@ export class Engine {
     return live.summary;
   }
 
-  async ask(question: string, options: {onText?: (text: string) => void; signal?: AbortSignal; maxTokens?: number; ignoreStops?: boolean} = {}): Promise<AskSummary> {
+  async ask(question: string, options: {onText?: (text: string) => void; signal?: AbortSignal; maxTokens?: number; ignoreStops?: boolean} = {}, repaired = false): Promise<AskSummary> {
     const live = this.live;
     if (!live) throw new Error("no workspace is loaded: load the workspace into context first");
     const t0 = performance.now();
@@ -251,10 +252,12 @@ export class Engine {
       try {
         a = await live.session.ask(question, options);
       } catch (err) {
-        if (!(err instanceof RecordCorruptError)) throw err;
-        // A record went bad on disk: re-read the workspace (only the damaged files are read again) and answer once more.
+        if (!(err instanceof RecordCorruptError) || !err.recordKey || repaired) throw err;
+        // A record went bad on disk: it is dropped, the workspace re-read (only that file is read again), and the
+        // question answered once more from the rebuilt store.
+        await live.build.store.discardRecord(err.recordKey);
         await this.ingest({...live.request}, {signal: options.signal});
-        return this.ask(question, options);
+        return this.ask(question, options, true);
       }
       live.last = a;
       const references = await this.memoryReferences(live, a, question);
@@ -289,6 +292,17 @@ export class Engine {
     return this.finishCompressedAsk(live, question, options, t0, prefilled);
   }
 
+  /**
+   * The model's next-token distribution after `text`, on the context a question `question` gets (memory: its selected
+   * blocks, placed; once/reread: the compressed context). For tests that check two paths give the same model state.
+   */
+  async nextTokenDistribution(question: string, text: string): Promise<Map<number, number>> {
+    const live = this.live;
+    if (!live) throw new Error("no workspace is loaded");
+    if (live.mode === "memory") await live.session.placeFor(question);
+    return live.session.nextTokenDistribution(text);
+  }
+
   /** Every block of one file, for the visualizer (memory: selected = in the last answer's context). */
   async fileBlocks(file: string): Promise<BlockRecord[]> {
     const live = this.live;
@@ -316,6 +330,7 @@ export class Engine {
 
   async dispose() {
     await this.clear();
+    if (this.scratchStores) await fs.rm(this.scratchStores, {recursive: true, force: true});
     await this.unloadModel();
     await this.loaded?.llama.dispose();
     this.loaded = undefined;
@@ -358,12 +373,13 @@ export class Engine {
       summaryLayers: ingest.summaryLayers,
       workspace: request.documents ? `documents:${hashDocuments(request.documents)}` : JSON.stringify([...(request.roots ?? [])].map((r) => path.resolve(r)).sort()),
     };
+    const storeRoot = request.useCache === false ? await this.scratchStoreRoot() : this.storeRoot;
     const build = await buildRepositoryMemory(
       model,
       this.format,
       {roots: request.roots, documents: request.documents, include: request.include, exclude: request.exclude, maxFileBytes: request.maxFileBytes},
       {
-        storeRoot: this.storeRoot,
+        storeRoot,
         identity,
         ingest,
         storeMaxBytes: request.storeMaxBytes ?? DEFAULT_STORE_MAX_BYTES,
@@ -439,6 +455,11 @@ export class Engine {
     const wanted = resolveBudget(budget, tokensTotal);
     const floor = Math.min(tokensTotal, MIN_RATIO_BUDGET_TOKENS);
     return Math.min(Math.max(wanted, floor), Math.max(floor, this.info!.handlesContextTokens - this.format.maxAnswerTokens - 64));
+  }
+
+  private async scratchStoreRoot(): Promise<string> {
+    this.scratchStores ??= await fs.mkdtemp(path.join(os.tmpdir(), "dynsplit-store-"));
+    return this.scratchStores;
   }
 
   private resolvePlacement(requested: Placement | undefined): Placement {

@@ -14,10 +14,10 @@ function cli(...args: string[]) {
   return {code: r.status, stdout: r.stdout, stderr: r.stderr};
 }
 
-test("dynsplit ask --json prints the documented fields", {timeout: 120_000}, () => {
+test("dynsplit ask --json prints the documented fields (query-aware re-read)", {timeout: 120_000}, () => {
   const c = generateCase(9_500_001, {contextTokens: 1000});
   const dir = writeWorkspace(c.files);
-  const r = cli("ask", dir, c.question, "--budget", "0.25", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--json");
+  const r = cli("ask", dir, c.question, "--answer-from", "reread", "--budget", "0.25", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--json");
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   for (const key of ["answer", "method", "signal", "budgetTokens", "tokensRead", "tokensKept", "kvBytesAllocated", "kvBytesFullCache", "blocks", "timings"]) assert.ok(key in out, `${key} present`);
@@ -37,7 +37,7 @@ test("a context longer than the bundled model handles is flagged; a compressed o
   const out = JSON.parse(full.stdout);
   assert.ok(out.tokensKept > card.contextTokens, `kept ${out.tokensKept}`);
   assert.deepEqual(out.beyondModelContext, {tokensKept: out.tokensKept, modelContextTokens: card.contextTokens});
-  const kept = cli("ask", dir, c.question, "--budget-tokens", "1024", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--no-cache");
+  const kept = cli("ask", dir, c.question, "--answer-from", "reread", "--budget-tokens", "1024", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--no-cache");
   assert.equal(kept.code, 0, kept.stderr);
   assert.doesNotMatch(kept.stderr, /handles well/);
   const fullText = cli("ask", dir, c.question, "--method", "full", "--budget", "1", "--probe", "off", "--threads", "1", "--no-cache");
@@ -47,7 +47,7 @@ test("a context longer than the bundled model handles is flagged; a compressed o
 test("ingest prints the memory summary; eval prints accuracy per method", {timeout: 180_000}, () => {
   const c = generateCase(9_500_002, {contextTokens: 800});
   const dir = writeWorkspace(c.files);
-  const ingest = cli("ingest", dir, "--budget-tokens", "300", "--signal", "keyNorm", "--probe", "off", "--threads", "1");
+  const ingest = cli("ingest", dir, "--answer-from", "once", "--budget-tokens", "300", "--signal", "keyNorm", "--probe", "off", "--threads", "1");
   assert.equal(ingest.code, 0, ingest.stderr);
   assert.match(ingest.stderr, /tokens read \d+ · kept 300/);
   assert.match(ingest.stderr, /KV allocated .* a full cache would need/);
@@ -57,18 +57,21 @@ test("ingest prints the memory summary; eval prints accuracy per method", {timeo
     const k = generateCase(9_500_100 + i, {contextTokens: 600});
     return JSON.stringify({id: k.id, files: k.files, question: k.question, answer: k.answer});
   }).join("\n"));
-  const ev = cli("eval", casesFile, "--methods", "full,dynsplit,streaming", "--budgets", "0.3", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--json");
+  const ev = cli("eval", casesFile, "--methods", "full,dynsplit,streaming", "--budgets", "0.3", "--answer-from", "reread", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--json");
   assert.equal(ev.code, 0, ev.stderr);
   const out = JSON.parse(ev.stdout);
   assert.equal(out.cases, 3);
-  assert.deepEqual(out.cells.map((x: any) => [x.method, x.budget]), [["full", 1], ["dynsplit", 0.3], ["streaming", 0.3]]);
+  assert.deepEqual(out.cells.map((x: any) => [x.method, x.answerFrom, x.budget]), [["full", "once", 1], ["dynsplit", "reread", 0.3], ["streaming", "reread", 0.3]]);
   for (const cell of out.cells) assert.ok(cell.ci95[0] <= cell.accuracy && cell.accuracy <= cell.ci95[1]);
 });
 
 test("bad flags, missing folders and out-of-range budgets exit non-zero with a clear message", () => {
   const dir = writeWorkspace({"a.ts": "const a = 1;\n"});
   const cases: [string[], RegExp][] = [
-    [["ask", dir], /needs a folder and a question/],
+    [["ask", dir], /ask needs a question/],
+    [["ask", dir, "q", "--answer-from", "never"], /--answer-from must be one of memory, reread, once/],
+    [["ask", dir, "q", "--placement", "teleport"], /--placement must be one of restore, prefill/],
+    [["ask", dir, "--questions", "/no/such/questions.txt"], /cannot read the questions file/],
     [["ask", "/no/such/folder", "q"], /folder not found/],
     [["ask", dir, "q", "--budget", "1.5"], /--budget must be a fraction in \(0, 1\]/],
     [["ask", dir, "q", "--budget", "0"], /--budget must be a fraction/],

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import {test} from "node:test";
 import {caseWorkspaces, openTestEngine, writeWorkspace} from "../helpers/engineFixtures";
 import {generateCase} from "../../src/corpus";
-import {isCorrect} from "../../src/cli/commands/eval";
+import {isCorrect} from "../../src/cli/answerMatch";
 
 test("a repository ten times larger than the allocated context is read with KV memory bounded by the budget", {timeout: 240_000}, async () => {
   const engine = await openTestEngine();
@@ -12,7 +12,7 @@ test("a repository ten times larger than the allocated context is read with KV m
     const budgetTokens = 512;
     let peak = 0;
     const s = await engine.ingest(
-      {roots: [dir], method: "dynsplit", budget: {tokens: budgetTokens}, signal: "keyNorm", question: big.question, useCache: false},
+      {roots: [dir], answerFrom: "reread", method: "dynsplit", budget: {tokens: budgetTokens}, signal: "keyNorm", question: big.question, useCache: false},
       {onProgress: (p) => (peak = Math.max(peak, p.tokensKept))}
     );
     const contextSize = s.memory.contextSize;
@@ -40,7 +40,7 @@ test("planted facts are answered right with DynSplit at a 25 % budget", {timeout
     const cases = caseWorkspaces(10, {contextTokens: 1000});
     let correct = 0;
     for (const {c, dir} of cases) {
-      const s = await engine.ingest({roots: [dir], method: "dynsplit", budget: {ratio: 0.25}, signal: "keyNorm", question: c.question, useCache: false});
+      const s = await engine.ingest({roots: [dir], answerFrom: "reread", method: "dynsplit", budget: {ratio: 0.25}, signal: "keyNorm", question: c.question, useCache: false});
       assert.ok(s.tokensKept <= Math.ceil(0.25 * (s.tokensRead + 64)));
       const a = await engine.ask(c.question);
       if (isCorrect(a.answer, c.answer)) correct++;
@@ -57,7 +57,7 @@ test("the persistent cache answers a reopened workspace without re-reading; a ch
   const dir = writeWorkspace(c.files);
   const engine = await openTestEngine();
   try {
-    const request = {roots: [dir], method: "dynsplit" as const, budget: {ratio: 0.5}, signal: "keyNorm" as const, question: c.question};
+    const request = {roots: [dir], answerFrom: "reread" as const, method: "dynsplit" as const, budget: {ratio: 0.5}, signal: "keyNorm" as const, question: c.question};
     const cold = await engine.ingest(request);
     const coldAnswer = await engine.ask(c.question);
     const warm = await engine.ingest(request);
@@ -82,7 +82,7 @@ test("clear errors: a workspace too large for the budget, an empty folder, askin
   try {
     const files: Record<string, string> = {};
     for (let i = 0; i < 40; i++) files[`src/module_${i}/file_${i}.ts`] = `export const x${i} = ${i};\n`;
-    await assert.rejects(engine.ingest({roots: [writeWorkspace(files)], budget: {tokens: 64}, signal: "keyNorm"}), /too large for the budget/);
+    await assert.rejects(engine.ingest({roots: [writeWorkspace(files)], answerFrom: "once", budget: {tokens: 64}, signal: "keyNorm"}), /too large for the budget/);
     await assert.rejects(engine.ingest({roots: [writeWorkspace({"a.bin": "\u0000\u0001\u0002"})], budget: {ratio: 0.5}}), /nothing to read/);
     await assert.rejects(engine.ask("Q: x? A: "), /no workspace is loaded/);
   } finally {

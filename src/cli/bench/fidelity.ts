@@ -3,7 +3,7 @@ import type {MethodOptions} from "../../core/methods/registry";
 import type {MethodName} from "../../core/types";
 import type {Engine} from "../../engine/engine";
 import type {SignalChoice} from "../../engine/session/compressedSession";
-import {isCorrect, wilson} from "../commands/eval";
+import {isCorrect, wilson} from "../answerMatch";
 
 /** One retrieval case of a suite: documents, one or more questions (all must be answered right). */
 export interface FidelityCase {
@@ -107,6 +107,7 @@ async function runCell(
       methodOptions: cell.options,
       budget: {ratio: cell.budget},
       signal: cell.signal,
+      answerFrom: cell.query === "aware" ? "reread" : "once",
       question: cell.query === "aware" ? joined : undefined,
       queryAware: cell.query === "aware",
       useCache: false,

@@ -1,30 +1,38 @@
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {METHOD_NAMES, type MethodName} from "../../core/types";
+import {ANSWER_FROM, type AnswerFrom} from "../../core/answerModes";
+import type {SegmentationName} from "../../core/blockSegmenter";
+import type {Budget, MethodName} from "../../core/types";
 import type {Engine} from "../../engine/engine";
 import type {SignalChoice} from "../../engine/session/compressedSession";
-import {COMMON_OPTIONS, methodOf, parse, signalOf, UsageError} from "../options";
+import {isCorrect, wilson} from "../answerMatch";
+import {answerFromOf, COMMON_OPTIONS, methodOf, parse, segmentationOf, signalOf, UsageError} from "../options";
 import {openEngine} from "../openEngine";
 
-export const EVAL_HELP = `dynsplit eval <cases.jsonl> [--methods dynsplit,chunkkv,...] [--budgets 0.1,0.2,0.3] [--limit N] [--json]
-  Runs retrieval cases, one JSON object a line: {"id", "files": {"path": "content"}, "question", "answer"}.
-  Each case's files are written to a temporary folder and ingested exactly like a workspace.`;
+export const EVAL_HELP = `dynsplit eval <cases.jsonl> [--methods dynsplit,chunkkv,...] [--budgets 0.1,2048] [--answer-from memory,reread,once]
+              [--limit N] [--json]
+  Runs retrieval cases, one JSON object a line: {"id", "files": {"path": "content"}, "questions": [{"question",
+  "answer"}, ...]} (or one "question" and "answer"). Each case's files are written to a temporary folder and read
+  like a workspace, once per method, budget and mode; every question is then asked. Budgets in (0, 1] are shares of
+  the workspace, larger ones token counts. Reports accuracy (per question) and mean time to first token.`;
 
 export interface EvalCase {
   id: string;
   files: Record<string, string>;
-  question: string;
-  answer: string;
+  questions: {question: string; answer: string}[];
 }
 
 export interface EvalCell {
   method: MethodName;
+  answerFrom: AnswerFrom;
+  /** A share of the workspace, or a token count (> 1). */
   budget: number;
   n: number;
   correct: number;
   accuracy: number;
   ci95: [number, number];
+  meanFirstTokenMs: number;
   meanTokensRead: number;
   meanTokensKept: number;
   signal: string;
@@ -37,19 +45,26 @@ export async function evalCommand(args: string[]) {
   if (!file) throw new UsageError("eval needs a cases file: dynsplit eval <cases.jsonl>");
   const cases = readCases(file, values.limit ? Number(values.limit) : undefined);
   const methods = (values.methods ?? "full,dynsplit,chunkkv,snapkv,streaming").split(",").map((m) => methodOf(m.trim()));
-  const budgets = (values.budgets ?? "0.25").split(",").map((b) => {
-    const v = Number(b);
-    if (!(v > 0 && v <= 1)) throw new UsageError(`--budgets takes fractions in (0, 1], got "${b}"`);
-    return v;
-  });
+  const budgets = (values.budgets ?? "0.25").split(",").map(budgetValue);
+  const modes = (values["answer-from"] ?? "memory").split(",").map((m) => answerFromOf(m.trim()));
   const engine = await openEngine(values);
   try {
-    const cells = await runEval(engine, cases, methods, budgets, {signal: signalOf(values.signal), queryAware: !values["query-agnostic"], log: !values.json});
-    if (values.json) console.log(JSON.stringify({cases: cases.length, cells}, null, 2));
+    const cells = await runEval(engine, cases, {methods, budgets, modes, signal: signalOf(values.signal), queryAware: !values["query-agnostic"], segmentation: segmentationOf(values.segmentation), log: !values.json});
+    if (values.json) console.log(JSON.stringify({cases: cases.length, questions: cases.reduce((a, c) => a + c.questions.length, 0), cells}, null, 2));
     else printTable(cells);
   } finally {
     await engine.dispose();
   }
+}
+
+function budgetValue(b: string): number {
+  const v = Number(b);
+  if (!(v > 0) || (v > 1 && !Number.isInteger(v))) throw new UsageError(`--budgets takes shares in (0, 1] or whole token counts, got "${b}"`);
+  return v;
+}
+
+export function budgetOfValue(v: number): Budget {
+  return v > 1 ? {tokens: v} : {ratio: v};
 }
 
 export function readCases(file: string, limit?: number): EvalCase[] {
@@ -62,71 +77,84 @@ export function readCases(file: string, limit?: number): EvalCase[] {
   const cases: EvalCase[] = [];
   text.split("\n").forEach((line, i) => {
     if (!line.trim()) return;
-    let c: EvalCase;
+    let c: {id?: unknown; files?: unknown; question?: unknown; answer?: unknown; questions?: unknown};
     try {
       c = JSON.parse(line);
     } catch {
       throw new UsageError(`${file}:${i + 1}: not valid JSON`);
     }
-    if (typeof c.question !== "string" || typeof c.answer !== "string" || typeof c.files !== "object" || c.files == null)
-      throw new UsageError(`${file}:${i + 1}: a case needs "files" (object), "question" and "answer" (strings)`);
-    cases.push({...c, id: String(c.id ?? i + 1)});
+    const where = `${file}:${i + 1}`;
+    if (typeof c.files !== "object" || c.files == null) throw new UsageError(`${where}: a case needs "files" (an object of path → content)`);
+    let questions: {question: string; answer: string}[];
+    if (Array.isArray(c.questions)) {
+      questions = c.questions.map((q, k) => {
+        if (typeof q?.question !== "string" || typeof q?.answer !== "string") throw new UsageError(`${where}: questions[${k}] needs "question" and "answer" (strings)`);
+        return {question: q.question, answer: q.answer};
+      });
+      if (questions.length === 0) throw new UsageError(`${where}: "questions" is empty`);
+    } else if (typeof c.question === "string" && typeof c.answer === "string") questions = [{question: c.question, answer: c.answer}];
+    else throw new UsageError(`${where}: a case needs "questions": [{"question", "answer"}, ...], or "question" and "answer" (strings)`);
+    cases.push({id: String(c.id ?? i + 1), files: c.files as Record<string, string>, questions});
   });
   if (cases.length === 0) throw new UsageError(`${file} holds no cases`);
   return limit ? cases.slice(0, limit) : cases;
 }
 
-/** Accuracy per method and budget; every case is ingested from a temporary folder like a real workspace. */
+/** Accuracy per method, budget and mode; every case is read from a temporary folder like a real workspace. */
 export async function runEval(
   engine: Engine,
   cases: readonly EvalCase[],
-  methods: readonly MethodName[],
-  budgets: readonly number[],
-  options: {signal: SignalChoice | "auto"; queryAware: boolean; log?: boolean}
+  options: {methods: readonly MethodName[]; budgets: readonly number[]; modes: readonly AnswerFrom[]; signal: SignalChoice | "auto"; queryAware: boolean; segmentation?: SegmentationName; log?: boolean}
 ): Promise<EvalCell[]> {
   const cells: EvalCell[] = [];
   const tmp = mkdtempSync(path.join(os.tmpdir(), "dynsplit-eval-"));
   try {
     const dirs = cases.map((c, i) => writeCase(tmp, i, c));
-    for (const method of methods) {
-      for (const budget of method === "full" ? [1] : budgets) {
-        let correct = 0;
-        let read = 0;
-        let kept = 0;
-        let signal = "";
-        for (let i = 0; i < cases.length; i++) {
-          const s = await engine.ingest({roots: [dirs[i]], method, budget: {ratio: budget}, signal: options.signal, question: cases[i].question, queryAware: options.queryAware, useCache: false});
-          const a = await engine.ask(cases[i].question);
-          if (isCorrect(a.answer, cases[i].answer)) correct++;
-          read += s.tokensRead;
-          kept += s.tokensKept;
-          signal = s.signal;
+    for (const method of options.methods)
+      for (const answerFrom of method === "full" ? (["once"] as const) : options.modes) {
+        if (answerFrom === "memory" && !["dynsplit", "chunkkv"].includes(method)) {
+          if (options.log) process.stderr.write(`${method.padEnd(10)} has no repository-memory form: skipped for --answer-from memory\n`);
+          continue;
         }
-        const n = cases.length;
-        const cell = {method, budget, n, correct, accuracy: correct / n, ci95: wilson(correct, n), meanTokensRead: read / n, meanTokensKept: kept / n, signal};
-        cells.push(cell);
-        if (options.log) process.stderr.write(`${method.padEnd(10)} budget ${String(budget).padEnd(5)} accuracy ${(cell.accuracy * 100).toFixed(1)}% (${correct}/${n})\n`);
+        for (const budget of method === "full" ? [1] : options.budgets) {
+          let correct = 0;
+          let n = 0;
+          let firstToken = 0;
+          let read = 0;
+          let kept = 0;
+          let signal = "";
+          for (let i = 0; i < cases.length; i++) {
+            const qs = cases[i].questions;
+            const s = await engine.ingest({
+              roots: [dirs[i]],
+              method,
+              answerFrom,
+              budget: budgetOfValue(budget),
+              signal: options.signal,
+              segmentation: options.segmentation,
+              question: answerFrom === "reread" ? qs[0].question : undefined,
+              queryAware: options.queryAware,
+              useCache: false,
+            });
+            read += s.tokensRead;
+            for (const q of qs) {
+              const a = await engine.ask(q.question);
+              if (isCorrect(a.answer, q.answer)) correct++;
+              n++;
+              firstToken += a.firstTokenMs ?? a.totalMs;
+              kept += a.tokensKept;
+              signal = a.signal;
+            }
+          }
+          const cell: EvalCell = {method, answerFrom, budget, n, correct, accuracy: correct / n, ci95: wilson(correct, n), meanFirstTokenMs: firstToken / n, meanTokensRead: read / cases.length, meanTokensKept: kept / n, signal};
+          cells.push(cell);
+          if (options.log) process.stderr.write(`${method.padEnd(10)} ${answerFrom.padEnd(7)} budget ${String(budget).padEnd(6)} accuracy ${(cell.accuracy * 100).toFixed(1)}% (${correct}/${n}) · first token ${cell.meanFirstTokenMs.toFixed(0)} ms\n`);
+        }
       }
-    }
   } finally {
     rmSync(tmp, {recursive: true, force: true});
   }
   return cells;
-}
-
-export function isCorrect(answer: string, expected: string): boolean {
-  const norm = (s: string) => s.trim().replace(/[;,.]+$/, "").trim();
-  return norm(answer) === norm(expected);
-}
-
-/** Wilson score interval: honest at small n and near 0 or 1. */
-export function wilson(k: number, n: number, z = 1.96): [number, number] {
-  if (n === 0) return [0, 1];
-  const p = k / n;
-  const d = 1 + (z * z) / n;
-  const centre = (p + (z * z) / (2 * n)) / d;
-  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
-  return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
 function writeCase(tmp: string, index: number, c: EvalCase): string {
@@ -141,13 +169,12 @@ function writeCase(tmp: string, index: number, c: EvalCase): string {
 }
 
 function printTable(cells: EvalCell[]) {
-  console.log(`method      budget  accuracy  95% CI          n   tokens kept/read  signal`);
+  console.log(`method      mode     budget  accuracy  95% CI       n    first token  tokens kept  signal`);
   for (const c of cells)
     console.log(
-      `${c.method.padEnd(11)} ${String(c.budget).padEnd(7)} ${(c.accuracy * 100).toFixed(1).padStart(6)}%  [${(c.ci95[0] * 100).toFixed(0)}–${(c.ci95[1] * 100).toFixed(0)}%]`.padEnd(50) +
-        `${String(c.n).padStart(4)}   ${c.meanTokensKept.toFixed(0)}/${c.meanTokensRead.toFixed(0)}`.padEnd(22) +
-        c.signal
+      `${c.method.padEnd(11)} ${c.answerFrom.padEnd(8)} ${String(c.budget).padEnd(7)} ${(c.accuracy * 100).toFixed(1).padStart(6)}%  [${(c.ci95[0] * 100).toFixed(0)}–${(c.ci95[1] * 100).toFixed(0)}%]`.padEnd(56) +
+        `${String(c.n).padStart(4)}   ${c.meanFirstTokenMs.toFixed(0).padStart(8)} ms  ${c.meanTokensKept.toFixed(0).padStart(9)}    ${c.signal}`
     );
 }
 
-export {METHOD_NAMES};
+export {ANSWER_FROM};

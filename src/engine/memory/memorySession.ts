@@ -12,10 +12,11 @@ import {tmpdir} from "node:os";
 import path from "node:path";
 import {performance} from "node:perf_hooks";
 import type {LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
+import type {Placement} from "../../core/answerModes";
 import {combineStandardised, normaliseSegments, spreadToNext} from "../../core/blockScoring";
 import {selectMemoryBlocks, type MemorySelection} from "../../core/memorySelection";
 import {rotateRows, ropeThetas, type RopeParams} from "../../core/rope";
-import {generateAnswer, type GenerateOptions} from "../session/generateAnswer";
+import {generateAnswer, nextTokenDistribution, type GenerateOptions} from "../session/generateAnswer";
 import type {PromptFormat} from "../session/promptFormat";
 import {parseSeqState} from "../signals/kvStateParser";
 import type {BlockStore} from "../store/blockStore";
@@ -24,8 +25,6 @@ import type {KvFileLayout} from "../store/seqStateWriter";
 import {buildRestoredState, type KvRun} from "./kvPlacement";
 import type {RepositoryIndex} from "./repositoryIndex";
 
-export const PLACEMENTS = ["restore", "prefill"] as const;
-export type Placement = (typeof PLACEMENTS)[number];
 
 /** How the question's scores are made: weights of the standardised parts, and the share a block passes to its successor. */
 export interface MemoryScoring {
@@ -58,6 +57,9 @@ export interface SelectedFile {
   path: string;
   /** Block indices within the file. */
   blocks: number[];
+  /** First and last line of each selected block. */
+  lines: [number, number][];
+  /** Header and block tokens of the file in the context. */
   tokens: number;
 }
 
@@ -168,17 +170,9 @@ export class MemorySession {
     };
   }
 
-  /** The next-token distribution after `question`'s tokens, from the current layout (tests compare placements with it). */
-  async nextTokenDistribution(question: string): Promise<Map<number, number>> {
-    const q = this.model.tokenize(this.options.format.question(question));
-    const base = this.sequence.contextTokens.length;
-    try {
-      const res = await this.sequence.controlledEvaluate(q.map((t, i) => (i === q.length - 1 ? [t, {generateNext: {probabilities: true}}] : t)));
-      const last = res[res.length - 1];
-      return new Map(last?.next?.probabilities ?? []);
-    } finally {
-      await this.sequence.eraseContextTokenRanges([{start: base, end: this.sequence.contextTokens.length}]);
-    }
+  /** The next-token distribution after `text` (tokenized as is) on the current layout, which is left as it was. */
+  async nextTokenDistribution(text: string): Promise<Map<number, number>> {
+    return nextTokenDistribution(this.sequence, this.model.tokenize(text));
   }
 
   /** Selects and places the blocks for `question` without answering (for tests and the visualizer's preview). */
@@ -349,8 +343,9 @@ export class MemorySession {
       const f = this.index.blocks.fileOf[b];
       const file = this.index.files[f];
       let entry = out[out.length - 1];
-      if (!entry || entry.path !== file.path) out.push((entry = {path: file.path, blocks: [], tokens: file.headerTokens}));
+      if (!entry || entry.path !== file.path) out.push((entry = {path: file.path, blocks: [], lines: [], tokens: file.headerTokens}));
       entry.blocks.push(b - file.firstBlock);
+      entry.lines.push([this.index.table.startLine[b], this.index.table.endLine[b]]);
       entry.tokens += this.index.blocks.tokens[b];
     }
     return out;

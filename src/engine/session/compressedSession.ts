@@ -12,7 +12,7 @@ import type {PromptFormat} from "./promptFormat";
 import {queryOverlapBoost} from "./queryOverlap";
 import {TokenLedger, SOURCE_PROMPT} from "./tokenLedger";
 import {TokenTexts} from "./tokenTexts";
-import {generateAnswer, type GeneratedAnswer} from "./generateAnswer";
+import {generateAnswer, nextTokenDistribution, type GeneratedAnswer} from "./generateAnswer";
 import {CancelledError} from "./cancelledError";
 
 /** Which importance signal scores tokens: the attention probe (patched binary) or a proxy on stock binaries. */
@@ -228,6 +228,11 @@ export class CompressedSession {
       firstTokenMs: generated.firstTokenAt != null ? generated.firstTokenAt - askStart : undefined,
       timings: diffTimings(this.timings, start),
     };
+  }
+
+  /** The next-token distribution after `text` (tokenized as is) on what the context holds; the text is erased after. */
+  async nextTokenDistribution(text: string): Promise<Map<number, number>> {
+    return nextTokenDistribution(this.sequence, this.model.tokenize(text));
   }
 
   memory(): MemoryReport {

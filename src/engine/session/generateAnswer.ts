@@ -75,3 +75,25 @@ function firstStop(text: string, stops: readonly string[]): number {
   }
   return best;
 }
+
+/**
+ * The full next-token distribution after `tokens` evaluated at the end of the sequence (which is left as it was):
+ * what tests compare to see that two ways of building a context give the same model state.
+ */
+export async function nextTokenDistribution(sequence: LlamaContextSequence, tokens: Token[]): Promise<Map<number, number>> {
+  const base = sequence.contextTokens.length;
+  try {
+    const res = await sequence.controlledEvaluate(tokens.map((t, i) => (i === tokens.length - 1 ? [t, {generateNext: {probabilities: true}}] : t)));
+    return new Map(res[res.length - 1]?.next?.probabilities ?? []);
+  } finally {
+    if (sequence.contextTokens.length > base) await sequence.eraseContextTokenRanges([{start: base, end: sequence.contextTokens.length}]);
+  }
+}
+
+/** L1 distance between two distributions over token ids. */
+export function l1Distance(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): number {
+  let d = 0;
+  for (const [t, p] of a) d += Math.abs(p - (b.get(t) ?? 0));
+  for (const [t, p] of b) if (!a.has(t)) d += p;
+  return d;
+}

@@ -120,8 +120,18 @@ export class BlockStore {
     await writeAtomic(this.io, this.recordPath(key), bytes);
   }
 
+  /** Deletes a record that failed to verify, so the next ingest reads its file again. */
+  async discardRecord(key: string): Promise<void> {
+    this.verified.delete(key);
+    await fs.rm(this.recordPath(key), {force: true});
+  }
+
   /** Reads a record's tokens, lines, blocks and summaries (not its kv rows), verified. */
   async readRecordBody(key: string): Promise<DecodedRecord> {
+    return withKey(key, () => this.readBody(key));
+  }
+
+  private async readBody(key: string): Promise<DecodedRecord> {
     const fh = await fs.open(this.recordPath(key), "r").catch(() => {
       throw new RecordCorruptError(`record ${key} is missing`);
     });
@@ -141,12 +151,14 @@ export class BlockStore {
 
   /** Reads and verifies a whole record, kv section included (once per process for its kv). */
   async readRecordVerified(key: string): Promise<DecodedRecord> {
-    const bytes = await fs.readFile(this.recordPath(key)).catch(() => {
-      throw new RecordCorruptError(`record ${key} is missing`);
+    return withKey(key, async () => {
+      const bytes = await fs.readFile(this.recordPath(key)).catch(() => {
+        throw new RecordCorruptError(`record ${key} is missing`);
+      });
+      const rec = decodeRecord(bytes, {verifyKv: true});
+      this.verified.add(key);
+      return rec;
     });
-    const rec = decodeRecord(bytes, {verifyKv: true});
-    this.verified.add(key);
-    return rec;
   }
 
   /** The kv rows of tokens [from, to) of a record (its header first, then its body), verified on first use. */
@@ -154,15 +166,17 @@ export class BlockStore {
     const stride = rec.meta.kv?.stride;
     if (!stride) throw new RecordCorruptError(`record ${key} holds no kv rows`);
     if (!this.verified.has(key)) await this.readRecordVerified(key);
-    const out = new Uint8Array((to - from) * stride);
-    const fh = await fs.open(this.recordPath(key), "r");
-    try {
-      const r = await fh.read(out, 0, out.length, rec.kvOffset + from * stride);
-      if (r.bytesRead < out.length) throw new RecordCorruptError(`record ${key} is truncated`);
-    } finally {
-      await fh.close();
-    }
-    return out;
+    return withKey(key, async () => {
+      const out = new Uint8Array((to - from) * stride);
+      const fh = await fs.open(this.recordPath(key), "r");
+      try {
+        const r = await fh.read(out, 0, out.length, rec.kvOffset + from * stride);
+        if (r.bytesRead < out.length) throw new RecordCorruptError(`record ${key} is truncated`);
+      } finally {
+        await fh.close();
+      }
+      return out;
+    });
   }
 
   /** The block table and summary matrix of the current manifest, or undefined when it is missing or does not verify. */
@@ -266,6 +280,16 @@ export class BlockStore {
 
   static exists(root: string, identity: StoreIdentity): boolean {
     return existsSync(path.join(root, storeKey(identity), "manifest.json"));
+  }
+}
+
+/** Runs a record read, tagging a RecordCorruptError with the record's key. */
+async function withKey<T>(key: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof RecordCorruptError) err.recordKey = key;
+    throw err;
   }
 }
 

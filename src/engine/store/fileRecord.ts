@@ -54,6 +54,8 @@ export interface FileRecord {
 }
 
 export class RecordCorruptError extends Error {
+  /** The record that failed (set by the store, which knows its key). */
+  recordKey?: string;
   constructor(message: string) {
     super(message);
     this.name = "RecordCorruptError";

@@ -224,8 +224,8 @@ export class StoreIngestor {
       const state = this.options.kvReadable ? await this.readState(P) : undefined;
       for (const piece of window) {
         const doc = pending[piece.doc];
+        tokensRead += (doc.seen === 0 ? doc.header.length : 0) + piece.to - piece.from; // a restated header is not file content
         this.absorbPiece(doc, piece, state);
-        tokensRead += doc.header.length + piece.to - piece.from;
         if (doc.seen === doc.pieces) {
           await onRecord(this.finish(doc));
           filesRead++;
