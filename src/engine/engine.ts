@@ -322,6 +322,15 @@ export class Engine {
     return out;
   }
 
+  /** Deletes the persistent cache and every block store (the live workspace stays loaded until cleared). */
+  async clearCaches() {
+    await this.cache.clear();
+    for (const name of await fs.readdir(this.storeRoot).catch(() => [] as string[])) {
+      if (this.live?.mode === "memory" && path.join(this.storeRoot, name) === this.live.build.store.dir) continue;
+      await fs.rm(path.join(this.storeRoot, name), {recursive: true, force: true});
+    }
+  }
+
   async clear() {
     const live = this.live;
     this.live = undefined;

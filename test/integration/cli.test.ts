@@ -89,3 +89,33 @@ test("bad flags, missing folders and out-of-range budgets exit non-zero with a c
   assert.equal(help.code, 0);
   assert.match(help.stdout, /dynsplit ask <dir>/);
 });
+
+test("ask --questions answers every line after one ingest (memory), and reads nothing the second time", {timeout: 180_000}, () => {
+  const c = generateCase(9_500_004, {contextTokens: 3000, distractors: 6});
+  const dir = writeWorkspace(c.files);
+  const qfile = path.join(mkdtempSync(path.join(os.tmpdir(), "dynsplit-q-")), "questions.txt");
+  const facts = [{key: c.needle.key, value: c.needle.value}, ...c.distractors];
+  writeFileSync(qfile, "# one question a line\n" + facts.map((f) => `Q: ${f.key} = `).join("\n") + "\n");
+  const args = ["ask", dir, "--questions", qfile, "--budget-tokens", "512", "--probe", "off", "--threads", "1", "--json"];
+  const first = cli(...args);
+  assert.equal(first.code, 0, first.stderr);
+  const out = JSON.parse(first.stdout);
+  for (const key of ["tokensRead", "files", "ingestMs", "storeBytes", "fromStore"]) assert.ok(key in out.ingest, `ingest.${key}`);
+  assert.ok(out.ingest.tokensRead > 2000 && out.ingest.fromStore === false && out.ingest.storeBytes > 0);
+  assert.equal(out.answers.length, facts.length);
+  for (const a of out.answers) for (const key of ["question", "answer", "firstTokenMs", "totalMs", "tokensKept", "blocksSelected", "signal"]) assert.ok(key in a, `answers[].${key}`);
+  const right = out.answers.filter((a: any, i: number) => a.answer === facts[i].value).length;
+  assert.ok(right >= facts.length - 1, `${right}/${facts.length} right`);
+  const second = JSON.parse(cli(...args).stdout);
+  assert.equal(second.ingest.tokensRead, 0, "the reopened folder reads nothing");
+  assert.equal(second.ingest.fromStore, true);
+  assert.deepEqual(second.answers.map((a: any) => a.answer), out.answers.map((a: any) => a.answer));
+
+  const casesFile = path.join(mkdtempSync(path.join(os.tmpdir(), "dynsplit-cases-")), "cases.jsonl");
+  writeFileSync(casesFile, JSON.stringify({id: "multi", files: c.files, questions: facts.map((f) => ({question: `Q: ${f.key} = `, answer: f.value}))}) + "\n");
+  const ev = cli("eval", casesFile, "--methods", "dynsplit", "--budgets", "512", "--answer-from", "memory,once", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--json");
+  assert.equal(ev.code, 0, ev.stderr);
+  const cells = JSON.parse(ev.stdout).cells;
+  assert.deepEqual(cells.map((x: any) => [x.answerFrom, x.budget, x.n]), [["memory", 512, facts.length], ["once", 512, facts.length]]);
+  for (const cell of cells) assert.ok(cell.meanFirstTokenMs > 0);
+});

@@ -45,7 +45,7 @@ test("streams, cancels, survives a killed child and restores model and workspace
     const k = generateCase(9_400_001, {contextTokens: 800});
     const dir = writeWorkspace(k.files);
     const progress: number[] = [];
-    const ingest = await c.request("ingest", {roots: [dir], budget: {ratio: 0.5}, signal: "keyNorm"}, {onProgress: (p) => "tokensRead" in p && progress.push(p.tokensRead)});
+    const ingest = await c.request("ingest", {roots: [dir], budget: {ratio: 0.5}, signal: "keyNorm"}, {onProgress: (p) => progress.push(p.tokensRead)});
     assert.ok(progress.length > 0 && progress[progress.length - 1] === ingest.tokensRead, "progress events arrive");
     let streamed = "";
     const answer = await c.request("ask", {question: k.question}, {onText: (t) => (streamed += t)});
@@ -74,6 +74,8 @@ test("streams, cancels, survives a killed child and restores model and workspace
     const status = await c.request("status", {});
     assert.ok(status.model, "the model is back");
     assert.ok(status.ingest?.fromCache, "the workspace is back, from the persistent cache");
+    assert.equal(status.ingest?.answerFrom, "memory");
+    assert.equal(status.ingest?.tokensRead, 0, "restored from the block store without reading a file");
     const again = await c.request("ask", {question: k.question});
     assert.equal(again.answer, answer.answer, "and answers as before");
 

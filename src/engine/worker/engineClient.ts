@@ -1,8 +1,7 @@
 import {fork, type ChildProcess} from "node:child_process";
 import {EventEmitter} from "node:events";
 import type {EngineConfig} from "../engine";
-import type {ClientMessage, DownloadProgress, RequestMap, RequestType, WorkerMessage} from "./protocol";
-import type {IngestProgress} from "../session/compressedSession";
+import type {ClientMessage, ProgressOf, RequestMap, RequestType, WorkerMessage} from "./protocol";
 
 export class EngineCrashedError extends Error {
   constructor(readonly exitCode: number | null, readonly exitSignal: NodeJS.Signals | null) {
@@ -22,13 +21,14 @@ export class EngineRequestError extends Error {
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
-  onProgress?: (p: IngestProgress | DownloadProgress) => void;
+  onProgress?: (p: never) => void;
   onText?: (text: string) => void;
 }
 
-export interface RequestOptions {
+export interface RequestOptions<K extends RequestType = RequestType> {
   signal?: AbortSignal;
-  onProgress?: (p: IngestProgress | DownloadProgress) => void;
+  /** The request's own progress events (ingest: files and tokens read; loadModel: download bytes). */
+  onProgress?: (p: ProgressOf<K>) => void;
   onText?: (text: string) => void;
 }
 
@@ -86,7 +86,7 @@ export class EngineClient extends EventEmitter<{crash: [EngineCrashedError]; log
     return this.ready;
   }
 
-  async request<K extends RequestType>(type: K, payload: RequestMap[K][0], options: RequestOptions = {}): Promise<RequestMap[K][1]> {
+  async request<K extends RequestType>(type: K, payload: RequestMap[K][0], options: RequestOptions<K> = {}): Promise<RequestMap[K][1]> {
     await this.start();
     if (type === "loadModel") this.lastModel = payload as RequestMap["loadModel"][0];
     if (type === "ingest") this.lastIngest = payload as RequestMap["ingest"][0];
@@ -95,7 +95,7 @@ export class EngineClient extends EventEmitter<{crash: [EngineCrashedError]; log
     const child = this.child!;
     return new Promise((resolve, reject) => {
       if (options.signal?.aborted) return reject(new EngineRequestError("CancelledError", "cancelled"));
-      this.pending.set(id, {resolve: resolve as (v: unknown) => void, reject, onProgress: options.onProgress, onText: options.onText});
+      this.pending.set(id, {resolve: resolve as (v: unknown) => void, reject, onProgress: options.onProgress as ((p: never) => void) | undefined, onText: options.onText});
       options.signal?.addEventListener("abort", () => child.connected && child.send({kind: "cancel", id} satisfies ClientMessage), {once: true});
       child.send({kind: "request", id, type, payload} as ClientMessage);
     });
@@ -133,7 +133,7 @@ export class EngineClient extends EventEmitter<{crash: [EngineCrashedError]; log
     if (m.kind === "ready") return;
     const p = this.pending.get(m.id);
     if (!p) return;
-    if (m.kind === "progress") p.onProgress?.(m.progress);
+    if (m.kind === "progress") p.onProgress?.(m.progress as never);
     else if (m.kind === "text") p.onText?.(m.text);
     else {
       this.pending.delete(m.id);

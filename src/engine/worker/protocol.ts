@@ -4,6 +4,7 @@
  * `text` events for it first. `cancel` aborts a request in flight (it then answers with a CancelledError).
  */
 import type {AskSummary, EngineConfig, IngestRequest, IngestSummary, ModelInfo} from "../engine";
+import type {BlockRecord} from "../session/blockMapRecorder";
 import type {IngestProgress} from "../session/compressedSession";
 
 export interface EngineStatus {
@@ -17,18 +18,23 @@ export interface EngineStatus {
   config: EngineConfig;
 }
 
-/** Request name → [payload, result]. */
+export type DownloadProgress = {downloadedBytes: number; totalBytes: number};
+
+/** Request name → [payload, result, progress events streamed before the result]. */
 export interface RequestMap {
-  loadModel: [{model?: string}, ModelInfo];
-  ingest: [IngestRequest, IngestSummary];
-  ask: [{question: string; maxTokens?: number; ignoreStops?: boolean}, AskSummary];
-  clear: [Record<string, never>, null];
-  clearCache: [Record<string, never>, null];
-  status: [Record<string, never>, EngineStatus];
+  loadModel: [{model?: string}, ModelInfo, DownloadProgress];
+  ingest: [IngestRequest, IngestSummary, IngestProgress];
+  ask: [{question: string; maxTokens?: number; ignoreStops?: boolean}, AskSummary, never];
+  /** Every block of one file (the visualizer asks when a file is opened): details on demand, not in every summary. */
+  fileBlocks: [{file: string}, BlockRecord[], never];
+  clear: [Record<string, never>, null, never];
+  clearCache: [Record<string, never>, null, never];
+  status: [Record<string, never>, EngineStatus, never];
   /** Test hook: makes the worker die as a native crash would. */
-  crash: [Record<string, never>, null];
+  crash: [Record<string, never>, null, never];
 }
 export type RequestType = keyof RequestMap;
+export type ProgressOf<K extends RequestType> = RequestMap[K][2];
 
 export type ClientMessage =
   | {kind: "init"; config: EngineConfig}
@@ -40,13 +46,11 @@ export interface SerializedError {
   message: string;
 }
 
-export type DownloadProgress = {downloadedBytes: number; totalBytes: number};
-
 export type WorkerMessage =
   | {kind: "ready"; pid: number}
   | {kind: "response"; id: number; ok: true; result: unknown}
   | {kind: "response"; id: number; ok: false; error: SerializedError}
-  | {kind: "progress"; id: number; progress: IngestProgress | DownloadProgress}
+  | {kind: "progress"; id: number; progress: ProgressOf<RequestType>}
   | {kind: "text"; id: number; text: string}
   | {kind: "log"; level: "info" | "warn" | "error"; message: string};
 

@@ -20,12 +20,13 @@ const handlers: {[K in RequestType]: Handler<K>} = {
     requireEngine().loadModel(p.model, {signal, onDownloadProgress: (downloadedBytes, totalBytes) => send({kind: "progress", id, progress: {downloadedBytes, totalBytes}})}),
   ingest: (p, {id, signal}) => requireEngine().ingest(p, {signal, onProgress: (progress) => send({kind: "progress", id, progress})}),
   ask: (p, {id, signal}) => requireEngine().ask(p.question, {signal, maxTokens: p.maxTokens, ignoreStops: p.ignoreStops, onText: (text) => send({kind: "text", id, text})}),
+  fileBlocks: (p) => requireEngine().fileBlocks(p.file),
   clear: async () => {
     await requireEngine().clear();
     return null;
   },
   clearCache: async () => {
-    await requireEngine().cache.clear();
+    await requireEngine().clearCaches();
     return null;
   },
   status: async () => {
