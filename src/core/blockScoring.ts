@@ -52,6 +52,46 @@ export function keySimilarity(summary: Float32Array, nBlocks: number, queries: F
   return out;
 }
 
+/**
+ * Quest's upper bound (https://arxiv.org/abs/2406.10774) of each query·key logit in a block, from the blocks'
+ * per-channel key minimum and maximum: Σ_d max(q_d·min_d, q_d·max_d) ≥ max_t q·k_t, so one token that matches is not
+ * averaged away as in a mean key. Averaged over the question's rows, the summary layers and the query heads (measured
+ * on the bundled model: the mean ranks the block holding the asked fact better than the best single head or the max):
+ *   score[b] = (1 / (R·L·H)) Σ_{r,l,h} Σ_d max(q[r,l,h]_d · min[b,l,g]_d, q[r,l,h]_d · max[b,l,g]_d) / √d   (g = h / group)
+ * `minKeys`/`maxKeys` are blocks × L × H_kv × d, `queries` rows × L × H × d, all position-free.
+ */
+export function queryBoundScores(minKeys: Float32Array, maxKeys: Float32Array, nBlocks: number, queries: Float32Array, nRows: number, layers: number, nHead: number, nHeadKv: number, headDim: number): Float32Array {
+  const kvDim = layers * nHeadKv * headDim;
+  const qDim = layers * nHead * headDim;
+  if (minKeys.length !== nBlocks * kvDim || maxKeys.length !== nBlocks * kvDim) throw new DynSplitInputError(`key bounds have ${minKeys.length}/${maxKeys.length} floats, expected ${nBlocks} × ${kvDim}`);
+  if (queries.length !== nRows * qDim) throw new DynSplitInputError(`queries have ${queries.length} floats, expected ${nRows} × ${qDim}`);
+  if (nHead % nHeadKv !== 0) throw new DynSplitInputError(`${nHead} query heads do not split into ${nHeadKv} KV groups`);
+  const group = nHead / nHeadKv;
+  const out = new Float32Array(nBlocks);
+  if (nRows === 0) return out;
+  const scale = 1 / (Math.sqrt(headDim) * nRows * layers * nHead);
+  for (let b = 0; b < nBlocks; b++) {
+    let total = 0;
+    for (let l = 0; l < layers; l++)
+      for (let h = 0; h < nHead; h++) {
+        const k = b * kvDim + (l * nHeadKv + Math.floor(h / group)) * headDim;
+        for (let r = 0; r < nRows; r++) {
+          const q = r * qDim + (l * nHead + h) * headDim;
+          let bound = 0;
+          for (let d = 0; d < headDim; d++) {
+            const qd = queries[q + d];
+            const a = qd * minKeys[k + d];
+            const c = qd * maxKeys[k + d];
+            bound += a > c ? a : c;
+          }
+          total += bound;
+        }
+      }
+    out[b] = total * scale;
+  }
+  return out;
+}
+
 /** Σ weight · z(scores): each part standardised over the blocks first, so parts on different scales combine. */
 export function combineStandardised(parts: readonly {scores: Float32Array; weight: number}[], n: number): Float32Array {
   const out = new Float32Array(n);

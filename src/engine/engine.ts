@@ -303,6 +303,31 @@ export class Engine {
     return live.session.nextTokenDistribution(text);
   }
 
+  /**
+   * Benchmark baseline: plain prefill of `documents` (header and content, as the store reads them) in windows of
+   * `windowTokens` on a fresh context — BOS, then up to window − 2 tokens, erased after each — in tokens per second.
+   */
+  async plainPrefillTokPerS(documents: readonly IngestDocument[], windowTokens: number): Promise<number> {
+    const model = this.requireModel();
+    const ids: Token[] = [];
+    for (const d of documents) ids.push(...model.tokenize(this.format.fileHeader(d.path)), ...model.tokenize(d.content));
+    const context = await model.createContext({contextSize: windowTokens, batchSize: Math.min(windowTokens, 512), threads: this.threads()});
+    try {
+      const seq = context.getSequence();
+      const bos = model.tokens.bos;
+      const prompt = bos != null && this.format.bos ? [bos] : [ids[0]];
+      await seq.evaluateWithoutGeneratingNewTokens(prompt);
+      const t0 = performance.now();
+      for (let i = 0; i < ids.length; i += windowTokens - 2) {
+        await seq.evaluateWithoutGeneratingNewTokens(ids.slice(i, i + windowTokens - 2));
+        await seq.eraseContextTokenRanges([{start: prompt.length, end: seq.contextTokens.length}]);
+      }
+      return ids.length / ((performance.now() - t0) / 1000);
+    } finally {
+      await context.dispose();
+    }
+  }
+
   /** Every block of one file, for the visualizer (memory: selected = in the last answer's context). */
   async fileBlocks(file: string): Promise<BlockRecord[]> {
     const live = this.live;
@@ -409,6 +434,8 @@ export class Engine {
       order: request.order,
       threads: this.threads(),
       rope: ingest.rope,
+      probe: this.loaded!.hasProbe,
+      nHead: shape.nHead,
       nHeadKv: shape.nHeadKv,
       headDimK: geometry.headDimK,
       summaryLayers: ingest.summaryLayers,

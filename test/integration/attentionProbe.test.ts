@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Llama, LlamaModel, Token } from "node-llama-cpp";
-import { evaluateObservationWindow, prefillWithAttentionProbe } from "../../src/engine/signals/attentionSignal";
+import { captureQueryVectors, evaluateObservationWindow, prefillWithAttentionProbe } from "../../src/engine/signals/attentionSignal";
 import { readSequenceKvState } from "../../src/engine/signals/sequenceState";
 import { referenceObservationMassLayer0, referenceQueryLayer0 } from "./helpers/referenceLlama";
 import { openTinyModel, sampleText, type TinyModelFixture } from "./helpers/tinyModelFixture";
@@ -142,6 +142,31 @@ test("probe honours the layer subset and counts one distribution per (layer, hea
     const { readout } = await evaluateObservationWindow(sequence, model.tokenize("abc"), { layers: [1] });
     assert.deepEqual(readout.layersSeen, [1]);
     assert.equal(readout.obsDistributions, 3 * fixture.weights.shape.nHead);
+  } finally {
+    await context.dispose();
+  }
+});
+
+test("probe captures the roped query vectors of observation rows: layer 0 equals RoPE(Wq·x, pos) from the weights", async () => {
+  const context = await model.createContext({ contextSize: 1024, threads: 1, flashAttention: true });
+  try {
+    const sequence = context.getSequence();
+    const prompt = promptTokens(300);
+    await sequence.evaluateWithoutGeneratingNewTokens(prompt);
+    const question = model.tokenize(sampleText(40));
+    const captured = await captureQueryVectors(sequence, question, { layers: [0] });
+    assert.equal(captured.length, 1);
+    const c = captured[0];
+    assert.equal(c.layer, 0);
+    assert.deepEqual([...c.positions], question.map((_, i) => prompt.length + i), "one row a question token, at its position");
+    const rowElems = c.nHead * c.headDim;
+    let worst = 0;
+    question.forEach((token, r) => {
+      const ref = referenceQueryLayer0(fixture.weights, token, prompt.length + r);
+      worst = Math.max(worst, relativeError(c.data.subarray(r * rowElems, (r + 1) * rowElems), ref));
+    });
+    console.log(`captured queries: relative error ${worst.toExponential(2)}`);
+    assert.ok(worst <= 1e-3, `relative error ${worst}`);
   } finally {
     await context.dispose();
   }

@@ -121,6 +121,23 @@ test("RoPE: rotating a key roped at p by (q − p) equals roping it at q; −p u
   assert.throws(() => ropeThetas({kind: "norm", headDim: 8, nDims: 5, freqBase: 1e4}), DynSplitInputError);
 });
 
+test("Quest bound: never below the best token's logit, and the block holding a matching key ranks first", async () => {
+  const {queryBoundScores} = await import("../../src/core/blockScoring");
+  const d = 4;
+  const keys = [[1, 0, 0, 0], [0, 1, 0, 0], /* block 1 */ [0, 0, 5, 0], [0.1, 0.1, 0, 0], /* block 2 */ [-1, 0, 0, 1], [0, -1, 1, 0]];
+  const lo = new Float32Array(3 * d).fill(Infinity);
+  const hi = new Float32Array(3 * d).fill(-Infinity);
+  keys.forEach((k, t) => k.forEach((v, c) => ((lo[(t >> 1) * d + c] = Math.min(lo[(t >> 1) * d + c], v)), (hi[(t >> 1) * d + c] = Math.max(hi[(t >> 1) * d + c], v)))));
+  const q = Float32Array.from([0.2, -0.1, 1, 0.3]);
+  const s = queryBoundScores(lo, hi, 3, q, 1, 1, 1, 1, d);
+  for (let b = 0; b < 3; b++) {
+    const best = Math.max(...keys.slice(2 * b, 2 * b + 2).map((k) => k.reduce((a, v, c) => a + v * q[c], 0)));
+    assert.ok(s[b] * Math.sqrt(d) >= best - 1e-6, `block ${b}: bound ${s[b] * 2} ≥ best logit ${best}`);
+  }
+  assert.ok(s[1] > s[0] && s[1] > s[2]);
+  assert.throws(() => queryBoundScores(lo, hi, 3, Float32Array.from([1, 2, 3, 4, 5, 6]), 1, 1, 3, 2, 2), /do not split/);
+});
+
 test("key similarity: the block holding the query's own key scores highest; segments are averaged", () => {
   const segments = 2;
   const dim = 4;
@@ -138,4 +155,29 @@ test("code terms: identifiers and their parts, lower-cased, stop words dropped",
   assert.deepEqual(codeTerms("Q: retryLimit_ms = "), ["retrylimit_ms", "retry", "limit", "ms"]);
   assert.deepEqual(codeTerms("What is the HTTPServer port 8080?"), ["httpserver", "http", "server", "port", "8080"]);
   assert.deepEqual(codeTerms("const timeout_unwyd = 41;"), ["const", "timeout_unwyd", "timeout", "unwyd", "41"]);
+});
+
+test("block summaries: each block's per-channel key range with RoPE taken off, per layer and head", async () => {
+  const {blockKeySummaries, ropeTrigTable} = await import("../../src/engine/store/blockSummaries");
+  for (const kind of ["norm", "neox"] as const) {
+    const rope: RopeParams = {kind, headDim: 8, nDims: 6, freqBase: 10000};
+    const heads = 2;
+    const row = heads * 8;
+    const n = 12;
+    const raw = Float32Array.from({length: n * row}, (_, i) => Math.sin(i * 1.7) + (i % 5) * 0.1);
+    const roped = Float32Array.from(raw);
+    rotateRows(roped, row, heads, Float64Array.from({length: n}, (_, t) => 100 + t), rope);
+    const state = {positions: Int32Array.from({length: n}, (_, t) => 100 + t), layers: [{layer: 0, kRowElems: row, K: roped}]} as any;
+    const offsets = Int32Array.from([0, 5, 12]);
+    const s = blockKeySummaries(state, 0, offsets, {rope, nHeadKv: heads, headDim: 8, layers: [0], trig: ropeTrigTable(rope, 200)});
+    assert.equal(s.length, 2 * 2 * row, "two blocks × (min, max) × heads × channels");
+    for (let b = 0; b < 2; b++)
+      for (let c = 0; c < row; c++) {
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (let t = offsets[b]; t < offsets[b + 1]; t++) (lo = Math.min(lo, raw[t * row + c])), (hi = Math.max(hi, raw[t * row + c]));
+        assert.ok(Math.abs(s[b * 2 * row + c] - lo) < 1e-4, `${kind} block ${b} channel ${c} min: ${s[b * 2 * row + c]} vs ${lo}`);
+        assert.ok(Math.abs(s[b * 2 * row + row + c] - hi) < 1e-4, `${kind} block ${b} channel ${c} max`);
+      }
+  }
 });

@@ -7,23 +7,25 @@ import {formatBytes} from "../../core/kvMemory";
 import {METHOD_NAMES, type MethodName} from "../../core/types";
 import {findPackageRoot} from "../../engine/packageRoot";
 import {runFidelity, type FidelityGrid, type FidelityRow} from "../bench/fidelity";
+import {runMemoryBench, renderMemoryReport} from "../bench/memory";
 import {runPerf, type PerfRow} from "../bench/perf";
 import {heatMap, lineChart, type Series} from "../bench/svgPlot";
 import {bundledCard} from "../../engine/model/modelSource";
 import {gpuLayersOf, intOf, parse, probeOf, UsageError} from "../options";
 import {openEngine} from "../openEngine";
 
-export const BENCH_HELP = `dynsplit bench [--suite fidelity|perf|all] [--full] [--out DIR] [--cases N] [--contexts 4096,8192] [--repeats N]
-               [--probe auto|on|off] [--gpu-layers auto|off|N]
-  Fidelity (accuracy vs budget for every method, needle depth, multi-needle, ablations) and speed/memory against the
-  full cache. The default is a quick run (under 3 minutes); --full runs the complete suites. Writes JSON, SVG plots
-  and report.md to DIR (default bench-results/).`;
+export const BENCH_HELP = `dynsplit bench [--suite fidelity|perf|memory|all] [--full] [--out DIR] [--cases N] [--contexts 4096,8192] [--repeats N]
+               [--probe auto|on|off] [--gpu-layers auto|off|N] [--scale-tokens N]
+  Fidelity (accuracy vs budget for every method, needle depth, multi-needle, ablations), speed/memory against the
+  full cache, and the repository memory (many questions after one ingest of real code: memory vs reread vs once,
+  incremental edits, scale). The default is a quick run (a few minutes); --full runs the complete suites. Writes JSON,
+  SVG plots and report.md (memory.md for the memory suite) to DIR (default bench-results/).`;
 
 export async function benchCommand(args: string[]) {
-  const {values} = parse(args, {"render-only": {type: "boolean"}, suite: {type: "string"}, full: {type: "boolean"}, out: {type: "string"}, cases: {type: "string"}, probe: {type: "string"}, threads: {type: "string"}, "gpu-layers": {type: "string"}, contexts: {type: "string"}, repeats: {type: "string"}, help: {type: "boolean", short: "h"}});
+  const {values} = parse(args, {"render-only": {type: "boolean"}, suite: {type: "string"}, full: {type: "boolean"}, out: {type: "string"}, cases: {type: "string"}, probe: {type: "string"}, threads: {type: "string"}, "gpu-layers": {type: "string"}, contexts: {type: "string"}, repeats: {type: "string"}, "scale-tokens": {type: "string"}, help: {type: "boolean", short: "h"}});
   if (values.help) return console.log(BENCH_HELP);
   const suite = values.suite ?? "all";
-  if (!["fidelity", "perf", "all"].includes(suite)) throw new UsageError(`--suite must be fidelity, perf or all, got "${suite}"`);
+  if (!["fidelity", "perf", "memory", "all"].includes(suite)) throw new UsageError(`--suite must be fidelity, perf, memory or all, got "${suite}"`);
   const full = values.full === true;
   const out = path.resolve(values.out ?? "bench-results");
   mkdirSync(out, {recursive: true});
@@ -41,6 +43,49 @@ export async function benchCommand(args: string[]) {
   const threads = intOf("threads", values.threads) ?? 1;
   let fidelity: FidelityRow[] | undefined;
   let perf: PerfRow[] | undefined;
+
+  if (suite === "memory" || suite === "all") {
+    const engine = await openEngine({probe: values.probe, threads: String(threads), "gpu-layers": values["gpu-layers"]});
+    const probe = engine.modelInfo?.hasProbe === true;
+    try {
+      const scaleTokens = intOf("scale-tokens", values["scale-tokens"]) ?? (full ? 1_000_000 : 0);
+      const result = await runMemoryBench(engine, {
+        workspaceChars: full ? 220_000 : 40_000,
+        facts: full ? 30 : 8,
+        budgets: full ? [2048, 0.1] : [1024],
+        memory: full
+          ? [
+              {segmentation: "dynsplit", placement: "restore"},
+              {segmentation: "dynsplit", placement: "prefill"},
+              {segmentation: "pages", placement: "restore"},
+              {segmentation: "chunkkv", placement: "restore"},
+              {segmentation: "dynsplit", placement: "restore", scoring: {lexical: 0, keys: 1}, label: "question keys only"},
+              ...(probe
+                ? [
+                    {segmentation: "dynsplit" as const, placement: "restore" as const, scoring: {lexical: 0, queries: 1}, label: "probe queries only"},
+                    {segmentation: "dynsplit" as const, placement: "restore" as const, scoring: {lexical: 1, queries: 0.1}, label: "BM25 + probe queries"},
+                  ]
+                : []),
+            ]
+          : [
+              {segmentation: "dynsplit", placement: "restore"},
+              {segmentation: "dynsplit", placement: "prefill"},
+            ],
+        rereadQuestions: full ? undefined : 4,
+        onceMethods: full ? METHOD_NAMES.filter((m) => m !== "full") : ["dynsplit"],
+        scaleChars: 2 * scaleTokens, // about 2 characters a token for Python with the bundled tokenizer
+        worker: {path: path.join(root, "dist", "worker.mjs"), engine: {packageRoot: root, threads, probe: probeOf(values.probe), gpuLayers: gpuLayersOf(values["gpu-layers"])}},
+        log: (l) => process.stderr.write(l + "\n"),
+      });
+      writeFileSync(path.join(out, "memory.json"), JSON.stringify({meta, ...result}, null, 2));
+      const report = renderMemoryReport(result, meta);
+      writeFileSync(path.join(out, "memory.md"), report);
+      console.log(report);
+    } finally {
+      await engine.dispose();
+    }
+    if (suite === "memory") return console.error(`\nwrote ${out}`);
+  }
 
   if (suite !== "perf") {
     const engine = await openEngine({probe: values.probe, threads: String(threads), "gpu-layers": values["gpu-layers"]});

@@ -1,12 +1,13 @@
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from "node:fs";
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {ANSWER_FROM, type AnswerFrom} from "../../core/answerModes";
 import type {SegmentationName} from "../../core/blockSegmenter";
-import type {Budget, MethodName} from "../../core/types";
+import type {MethodName} from "../../core/types";
 import type {Engine} from "../../engine/engine";
 import type {SignalChoice} from "../../engine/session/compressedSession";
 import {isCorrect, wilson} from "../answerMatch";
+import {budgetOfValue, readCases, type EvalCase} from "../evalCases";
 import {answerFromOf, COMMON_OPTIONS, methodOf, parse, segmentationOf, signalOf, UsageError} from "../options";
 import {openEngine} from "../openEngine";
 
@@ -16,12 +17,6 @@ export const EVAL_HELP = `dynsplit eval <cases.jsonl> [--methods dynsplit,chunkk
   "answer"}, ...]} (or one "question" and "answer"). Each case's files are written to a temporary folder and read
   like a workspace, once per method, budget and mode; every question is then asked. Budgets in (0, 1] are shares of
   the workspace, larger ones token counts. Reports accuracy (per question) and mean time to first token.`;
-
-export interface EvalCase {
-  id: string;
-  files: Record<string, string>;
-  questions: {question: string; answer: string}[];
-}
 
 export interface EvalCell {
   method: MethodName;
@@ -61,43 +56,6 @@ function budgetValue(b: string): number {
   const v = Number(b);
   if (!(v > 0) || (v > 1 && !Number.isInteger(v))) throw new UsageError(`--budgets takes shares in (0, 1] or whole token counts, got "${b}"`);
   return v;
-}
-
-export function budgetOfValue(v: number): Budget {
-  return v > 1 ? {tokens: v} : {ratio: v};
-}
-
-export function readCases(file: string, limit?: number): EvalCase[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new UsageError(`cannot read cases file: ${file}`);
-  }
-  const cases: EvalCase[] = [];
-  text.split("\n").forEach((line, i) => {
-    if (!line.trim()) return;
-    let c: {id?: unknown; files?: unknown; question?: unknown; answer?: unknown; questions?: unknown};
-    try {
-      c = JSON.parse(line);
-    } catch {
-      throw new UsageError(`${file}:${i + 1}: not valid JSON`);
-    }
-    const where = `${file}:${i + 1}`;
-    if (typeof c.files !== "object" || c.files == null) throw new UsageError(`${where}: a case needs "files" (an object of path → content)`);
-    let questions: {question: string; answer: string}[];
-    if (Array.isArray(c.questions)) {
-      questions = c.questions.map((q, k) => {
-        if (typeof q?.question !== "string" || typeof q?.answer !== "string") throw new UsageError(`${where}: questions[${k}] needs "question" and "answer" (strings)`);
-        return {question: q.question, answer: q.answer};
-      });
-      if (questions.length === 0) throw new UsageError(`${where}: "questions" is empty`);
-    } else if (typeof c.question === "string" && typeof c.answer === "string") questions = [{question: c.question, answer: c.answer}];
-    else throw new UsageError(`${where}: a case needs "questions": [{"question", "answer"}, ...], or "question" and "answer" (strings)`);
-    cases.push({id: String(c.id ?? i + 1), files: c.files as Record<string, string>, questions});
-  });
-  if (cases.length === 0) throw new UsageError(`${file} holds no cases`);
-  return limit ? cases.slice(0, limit) : cases;
 }
 
 /** Accuracy per method, budget and mode; every case is read from a temporary folder like a real workspace. */

@@ -3,7 +3,8 @@
  * the BM25 index of block texts, and each file's record key. Nothing here holds tokens or KV rows; those stay in the
  * records until a question selects their blocks.
  */
-import {keySimilarity, normaliseSegments} from "../../core/blockScoring";
+import {keySimilarity, normaliseSegments, queryBoundScores} from "../../core/blockScoring";
+import {SUMMARY_PARTS} from "../store/blockSummaries";
 import type {RepositoryBlocks} from "../../core/memorySelection";
 import type {DecodedRecord, FileRecord} from "../store/fileRecord";
 import {blockCount, type BlockTable} from "../store/indexFile";
@@ -52,9 +53,36 @@ export class RepositoryIndex {
     return out;
   }
 
-  /** Key-summary similarity of every block to the question's (segment-normalised) key vectors. */
-  keyScores(queries: Float32Array, nQueries: number): Float32Array {
-    return keySimilarity(this.table.summaries, this.blockCount, queries, nQueries, this.table.segments, this.table.segmentDim);
+  /** Key-summary similarity (cosine) of every block's key-box centre to the question's (segment-normalised) keys. */
+  keyScores(keys: Float32Array, nKeys: number): Float32Array {
+    if (!this.unitCentres) {
+      const lo = this.part(0);
+      const hi = this.part(1);
+      const centre = new Float32Array(lo.length);
+      for (let i = 0; i < lo.length; i++) centre[i] = (lo[i] + hi[i]) / 2;
+      this.unitCentres = normaliseSegments(centre, this.blockCount, this.table.segments / SUMMARY_PARTS, this.table.segmentDim);
+    }
+    return keySimilarity(this.unitCentres, this.blockCount, keys, nKeys, this.table.segments / SUMMARY_PARTS, this.table.segmentDim);
+  }
+
+  /** Quest's bound of the question's query vectors (rows × layers × nHead × d) on every block's key box. */
+  queryScores(queries: Float32Array, nRows: number, layers: number, nHead: number): Float32Array {
+    const nHeadKv = this.table.segments / SUMMARY_PARTS / layers;
+    return queryBoundScores(this.part(0), this.part(1), this.blockCount, queries, nRows, layers, nHead, nHeadKv, this.table.segmentDim);
+  }
+
+  private unitCentres?: Float32Array;
+  private readonly parts: Float32Array[] = [];
+
+  /** Part p of every block's summary row (0 min, 1 max) as one dense blocks × (layers × H_kv × d) matrix. */
+  private part(p: number): Float32Array {
+    if (this.parts[p]) return this.parts[p];
+    const n = this.blockCount;
+    const dim = this.summaryDim;
+    const w = dim / SUMMARY_PARTS;
+    const out = new Float32Array(n * w);
+    for (let b = 0; b < n; b++) out.set(this.table.summaries.subarray(b * dim + p * w, b * dim + (p + 1) * w), b * w);
+    return (this.parts[p] = out);
   }
 }
 
@@ -92,7 +120,6 @@ export class BlockTableBuilder {
       this.push(f, s, e, rec.lines[s], rec.lines[e - 1], rec.blockScores[b]);
       const row = new Float32Array(dim);
       if (m.summaryDim === dim && dim > 0) row.set(rec.summaries.subarray(b * dim, (b + 1) * dim));
-      normaliseSegments(row, 1, this.segments, this.segmentDim);
       this.summaries.push(row);
     }
   }

@@ -14,6 +14,7 @@ import {TokenTexts} from "../session/tokenTexts";
 import {BlockStore, recordKey, type ManifestFile, type StoreIdentity} from "../store/blockStore";
 import {RecordCorruptError, type DecodedRecord, type FileRecord} from "../store/fileRecord";
 import type {BlockTable} from "../store/indexFile";
+import {SUMMARY_PARTS} from "../store/blockSummaries";
 import {StoreIngestor, type DocumentToRead, type ReadRecord, type StoreIngestOptions, type StoreIngestProgress} from "../store/storeIngest";
 import {scanWorkspace, type SkipReason, type SkippedFile} from "../workspace/scanWorkspace";
 import {LexicalIndex} from "./lexicalIndex";
@@ -151,7 +152,7 @@ export async function buildRepositoryMemory(model: LlamaModel, format: PromptFor
   // 4. The new table and lexical index, in repository order.
   const dim = expectedSummaryDim(options.ingest);
   const heads = options.ingest.nHeadKv;
-  const segments = dim > 0 ? options.identity.summaryLayers.length * heads : 0;
+  const segments = dim > 0 ? SUMMARY_PARTS * options.identity.summaryLayers.length * heads : 0;
   const builder = new BlockTableBuilder(segments, segments > 0 ? options.ingest.headDimK : 0);
   const lexical = tableUsable ? oldLexical! : LexicalIndex.empty();
   for (const d of deleted) lexical.discardFile(d.record, d.blocks);
@@ -203,7 +204,7 @@ export async function buildRepositoryMemory(model: LlamaModel, format: PromptFor
 }
 
 function expectedSummaryDim(o: StoreIngestOptions): number {
-  return o.rope && o.kvReadable ? o.summaryLayers.length * o.nHeadKv * o.headDimK : 0;
+  return o.rope && o.kvReadable ? SUMMARY_PARTS * o.summaryLayers.length * o.nHeadKv * o.headDimK : 0;
 }
 
 function recordBlockTexts(rec: FileRecord, texts: TokenTexts): string[] {

@@ -36,12 +36,23 @@ interface ProbeReadout {
   layersSeen: number[];
   path: string;
   version: string;
+  /** Roped query vectors of observation rows per layer (captureQueries, flash attention path; probe version 2+). */
+  queries?: CapturedQueries[];
+}
+
+export interface CapturedQueries {
+  layer: number;
+  nHead: number;
+  headDim: number;
+  /** rows × nHead × headDim, rows in evaluation order; RoPE applied at `positions`. */
+  data: Float32Array;
+  positions: Int32Array;
 }
 
 interface ProbeAddonContext {
   dynsplitProbeSetOptions(options: {
     enabled?: boolean; observationRows?: number; localWindow?: number; sinkTokens?: number;
-    localDistantAllRows?: boolean; seqId?: number; layers?: number[];
+    localDistantAllRows?: boolean; captureQueries?: boolean; seqId?: number; layers?: number[];
   }): void;
   dynsplitProbeReset(): void;
   dynsplitProbeRead(): ProbeReadout;
@@ -127,6 +138,27 @@ export async function evaluateObservationWindow(
     probe.dynsplitProbeSetOptions({ enabled: false });
   }
   return readAndConvert(probe, sequence, false);
+}
+
+/**
+ * Evaluates `tokens` with the probe on and returns the query vectors each of them formed in every selected layer
+ * (roped; the caller takes RoPE off with the positions). Needs flash attention on (the probe reads Q from the
+ * flash-attention node) and probe version 2.
+ */
+export async function captureQueryVectors(sequence: LlamaContextSequence, tokens: Token[], options: AttentionProbeOptions = {}): Promise<CapturedQueries[]> {
+  const probe = probeOf(sequence.context);
+  setOptions(probe, sequence, options);
+  probe.dynsplitProbeReset();
+  probe.dynsplitProbeSetOptions({ enabled: true, observationRows: -1, localDistantAllRows: false, captureQueries: true });
+  try {
+    await sequence.evaluateWithoutGeneratingNewTokens(tokens);
+  } finally {
+    probe.dynsplitProbeSetOptions({ enabled: false, captureQueries: false });
+  }
+  const readout = probe.dynsplitProbeRead();
+  if (!readout.queries || readout.queries.length === 0)
+    throw new Error(`the attention probe (${readout.version}, path ${readout.path}) returned no query vectors: it needs probe version 2 and flash attention`);
+  return readout.queries;
 }
 
 /**

@@ -17,7 +17,7 @@ import {folderBytes, NODE_STORE_IO, writeAtomic, type StoreIo} from "./storeIo";
 import {LexicalIndex} from "../memory/lexicalIndex";
 
 /** Bump when anything that decides the records' content changes. */
-export const STORE_VERSION = 1;
+export const STORE_VERSION = 2;
 
 /** Everything a store's content depends on; a store is only used when all of it matches. */
 export interface StoreIdentity {

@@ -7,7 +7,7 @@
  * Layout: u32 magic 'DSI1' · u32 version · u32 blocks · u32 segments · u32 segmentDim · u32 reserved ·
  *         sha256(fingerprint ‖ payload) [32] · u32 fingerprint bytes · fingerprint (utf-8, padded to 4) · payload
  * payload: fileOf i32[b] · start i32[b] · end i32[b] · startLine i32[b] · endLine i32[b] · score f32[b] ·
- *          summaries f32[b × segments × segmentDim] (each segment unit length)
+ *          summaries f32[b × segments × segmentDim] (mean keys, position-free)
  */
 import {createHash} from "node:crypto";
 import {RecordCorruptError} from "./fileRecord";
@@ -28,7 +28,7 @@ export interface BlockTable {
   score: Float32Array;
   segments: number;
   segmentDim: number;
-  /** blocks × segments × segmentDim, segment-normalised. */
+  /** blocks × segments × segmentDim: per (layer, KV head) the block's mean position-free key. */
   summaries: Float32Array;
 }
 

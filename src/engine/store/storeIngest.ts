@@ -12,7 +12,8 @@ import path from "node:path";
 import {performance} from "node:perf_hooks";
 import type {LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import type {BlockSegmenter} from "../../core/blockSegmenter";
-import {rotateRows, ropeThetas, type RopeParams} from "../../core/rope";
+import type {RopeParams} from "../../core/rope";
+import {blockKeySummaries, ropeTrigTable, SUMMARY_PARTS, type RopeTrigTable} from "./blockSummaries";
 import type {PromptFormat} from "../session/promptFormat";
 import {TokenTexts} from "../session/tokenTexts";
 import {CancelledError} from "../session/cancelledError";
@@ -85,7 +86,8 @@ interface PendingDoc {
   seen: number;
   scores: Float32Array;
   offsets: number[];
-  summaries: number[];
+  /** Per piece, its blocks' summaries. */
+  summaries: Float32Array[];
   positions: Int32Array;
   kv?: Uint8Array;
 }
@@ -97,8 +99,7 @@ export class StoreIngestor {
   /** The KV layout of this model's state files, for the seqStateWriter. */
   fileLayout?: KvFileLayout;
   private readonly texts: TokenTexts;
-  private readonly thetas?: Float64Array;
-  private readonly statePath: string;
+  private readonly statePaths: [string, string];
   private kvRowLayout?: KvRowLayout;
 
   private constructor(
@@ -110,8 +111,8 @@ export class StoreIngestor {
     this.texts = new TokenTexts(model);
     const bos = model.tokens.bos;
     this.promptIds = [...(bos != null && options.format.bos ? [bos] : []), ...(options.format.preamble ? model.tokenize(options.format.preamble) : [])];
-    this.thetas = options.rope ? ropeThetas(options.rope) : undefined;
-    this.statePath = path.join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), `dynsplit-store-${process.pid}-${Math.random().toString(36).slice(2)}.bin`);
+    const base = path.join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), `dynsplit-store-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    this.statePaths = [`${base}-a.bin`, `${base}-b.bin`];
   }
 
   static async create(model: LlamaModel, options: StoreIngestOptions): Promise<StoreIngestor> {
@@ -159,10 +160,10 @@ export class StoreIngestor {
     this.promptRecord = {doc: {path: "", content: "", contentSha: "", key: ""}, record, bytes: encodeRecord(record, kv), blockTexts: []};
   }
 
-  /** Floats per block summary: summary layers × KV heads × head dim (0 when keys cannot be read). */
+  /** Floats per block summary: parts (mean, min, max) × summary layers × KV heads × head dim (0 when keys cannot be read). */
   get summaryDim(): number {
     if (!this.options.rope || !this.fileLayout) return 0;
-    return this.options.summaryLayers.length * this.options.nHeadKv * this.options.headDimK;
+    return SUMMARY_PARTS * this.options.summaryLayers.length * this.options.nHeadKv * this.options.headDimK;
   }
 
   /**
@@ -199,47 +200,78 @@ export class StoreIngestor {
         p.pieces++;
       }
     }
+    // Pipelined: while window k+1 prefills (native, off the JS thread), window k's state is parsed and its files
+    // become records. Two state files alternate, so a dump never overwrites one still being read.
     let i = 0;
-    while (i < pieces.length) {
+    let next = this.fillWindow(pieces, pending, i, W, P);
+    i = next.end;
+    let evaluating: Promise<void> | undefined = this.evaluateWindow(next.ids, (ms) => (prefillMs += ms));
+    let slot = 0;
+    while (evaluating) {
+      await evaluating;
       if (options.signal?.aborted) throw new CancelledError();
-      // Fill one window.
-      const window: Piece[] = [];
-      const ids: Token[] = [];
-      let used = P;
-      while (i < pieces.length) {
-        const piece = pieces[i];
-        const doc = pending[piece.doc];
-        const need = doc.header.length + piece.to - piece.from;
-        if (used + need > W && window.length > 0) break;
-        window.push({...piece, at: used});
-        for (const t of doc.header) ids.push(t);
-        for (let t = piece.from; t < piece.to; t++) ids.push(doc.body[t]);
-        used += need;
-        i++;
-      }
-      const tp = performance.now();
-      await this.sequence.evaluateWithoutGeneratingNewTokens(ids);
-      prefillMs += performance.now() - tp;
+      const window = next.window;
       windows++;
-      const state = this.options.kvReadable ? await this.readState(P) : undefined;
-      for (const piece of window) {
-        const doc = pending[piece.doc];
-        tokensRead += (doc.seen === 0 ? doc.header.length : 0) + piece.to - piece.from; // a restated header is not file content
-        this.absorbPiece(doc, piece, state);
-        if (doc.seen === doc.pieces) {
-          await onRecord(this.finish(doc));
-          filesRead++;
-        }
+      const stateFile = this.statePaths[slot];
+      slot ^= 1;
+      if (this.options.kvReadable) await this.sequence.saveStateToFile(stateFile);
+      const cells = this.sequence.contextTokens.length;
+      await this.sequence.eraseContextTokenRanges([{start: P, end: cells}]);
+      evaluating = undefined;
+      if (i < pieces.length) {
+        next = this.fillWindow(pieces, pending, i, W, P);
+        i = next.end;
+        evaluating = this.evaluateWindow(next.ids, (ms) => (prefillMs += ms));
       }
-      await this.sequence.eraseContextTokenRanges([{start: P, end: this.sequence.contextTokens.length}]);
+      try {
+        const state = this.options.kvReadable ? this.parseState(stateFile, P, cells) : undefined;
+        for (const piece of window) {
+          const doc = pending[piece.doc];
+          tokensRead += (doc.seen === 0 ? doc.header.length : 0) + piece.to - piece.from; // a restated header is not file content
+          this.absorbPiece(doc, piece, state);
+          if (doc.seen === doc.pieces) {
+            await onRecord(this.finish(doc));
+            filesRead++;
+          }
+        }
+      } catch (err) {
+        await evaluating?.catch(() => undefined); // never leave a decode running on a context about to be disposed
+        throw err;
+      }
       report();
     }
     return {tokensRead, prefillMs, windows};
   }
 
   async dispose() {
-    rmSync(this.statePath, {force: true});
+    for (const f of this.statePaths) rmSync(f, {force: true});
     await this.context.dispose();
+  }
+
+  /** The pieces from `from` on that fit one window after the prompt (at least one). */
+  private fillWindow(pieces: Piece[], pending: PendingDoc[], from: number, W: number, P: number): {window: Piece[]; ids: Token[]; end: number} {
+    const window: Piece[] = [];
+    const ids: Token[] = [];
+    let used = P;
+    let i = from;
+    while (i < pieces.length) {
+      const piece = pieces[i];
+      const doc = pending[piece.doc];
+      const need = doc.header.length + piece.to - piece.from;
+      if (used + need > W && window.length > 0) break;
+      window.push({...piece, at: used});
+      for (const t of doc.header) ids.push(t);
+      for (let t = piece.from; t < piece.to; t++) ids.push(doc.body[t]);
+      used += need;
+      i++;
+    }
+    return {window, ids, end: i};
+  }
+
+  private async evaluateWindow(ids: Token[], addMs: (ms: number) => void): Promise<void> {
+    const t = performance.now();
+    await this.sequence.evaluateWithoutGeneratingNewTokens(ids);
+    addMs(performance.now() - t);
   }
 
   private tokenizeDocument(doc: DocumentToRead): PendingDoc {
@@ -291,35 +323,16 @@ export class StoreIngestor {
       }
     }
     const offsets = this.options.segmenter.segment(doc.texts.slice(piece.from, piece.to), signal);
-    for (let b = 1; b < offsets.length; b++) {
-      const start = piece.from + offsets[b - 1];
-      const end = piece.from + offsets[b];
-      doc.offsets.push(end);
-      if (state && this.summaryDim > 0) this.summarise(doc, state, bodyAt - piece.from, start, end);
-    }
+    for (let b = 1; b < offsets.length; b++) doc.offsets.push(piece.from + offsets[b]);
+    if (state && this.summaryDim > 0) doc.summaries.push(this.summarise(state, bodyAt, offsets));
   }
 
-  /** Appends one block's summary: per summary layer and KV head, the mean position-free key over its tokens. */
-  private summarise(doc: PendingDoc, state: ParsedSeqState, windowOffset: number, start: number, end: number) {
-    const rope = this.options.rope!;
-    const heads = this.options.nHeadKv;
-    const hd = this.options.headDimK;
-    const len = end - start;
-    for (const l of this.options.summaryLayers) {
-      const layer = state.layers.find((x) => x.layer === l)!;
-      const row = layer.kRowElems;
-      const keys = Float32Array.from(layer.K.subarray((windowOffset + start) * row, (windowOffset + end) * row));
-      const delta = new Float64Array(len);
-      for (let t = 0; t < len; t++) delta[t] = -(windowOffset + start + t);
-      rotateRows(keys, row, heads, delta, rope, this.thetas);
-      for (let hh = 0; hh < heads; hh++)
-        for (let d = 0; d < hd; d++) {
-          let s = 0;
-          for (let t = 0; t < len; t++) s += keys[t * row + hh * hd + d];
-          doc.summaries.push(s / len);
-        }
-    }
+  private summarise(state: ParsedSeqState, bodyAt: number, offsets: Int32Array): Float32Array {
+    this.trig ??= ropeTrigTable(this.options.rope!, this.options.windowTokens);
+    return blockKeySummaries(state, bodyAt, offsets, {rope: this.options.rope!, nHeadKv: this.options.nHeadKv, headDim: this.options.headDimK, layers: this.options.summaryLayers, trig: this.trig});
   }
+
+  private trig?: RopeTrigTable;
 
   private finish(doc: PendingDoc): ReadRecord {
     const offsets = Int32Array.from(doc.offsets);
@@ -339,19 +352,30 @@ export class StoreIngestor {
       lines: doc.lines,
       offsets,
       blockScores,
-      summaries: Float32Array.from(doc.summaries),
+      summaries: concat(doc.summaries),
       positions: doc.positions,
     };
     return {doc: doc.doc, record, bytes: encodeRecord(record, doc.kv), blockTexts};
   }
 
-  /** Saves and parses the window's state, decoding rows from `fromRow` on (the prompt's rows are not needed twice). */
-  private async readState(fromRow: number): Promise<ParsedSeqState> {
-    await this.sequence.saveStateToFile(this.statePath);
-    const state = parseSeqState(readFileSync(this.statePath), {raw: this.options.storeKv, fromRow});
-    if (state.cellCount !== this.sequence.contextTokens.length) throw new Error(`internal: the state holds ${state.cellCount} cells for ${this.sequence.contextTokens.length} tokens`);
+  /** Parses a window's saved state, decoding rows from `fromRow` on (the prompt's rows are not needed again). */
+  private parseState(file: string, fromRow: number, cells: number): ParsedSeqState {
+    const state = parseSeqState(readFileSync(file), {raw: this.options.storeKv, fromRow});
+    if (state.cellCount !== cells) throw new Error(`internal: the state holds ${state.cellCount} cells for ${cells} tokens`);
     return state;
   }
+
+  private async readState(fromRow: number): Promise<ParsedSeqState> {
+    await this.sequence.saveStateToFile(this.statePaths[0]);
+    return this.parseState(this.statePaths[0], fromRow, this.sequence.contextTokens.length);
+  }
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) (out.set(p, o), (o += p.length));
+  return out;
 }
 
 /** The window rows [from, to) of every layer, as a state the key-norm formula reads. */
