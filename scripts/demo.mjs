@@ -1,31 +1,54 @@
 #!/usr/bin/env node
-// `npm run demo`: the main job on the bundled model. Streams examples/demo-repo (≈10× the KV budget) through a
-// 512-token KV cache with DynSplit, answers the planted question, prints the memory summary, then shows how two
-// baselines do on the same budget.
+// `npm run demo`: the main job on the bundled model. examples/demo-repo (≈10× the KV budget, 7 planted facts) is read
+// once into the repository memory; every fact is then asked, each answer from the blocks of the whole repository that
+// its question selects into a 512-token context. Then the same questions re-reading the repository for each one, and
+// how two baselines do on the same budget.
 import {spawnSync} from "node:child_process";
-import {readFileSync} from "node:fs";
+import {readdirSync, readFileSync, statSync} from "node:fs";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cli = path.join(root, "bin", "dynsplit.mjs");
 const repo = path.join(root, "examples", "demo-repo");
-const question = readFileSync(path.join(root, "examples", "demo-question.txt"), "utf8").trimEnd() + " ";
-const common = [repo, question, "--budget-tokens", "512", "--no-cache"];
+const questionsFile = path.join(root, "examples", "demo-questions.txt");
 
-console.log(`$ dynsplit ask examples/demo-repo "${question}" --budget-tokens 512\n`);
-const main = spawnSync(process.execPath, [cli, "ask", ...common], {stdio: "inherit"});
-if (main.status !== 0) process.exit(main.status ?? 1);
+/** The planted facts (key → value), to mark each answer right or wrong. */
+const facts = new Map();
+const walk = (dir) => readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? walk(path.join(dir, n)) : [path.join(dir, n)]));
+for (const f of walk(repo)) for (const m of readFileSync(f, "utf8").matchAll(/const ([a-z]+_[a-z]+) = ([0-9]+);/g)) facts.set(m[1], m[2]);
 
-console.log("\nSame budget, other methods:");
-for (const method of ["chunkkv", "streaming", "full"]) {
-  const r = spawnSync(process.execPath, [cli, "ask", ...common, "--method", method, ...(method === "full" ? ["--budget", "1"] : []), "--json"].filter((a, i, all) => !(method === "full" && (a === "--budget-tokens" || all[i - 1] === "--budget-tokens"))), {encoding: "utf8"});
+function ask(args) {
+  const r = spawnSync(process.execPath, [cli, "ask", repo, ...args, "--json"], {encoding: "utf8"});
   if (r.status !== 0) {
     console.error(r.stderr);
     process.exit(r.status ?? 1);
   }
-  const out = JSON.parse(r.stdout);
-  // A full cache of the whole repository goes past the context the bundled model was trained for.
+  return JSON.parse(r.stdout);
+}
+
+console.log(`$ dynsplit ask examples/demo-repo --questions examples/demo-questions.txt --budget-tokens 512\n`);
+const memory = ask(["--questions", questionsFile, "--budget-tokens", "512", "--no-cache"]);
+const reread = ask(["--questions", questionsFile, "--budget-tokens", "512", "--no-cache", "--answer-from", "reread"]);
+const keyOf = (q) => q.match(/[a-z]+_[a-z]+/)[0];
+const right = (a) => a.answer === facts.get(keyOf(a.question));
+console.log(`read once: ${memory.ingest.tokensRead} tokens of ${memory.ingest.files} files into the repository memory (${(memory.ingest.storeBytes / 2 ** 20).toFixed(1)} MiB), ${(memory.ingest.ingestMs / 1000).toFixed(1)} s`);
+console.log(`each question: a ${memory.answers[0].tokensKept}-token context chosen from all ${memory.ingest.tokensTotal} tokens (${memory.answers[0].signal})\n`);
+console.log(`question                 answer  expected   memory: first token   reread: first token`);
+memory.answers.forEach((a, i) => {
+  const b = reread.answers[i];
+  console.log(`${a.question.padEnd(24)} ${a.answer.padEnd(7)} ${facts.get(keyOf(a.question)).padEnd(9)}  ${right(a) ? "right" : "WRONG"} ${a.firstTokenMs.toFixed(0).padStart(5)} ms       ${right(b) ? "right" : "WRONG"} ${b.firstTokenMs.toFixed(0).padStart(6)} ms`);
+});
+const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const mMean = mean(memory.answers.map((a) => a.firstTokenMs));
+const rMean = mean(reread.answers.map((a) => a.firstTokenMs));
+console.log(`\nmemory ${memory.answers.filter(right).length}/${memory.answers.length} right, ${mMean.toFixed(0)} ms to the first token on average; re-reading per question ${reread.answers.filter(right).length}/${reread.answers.length}, ${rMean.toFixed(0)} ms (${(rMean / mMean).toFixed(0)}× slower)`);
+
+console.log("\nOne question, the same 512-token budget, other methods (re-reading with the question):");
+const question = readFileSync(path.join(root, "examples", "demo-question.txt"), "utf8").trimEnd() + " ";
+for (const method of ["dynsplit", "chunkkv", "streaming", "full"]) {
+  const args = [question, "--answer-from", "reread", "--method", method, "--no-cache", ...(method === "full" ? ["--budget", "1"] : ["--budget-tokens", "512"])];
+  const out = ask(args);
   const beyond = out.beyondModelContext ? ` (beyond the ${out.beyondModelContext.modelContextTokens} tokens the bundled model handles)` : "";
   console.log(`  ${method.padEnd(10)} answer ${JSON.stringify(out.answer).padEnd(8)} kept ${out.tokensKept}/${out.tokensRead} tokens, KV ${(out.kvBytesAllocated / 1024).toFixed(0)} KiB allocated${beyond}`);
 }

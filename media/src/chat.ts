@@ -16,6 +16,10 @@ interface Entry {
   references?: Reference[];
   stoppedBy?: string;
   action?: "restartEngine" | "loadWorkspace";
+  /** Repository memory: blocks per file the answer was given. */
+  selection?: {path: string; blocks: number[]; tokens: number}[];
+  answerFrom?: string;
+  firstTokenMs?: number;
 }
 interface ViewState {
   phase: string;
@@ -24,11 +28,14 @@ interface ViewState {
   scope?: string;
   method?: string;
   signal?: string;
+  answerFrom?: string;
   tokensRead?: number;
+  tokensTotal?: number;
   tokensKept?: number;
   kvAllocated?: string;
   kvFullCache?: string;
-  progress?: {filesRead: number; filesTotal: number; tokensRead: number; tokensTotal: number; tokensKept: number};
+  storeBytes?: string;
+  progress?: {filesRead: number; filesTotal: number; tokensRead: number; tokensTotal: number; tokensKept: number; etaMs?: number};
 }
 
 const root = document.getElementById("chat-root")!;
@@ -66,8 +73,18 @@ function renderEntry(e: Entry): HTMLElement {
   if (e.role === "assistant") {
     node.append(renderMarkdown(e.text));
     if (e.stoppedBy === "cancelled") node.append(el("div", {class: "note", text: "stopped"}));
+    if (e.selection?.length) {
+      const blocks = e.selection.reduce((a, f) => a + f.blocks.length, 0);
+      const tokens = e.selection.reduce((a, f) => a + f.tokens, 0);
+      const show = el("a", {class: "selection", text: `${blocks} blocks from ${e.selection.length} files (${tokens} tokens)${e.firstTokenMs != null ? ` · ${e.firstTokenMs.toFixed(0)} ms to the first token` : ""}`, attrs: {href: "#", title: "Show which blocks of the workspace this answer was given"}});
+      show.addEventListener("click", (ev) => {
+        ev.preventDefault();
+        vscode.postMessage({type: "showBlocks", entryId: e.id});
+      });
+      node.append(el("div", {class: "note"}, show));
+    }
     if (e.references?.length) {
-      const refs = el("div", {class: "references"}, el("span", {class: "label", text: "From kept blocks:"}));
+      const refs = el("div", {class: "references"}, el("span", {class: "label", text: e.answerFrom === "memory" ? "From selected blocks:" : "From kept blocks:"}));
       for (const r of e.references) {
         const a = el("a", {class: "reference", text: `${r.file}:${r.startLine}–${r.endLine}`, attrs: {href: "#", title: `score ${r.score.toFixed(3)}`}});
         a.addEventListener("click", (ev) => {
@@ -101,10 +118,20 @@ function renderState(s: ViewState) {
   header.replaceChildren();
   const line1 = el("div", {class: "title"}, el("strong", {text: s.model ?? "no model loaded"}), el("span", {class: `phase ${s.phase}`, text: s.phase}));
   header.append(line1);
-  if (s.progress) header.append(el("div", {class: "meta", text: `reading ${s.progress.filesRead}/${s.progress.filesTotal} files · ${s.progress.tokensRead}/${s.progress.tokensTotal} tokens · ${s.progress.tokensKept} kept`}));
-  else if (s.tokensRead != null)
+  if (s.progress) {
+    const p = s.progress;
+    const eta = p.etaMs != null && p.tokensRead < p.tokensTotal ? ` · about ${Math.max(1, Math.round(p.etaMs / 1000))} s left` : "";
+    header.append(el("div", {class: "meta", text: `reading ${p.filesRead}/${p.filesTotal} files · ${p.tokensRead}/${p.tokensTotal} tokens${p.tokensKept ? ` · ${p.tokensKept} kept` : ""}${eta}`}));
+  } else if (s.tokensRead != null)
     header.append(
-      el("div", {class: "meta", attrs: {id: "context-meta"}, text: `${s.method} · ${s.signal} · ${s.tokensKept}/${s.tokensRead} tokens kept · KV ${s.kvAllocated} (full cache ${s.kvFullCache})`})
+      el("div", {
+        class: "meta",
+        attrs: {id: "context-meta"},
+        text:
+          s.answerFrom === "memory"
+            ? `repository memory · ${s.tokensTotal} tokens in the store (${s.storeBytes}) · up to ${s.tokensKept} tokens kept per question · KV ${s.kvAllocated} (full cache ${s.kvFullCache})`
+            : `${s.method} · ${s.signal} · ${s.tokensKept}/${s.tokensRead} tokens kept · KV ${s.kvAllocated} (full cache ${s.kvFullCache})`,
+      })
     );
   else {
     const load = el("button", {class: "link", text: "Load the workspace into context"});

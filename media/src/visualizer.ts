@@ -1,3 +1,4 @@
+import {buildTree, squarify, type TreeNode} from "./treemap";
 import {el, vscode} from "./vscodeApi";
 
 interface Block {
@@ -28,7 +29,47 @@ interface BlockMap {
   blocks: Block[];
 }
 
+/** The repository memory (answerFrom memory): the whole workspace, and what one answer selected from it. */
+interface RepositoryMap {
+  type: "repository";
+  segmentation: string;
+  placement?: string;
+  signal: string;
+  budgetTokens: number;
+  tokensTotal: number;
+  tokensRead: number;
+  blocks: number;
+  storeBytes: number;
+  fromStore: boolean;
+  contextSize: number;
+  kvBytesAllocated: number;
+  kvBytesFullCache: number;
+  files: {path: string; tokens: number; blocks: number; selectedTokens: number; selectedBlocks: number[]}[];
+  answer?: {question: string; answer: string; tokensKept: number; blocksSelected: number; files: number; firstTokenMs?: number};
+}
+
+interface FileBlock {
+  startLine: number;
+  endLine: number;
+  tokens: number;
+  score: number;
+}
+
 const root = document.getElementById("visualizer-root")!;
+let repo: RepositoryMap | undefined;
+/** Blocks of files the user opened (or all, for a small repository), by path. */
+const fileBlocks = new Map<string, FileBlock[]>();
+const requested = new Set<string>();
+
+function requestBlocks(file: string) {
+  if (fileBlocks.has(file) || requested.has(file)) return;
+  requested.add(file);
+  vscode.postMessage({type: "fileBlocks", file});
+}
+let zoom = ""; // the folder the treemap shows
+let openedFile = "";
+/** Up to this many files the overview lists every file with its strip; beyond it, a treemap. */
+const LIST_LIMIT = 36;
 let current: BlockMap | undefined;
 let compare: BlockMap | undefined;
 let comparing = "";
@@ -118,6 +159,7 @@ function byFile(blocks: Block[]): Map<string, Block[]> {
 
 function render() {
   root.replaceChildren();
+  if (repo) return renderRepository(repo);
   if (!current || current.empty) {
     const load = el("button", {text: "Load Workspace into Context"});
     load.addEventListener("click", () => vscode.postMessage({type: "loadWorkspace"}));
@@ -142,7 +184,7 @@ function render() {
   const deco = el("button", {text: "Toggle editor decorations", class: "secondary"});
   deco.addEventListener("click", () => vscode.postMessage({type: "toggleDecorations"}));
   const tools = el("div", {class: "tools"}, el("span", {text: "Side by side with"}), methodSelect, compareButton, deco);
-  const legend = el("div", {class: "legend"}, el("span", {class: "swatch cold"}), el("span", {text: "low score"}), el("span", {class: "swatch hot"}), el("span", {text: "high score"}), el("span", {class: "swatch evicted"}), el("span", {text: "evicted"}));
+  const legend = el("div", {class: "legend"}, el("span", {text: "kept, by score: low"}), el("span", {class: "swatch scale"}), el("span", {text: "high"}), el("span", {class: "swatch evicted"}), el("span", {text: "evicted"}));
   root.append(totals, tools, legend);
   if (errorText) root.append(el("div", {class: "error", text: errorText}));
 
@@ -175,9 +217,188 @@ function render() {
   }
 }
 
+function memoryBars(m: RepositoryMap): SVGSVGElement {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 400 80");
+  svg.setAttribute("class", "memory-bar tall");
+  const rows: [string, number, string][] = [
+    [`a full cache of the workspace ${bytes(m.kvBytesFullCache)}`, m.kvBytesFullCache, "bar-full"],
+    [`block store on disk ${bytes(m.storeBytes)}`, m.storeBytes, "bar-store"],
+    [`live KV allocated ${bytes(m.kvBytesAllocated)}`, m.kvBytesAllocated, "bar-alloc"],
+  ];
+  const max = Math.max(...rows.map((r) => r[1]));
+  rows.forEach(([label, value, cls], i) => {
+    const rect = document.createElementNS(SVG, "rect");
+    rect.setAttribute("x", "0");
+    rect.setAttribute("y", String(i * 26));
+    rect.setAttribute("height", "20");
+    rect.setAttribute("width", String(Math.max(2, (400 * value) / max)));
+    rect.setAttribute("class", cls);
+    const text = document.createElementNS(SVG, "text");
+    text.setAttribute("x", "6");
+    text.setAttribute("y", String(i * 26 + 14));
+    text.textContent = label;
+    svg.append(rect, text);
+  });
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", rows.map((r) => r[0]).join(", "));
+  return svg;
+}
+
+/** Share of a file's (or folder's) tokens in the answer's context → colour; nothing selected is grey. */
+function shareColour(selected: number, total: number): string {
+  if (selected <= 0 || total <= 0) return "var(--vscode-disabledForeground, #777)";
+  return heat(Math.min(1, selected / total), 0, 1);
+}
+
+function renderRepository(m: RepositoryMap) {
+  const saving = m.kvBytesFullCache / Math.max(1, m.kvBytesAllocated);
+  root.append(
+    el(
+      "div",
+      {class: "totals", attrs: {id: "totals"}},
+      el("div", {class: "big", text: `Repository memory: ${m.files.length.toLocaleString()} files · ${m.blocks.toLocaleString()} ${m.segmentation} blocks · ${m.tokensTotal.toLocaleString()} tokens`}),
+      el("div", {text: `each question gets up to ${m.budgetTokens.toLocaleString()} tokens of them (context ${m.contextSize}, ${m.placement ?? "prefill"} placement, scored by ${m.signal}) · ${m.fromStore ? "nothing re-read: all from the store" : `${m.tokensRead.toLocaleString()} tokens read into the store`}`}),
+      el("div", {attrs: {id: "memory-text"}, text: `KV memory: a full cache of the workspace needs ${bytes(m.kvBytesFullCache)}, ${bytes(m.kvBytesAllocated)} allocated (${saving > 1.05 ? `${saving.toFixed(1)}× less` : "nothing saved: the workspace fits the context"}); the store takes ${bytes(m.storeBytes)} on disk`}),
+      memoryBars(m)
+    )
+  );
+  const a = m.answer;
+  const answer = el("div", {class: "answer", attrs: {id: "answer-selection"}});
+  if (a) {
+    answer.append(
+      el("div", {class: "question", text: `“${a.question}” → ${a.answer || "(no answer)"}`}),
+      el("div", {text: `${a.blocksSelected} blocks from ${a.files} files selected, ${a.tokensKept} tokens in the context${a.firstTokenMs != null ? ` · first token after ${a.firstTokenMs.toFixed(0)} ms` : ""}`})
+    );
+    const latest = el("button", {text: "Show the latest answer", class: "secondary"});
+    latest.addEventListener("click", () => vscode.postMessage({type: "showLatest"}));
+    answer.append(latest);
+  } else answer.append(el("div", {text: "Ask a question in the chat: the blocks it selects from the whole workspace show here."}));
+  root.append(answer);
+  root.append(el("div", {class: "legend"}, el("span", {text: "share of a file in the answer's context: none"}), el("span", {class: "swatch evicted"}), el("span", {text: "low"}), el("span", {class: "swatch scale"}), el("span", {text: "all"})));
+  if (errorText) root.append(el("div", {class: "error", text: errorText}));
+  if (m.files.length <= LIST_LIMIT) {
+    for (const f of m.files) root.append(fileSection(f));
+    for (const f of m.files) requestBlocks(f.path);
+    return;
+  }
+  root.append(treemap(m));
+  const opened = m.files.find((f) => f.path === openedFile);
+  if (opened) root.append(fileSection(opened));
+}
+
+function fileSection(f: RepositoryMap["files"][number]): HTMLElement {
+  const section = el("section", {class: "file", attrs: {"data-file": f.path}});
+  section.append(el("h3", {}, el("span", {text: f.path}), el("span", {class: "pct", text: `${f.selectedBlocks.length} of ${f.blocks} blocks selected · ${f.tokens} tokens`})));
+  const blocks = fileBlocks.get(f.path);
+  if (!blocks) {
+    section.append(el("div", {class: "strip-label", text: "loading blocks…"}));
+    return section;
+  }
+  const selected = new Set(f.selectedBlocks);
+  const scores = blocks.map((b) => b.score);
+  const lo = Math.min(...scores);
+  const hi = Math.max(...scores);
+  section.append(
+    strip(
+      blocks.map((b, i) => ({file: f.path, startLine: b.startLine, endLine: b.endLine, tokens: b.tokens, kept: selected.has(i), score: b.score, boundary: "", preview: selected.has(i) ? "in the answer's context" : "not selected"})),
+      lo,
+      hi,
+      f.path
+    )
+  );
+  return section;
+}
+
+function treemap(m: RepositoryMap): HTMLElement {
+  const tree = buildTree(m.files.map((f) => ({path: f.path, tokens: f.tokens, selected: f.selectedTokens})));
+  let node: TreeNode = tree;
+  for (const part of zoom ? zoom.split("/") : []) node = node.children?.find((c) => c.name === part && c.children) ?? node;
+  const wrap = el("div", {class: "treemap-wrap"});
+  const crumbs = el("div", {class: "crumbs"});
+  const up = el("button", {text: zoom ? `↑ ${zoom}` : "workspace", class: "secondary"});
+  up.disabled = !zoom;
+  up.addEventListener("click", () => {
+    zoom = zoom.includes("/") ? zoom.slice(0, zoom.lastIndexOf("/")) : "";
+    render();
+  });
+  crumbs.append(up, el("span", {text: ` ${node.selected.toLocaleString()} of ${node.tokens.toLocaleString()} tokens selected here`}));
+  wrap.append(crumbs);
+  const W = 800;
+  const H = 420;
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  svg.setAttribute("class", "treemap");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", `treemap of ${zoom || "the workspace"}: area = tokens, colour = share in the answer's context`);
+  const draw = (n: TreeNode, x: number, y: number, w: number, h: number, depth: number) => {
+    const kids = n.children ?? [];
+    const rects = squarify(kids.map((k) => k.tokens), {x, y, w, h});
+    kids.forEach((k, i) => {
+      const r = rects[i];
+      if (r.w < 1 || r.h < 1) return;
+      const g = document.createElementNS(SVG, "g");
+      const rect = document.createElementNS(SVG, "rect");
+      rect.setAttribute("x", String(r.x + 0.5));
+      rect.setAttribute("y", String(r.y + 0.5));
+      rect.setAttribute("width", String(Math.max(0, r.w - 1)));
+      rect.setAttribute("height", String(Math.max(0, r.h - 1)));
+      rect.setAttribute("fill", shareColour(k.selected, k.tokens));
+      rect.setAttribute("class", k.children ? "folder" : k.selected > 0 ? "file selected" : "file");
+      rect.setAttribute("data-path", k.path);
+      const title = document.createElementNS(SVG, "title");
+      title.textContent = `${k.path}${k.children ? "/" : ""} · ${k.tokens.toLocaleString()} tokens · ${k.selected.toLocaleString()} selected`;
+      rect.append(title);
+      rect.addEventListener("click", (e) => {
+        e.stopPropagation();
+        if (k.children) zoom = k.path;
+        else {
+          openedFile = k.path;
+          requestBlocks(k.path);
+        }
+        render();
+      });
+      g.append(rect);
+      if (r.w > 60 && r.h > 14) {
+        const label = document.createElementNS(SVG, "text");
+        label.setAttribute("x", String(r.x + 3));
+        label.setAttribute("y", String(r.y + 11));
+        label.textContent = k.name.length * 6 > r.w ? k.name.slice(0, Math.max(1, Math.floor(r.w / 6) - 1)) + "…" : k.name;
+        g.append(label);
+      }
+      svg.append(g);
+      // One level of a folder's contents inside it, when there is room.
+      if (k.children && depth === 0 && r.w > 40 && r.h > 30) draw(k, r.x + 2, r.y + 14, r.w - 4, r.h - 16, depth + 1);
+    });
+  };
+  draw(node, 0, 0, W, H, 0);
+  wrap.append(svg);
+  return wrap;
+}
+
 window.addEventListener("message", (event: MessageEvent) => {
   const msg = event.data;
-  if (msg?.type === "blocks") {
+  if (msg?.type === "repository") {
+    const next = msg as RepositoryMap;
+    // Another workspace, or the same one re-read: block lists fetched before may be stale.
+    if (!repo || repo.blocks !== next.blocks || repo.tokensTotal !== next.tokensTotal) {
+      fileBlocks.clear();
+      requested.clear();
+    }
+    repo = next;
+    errorText = "";
+    render();
+  } else if (msg?.type === "fileBlocks") {
+    requested.delete(msg.file);
+    fileBlocks.set(msg.file, msg.blocks as FileBlock[]);
+    render();
+  } else if (msg?.type === "blocks") {
+    if (msg.label !== "compare") {
+      // The compressed stream's block map (once/reread) replaces the repository view.
+      repo = undefined;
+      fileBlocks.clear();
+      requested.clear();
+    }
     if (msg.label === "compare") {
       compare = msg as BlockMap;
       comparing = "";

@@ -1,3 +1,5 @@
+import {formatDuration} from "../core/formatDuration";
+
 /**
  * Progress on stderr while a workspace is read: one line updated in place on a terminal, and on a pipe or a log file
  * one plain line every few seconds (never one record per chunk), each with an ETA once there is a throughput to go by.
@@ -33,12 +35,4 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr, opt
       if (tty && printed) stream.write("\n");
     },
   });
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${s % 60} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
 }

@@ -38,6 +38,9 @@ export const DEFAULT_STORE_MAX_BYTES = 4 * 2 ** 30;
 export const DEFAULT_WINDOW_TOKENS = 2048;
 /** A ratio budget never goes below this (or the whole workspace, when smaller). */
 export const MIN_RATIO_BUDGET_TOKENS = 512;
+/** Context reserved for a question (a longer one takes room from the blocks): the card's one-line form, or prose. */
+const CARD_QUESTION_TOKENS = 32;
+const PLAIN_QUESTION_TOKENS = 256;
 
 export interface EngineConfig {
   packageRoot: string;
@@ -423,7 +426,7 @@ export class Engine {
     );
     const index = build.index;
     const tokensTotal = index.files.reduce((a, f) => a + f.headerTokens + f.bodyTokens, 0) + build.prompt.headerIds.length;
-    const questionTokens = this.format.name === "card" ? 32 : 256;
+    const questionTokens = this.format.name === "card" ? CARD_QUESTION_TOKENS : PLAIN_QUESTION_TOKENS;
     const budgetTokens = this.memoryBudget(request.budget, tokensTotal);
     const session = await MemorySession.create(model, build.store, index, build.prompt, {
       budgetTokens,

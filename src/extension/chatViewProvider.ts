@@ -3,7 +3,6 @@ import type {AskSummary} from "../engine/engine";
 import {formatBytes} from "../core/kvMemory";
 import {message, type ContextScope, type EngineService, type EngineState} from "./engineService";
 import {openReference} from "./openReference";
-import {readSettings} from "./settings";
 import {webviewHtml, webviewOptions} from "./webviewHtml";
 import {chatMessageSchema, parseMessage, type ChatViewMessage} from "./webviewMessages";
 
@@ -21,6 +20,11 @@ export interface ChatEntry {
   scope?: ContextScope["kind"];
   references?: ChatReference[];
   stoppedBy?: AskSummary["stoppedBy"];
+  /** Repository memory: the blocks this answer was given, per file (the visualizer shows them). */
+  selection?: AskSummary["selection"];
+  /** How it was answered, and the time to its first token. */
+  answerFrom?: AskSummary["answerFrom"];
+  firstTokenMs?: number;
   /** A button the webview offers with an error (e.g. restart after a crash). */
   action?: "restartEngine" | "loadWorkspace";
 }
@@ -41,7 +45,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   /** Messages posted to the webview, kept for the extension-host tests. */
   readonly posted: unknown[] = [];
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly engine: EngineService, private readonly onShowBlocks: () => void) {
+  constructor(private readonly context: vscode.ExtensionContext, private readonly engine: EngineService, private readonly onShowBlocks: (entry?: ChatEntry) => void) {
     this.history = context.workspaceState.get<ChatEntry[]>(HISTORY_KEY, []);
     this.disposables.push(engine.onDidChangeState((s) => this.post({type: "state", state: viewState(s)})));
   }
@@ -76,11 +80,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const id = newId();
     try {
       const state = this.engine.state;
-      const compressed = state.ingest != null && state.ingest.tokensKept < state.ingest.tokensRead;
-      // Query-aware: when the context had to be compressed, read it again with this question steering what is kept.
-      const question = readSettings().settings.queryAware ? text : undefined;
-      const needsLoad = !state.ingest || scope.kind !== "workspace" || state.scope !== "workspace" || state.phase === "crashed" || (compressed && question != null);
-      if (needsLoad) await this.loadWithProgress(scope, controller.signal, question);
+      // The repository memory answers every question from the store; only another scope (or a fresh engine) loads.
+      const needsLoad = !state.ingest || scope.kind !== "workspace" || state.scope !== "workspace" || state.phase === "crashed";
+      if (needsLoad) await this.loadWithProgress(scope, controller.signal);
       this.post({type: "answerStart", id});
       let streamed = "";
       const result = await this.engine.ask(text, {
@@ -97,6 +99,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         scope: scope.kind,
         stoppedBy: result.stoppedBy,
         references: result.references.map((r) => ({file: r.file, startLine: r.startLine, endLine: r.endLine, score: r.score})),
+        selection: result.selection,
+        answerFrom: result.answerFrom,
+        firstTokenMs: result.firstTokenMs,
       };
       this.push(entry);
       this.post({type: "answerEnd", id});
@@ -132,8 +137,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     for (const d of this.disposables) d.dispose();
   }
 
-  private async loadWithProgress(scope: ContextScope, signal: AbortSignal, question?: string) {
-    await vscode.window.withProgress({location: {viewId: ChatViewProvider.viewId}, title: "Reading into context"}, () => this.engine.load(scope, {signal, question}));
+  private async loadWithProgress(scope: ContextScope, signal: AbortSignal) {
+    await vscode.window.withProgress({location: {viewId: ChatViewProvider.viewId}, title: "Reading into context"}, () => this.engine.load(scope, {signal}));
   }
 
   private async onMessage(raw: unknown) {
@@ -164,7 +169,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         await vscode.commands.executeCommand("dynsplit.restartEngine");
         return;
       case "showBlocks":
-        this.onShowBlocks();
+        this.onShowBlocks(msg.entryId ? this.history.find((e) => e.id === msg.entryId) : undefined);
         return;
       case "clearHistory":
         await this.clearHistory();
@@ -202,8 +207,11 @@ export function viewState(s: EngineState) {
     scope: s.scope,
     method: i?.method,
     signal: i?.signal,
+    answerFrom: i?.answerFrom,
     tokensRead: i?.tokensRead,
+    tokensTotal: i?.tokensTotal,
     tokensKept: i?.tokensKept,
+    storeBytes: i?.store ? formatBytes(i.store.bytes) : undefined,
     kvAllocated: i ? formatBytes(i.memory.kvBytesAllocated) : undefined,
     kvFullCache: i ? formatBytes(i.memory.kvBytesFullCache) : undefined,
     progress: s.progress,

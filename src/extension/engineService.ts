@@ -3,7 +3,6 @@ import * as vscode from "vscode";
 import type {AskSummary, EngineConfig, IngestRequest, IngestSummary, ModelInfo} from "../engine/engine";
 import type {IngestProgress} from "../engine/session/compressedSession";
 import {EngineClient, EngineCrashedError} from "../engine/worker/engineClient";
-import type {DownloadProgress} from "../engine/worker/protocol";
 import {readSettings, type DynSplitSettings} from "./settings";
 
 export type EnginePhase = "stopped" | "starting" | "loading-model" | "ready" | "ingesting" | "answering" | "crashed";
@@ -15,6 +14,8 @@ export interface EngineState {
   phase: EnginePhase;
   model?: ModelInfo;
   ingest?: IngestSummary;
+  /** The latest answer (the visualizer shows which blocks it selected). */
+  lastAnswer?: {question: string; answer: AskSummary};
   scope?: ContextScope["kind"];
   progress?: IngestProgress;
   error?: string;
@@ -70,10 +71,7 @@ export class EngineService implements vscode.Disposable {
     this.setState({phase: "loading-model", error: undefined});
     try {
       const model = await this.client.request("loadModel", {model: spec}, {
-        onProgress: (p) => {
-          const d = p as DownloadProgress;
-          if ("downloadedBytes" in d) progress?.(`downloading ${(d.downloadedBytes / 2 ** 20).toFixed(0)} / ${(d.totalBytes / 2 ** 20).toFixed(0)} MiB`);
-        },
+        onProgress: (d) => progress?.(`downloading ${(d.downloadedBytes / 2 ** 20).toFixed(0)} / ${(d.totalBytes / 2 ** 20).toFixed(0)} MiB`),
       });
       this.loadedModelSpec = spec;
       this.setState({phase: "ready", model, ingest: undefined});
@@ -85,29 +83,38 @@ export class EngineService implements vscode.Disposable {
     }
   }
 
-  /** Reads a scope into the compressed KV cache. */
-  async load(scope: ContextScope, options: {onProgress?: (p: IngestProgress) => void; signal?: AbortSignal; question?: string} = {}): Promise<IngestSummary> {
+  /**
+   * Reads a scope: into the repository memory (an unchanged workspace reads nothing), or, with the older answer modes,
+   * into a compressed KV cache. A failed or cancelled load leaves the previous context loaded and usable.
+   */
+  async load(scope: ContextScope, options: {onProgress?: (p: IngestProgress) => void; signal?: AbortSignal} = {}): Promise<IngestSummary> {
     await this.ensureModel();
     const {settings} = readSettings();
-    const request = {...(await this.requestFor(scope, settings)), question: options.question, queryAware: options.question != null};
+    const request = await this.requestFor(scope, settings);
+    const before = {ingest: this.current.ingest, scope: this.current.scope};
     this.setState({phase: "ingesting", progress: undefined, error: undefined});
     try {
       const ingest = await this.client.request("ingest", request, {
         signal: options.signal,
         onProgress: (p) => {
-          if ("tokensRead" in p) {
-            options.onProgress?.(p);
-            this.setState({progress: p});
-          }
+          options.onProgress?.(p);
+          this.setState({progress: p});
         },
       });
       this.lastScope = scope;
       this.setState({phase: "ready", ingest, scope: scope.kind, progress: undefined});
       return ingest;
     } catch (err) {
-      this.setState({phase: err instanceof EngineCrashedError ? "crashed" : "ready", error: message(err), progress: undefined});
+      // The worker kept its previous workspace: so does the state (unless the worker itself is gone).
+      const crashed = err instanceof EngineCrashedError;
+      this.setState({phase: crashed ? "crashed" : "ready", error: message(err), progress: undefined, ...(crashed ? {} : before)});
       throw err;
     }
+  }
+
+  /** Every block of one file (the visualizer asks when it shows a file). */
+  async fileBlocks(file: string) {
+    return this.client.request("fileBlocks", {file});
   }
 
   /** The same input under another method, for the visualizer's side-by-side view; the current context is restored after. */
@@ -116,7 +123,8 @@ export class EngineService implements vscode.Disposable {
     if (!scope) throw new Error("load the workspace first");
     const {settings} = readSettings();
     const base = await this.requestFor(scope, settings);
-    const other = await this.client.request("ingest", {...base, method, useCache: true});
+    // The comparison runs the compressed stream (one block map per method); the current context comes back after.
+    const other = await this.client.request("ingest", {...base, answerFrom: "once", method, useCache: true});
     const restored = await this.client.request("ingest", {...base, useCache: true});
     this.setState({ingest: restored});
     return other;
@@ -127,7 +135,7 @@ export class EngineService implements vscode.Disposable {
     this.setState({phase: "answering", error: undefined});
     try {
       const result = await this.client.request("ask", {question}, {onText: options.onText, signal: options.signal});
-      this.setState({phase: "ready"});
+      this.setState({phase: "ready", lastAnswer: {question, answer: result}});
       return result;
     } catch (err) {
       this.setState({phase: err instanceof EngineCrashedError ? "crashed" : "ready", error: message(err)});
@@ -183,6 +191,9 @@ export class EngineService implements vscode.Disposable {
 
   private async requestFor(scope: ContextScope, s: DynSplitSettings): Promise<IngestRequest> {
     const common: IngestRequest = {
+      answerFrom: s.answerFrom,
+      placement: s.placement === "auto" ? undefined : s.placement,
+      storeMaxBytes: Math.round(s.storeSizeLimitGB * 2 ** 30),
       method: s.method,
       budget: {tokens: this.effectiveBudget(s.budgetTokens)},
       signal: s.signal,

@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import {formatDuration} from "../core/formatDuration";
 import {openBenchmarkReport} from "./benchmarkReport";
 import {ChatViewProvider, type ChatEntry} from "./chatViewProvider";
 import {registerChatParticipant} from "./chatParticipant";
@@ -23,8 +24,14 @@ export function activate(context: vscode.ExtensionContext): DynSplitApi {
   const engine = new EngineService(context, output);
   const status = new StatusBar();
   const decorations = new BlockDecorations();
-  const showBlocks = () => VisualizerPanel.show(context, engine, () => toggleDecorations());
-  const chat = new ChatViewProvider(context, engine, () => void showBlocks());
+  const showBlocks = (entry?: ChatEntry) =>
+    VisualizerPanel.show(
+      context,
+      engine,
+      () => toggleDecorations(),
+      entry?.selection ? {question: questionOf(chat, entry), answer: entry.text, selection: entry.selection, tokensKept: entry.selection.reduce((a, f) => a + f.tokens, 0), blocksSelected: entry.selection.reduce((a, f) => a + f.blocks.length, 0), firstTokenMs: entry.firstTokenMs} : undefined
+    );
+  const chat = new ChatViewProvider(context, engine, (entry) => void showBlocks(entry));
   const toggleDecorations = () => {
     const on = decorations.toggle();
     void vscode.window.setStatusBarMessage(`DynSplit: kept/evicted decorations ${on ? "on" : "off"}`, 2000);
@@ -38,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): DynSplitApi {
     chat,
     engine.onDidChangeState((s) => {
       status.render(s);
-      decorations.update(s.ingest);
+      decorations.update(s.ingest, s.lastAnswer?.answer);
     }),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, {webviewOptions: {retainContextWhenHidden: true}}),
     command("dynsplit.openChat", () => chat.reveal()),
@@ -120,15 +127,20 @@ async function loadWorkspace(engine: EngineService) {
         signal: controller.signal,
         onProgress: (p) => {
           const pct = p.tokensTotal ? (100 * p.tokensRead) / p.tokensTotal : 0;
-          progress.report({increment: pct - last, message: `${p.filesRead}/${p.filesTotal} files · ${p.tokensRead}/${p.tokensTotal} tokens · ${p.tokensKept} kept`});
+          const eta = p.etaMs != null && p.tokensRead < p.tokensTotal ? ` · about ${formatDuration(p.etaMs)} left` : "";
+          const kept = p.tokensKept ? ` · ${p.tokensKept} kept` : "";
+          progress.report({increment: pct - last, message: `${p.filesRead}/${p.filesTotal} files · ${p.tokensRead}/${p.tokensTotal} tokens${kept}${eta}`});
           last = pct;
         },
       });
       const skipped = Object.values(summary.skippedByReason).reduce((a, n) => a + (n ?? 0), 0);
       const beyond = summary.beyondModelContext;
+      const read =
+        summary.answerFrom === "memory"
+          ? `${summary.files} files, ${summary.tokensTotal} tokens in the repository memory (${summary.tokensRead ? `${summary.tokensRead} tokens read now` : "nothing read: all from the store"}); each question gets up to ${summary.budgetTokens} tokens of them`
+          : `${summary.files} files, ${summary.tokensRead} tokens read, ${summary.tokensKept} kept (${summary.method}, ${summary.signal})${summary.fromCache ? " — from the cache" : ""}`;
       const message =
-        `DynSplit: ${summary.files} files, ${summary.tokensRead} tokens read, ${summary.tokensKept} kept (${summary.method}, ${summary.signal})` +
-        `${summary.fromCache ? " — from the cache" : ""}${skipped ? `; ${skipped} skipped` : ""}.` +
+        `DynSplit: ${read}${skipped ? `; ${skipped} skipped` : ""}.` +
         (beyond ? ` That is more than the ${beyond.modelContextTokens} tokens this model handles well: lower dynsplit.budgetTokens for reliable answers.` : "");
       const show = beyond ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
       void show(message, "Show Semantic Blocks").then((a) => a && vscode.commands.executeCommand("dynsplit.showBlocks"));
@@ -145,6 +157,13 @@ async function askAbout(chat: ChatViewProvider, kind: "file" | "selection") {
   await chat.reveal();
   const scope: ContextScope = kind === "file" ? {kind, uri: editor.document.uri} : {kind, uri: editor.document.uri, range: editor.selection};
   await chat.ask(question, scope);
+}
+
+/** The question an answer in the history replied to (the user entry before it). */
+function questionOf(chat: ChatViewProvider, entry: ChatEntry): string {
+  const i = chat.entries.indexOf(entry);
+  for (let k = i - 1; k >= 0; k--) if (chat.entries[k].role === "user") return chat.entries[k].text;
+  return "";
 }
 
 function reportSettingProblems() {

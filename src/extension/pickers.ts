@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import {ANSWER_FROM, ANSWER_FROM_DESCRIPTIONS} from "../core/answerModes";
 import {METHOD_NAMES} from "../core/types";
 
 /** "Select Model": the bundled model, a GGUF file, or an hf: URI; the choice goes into the `dynsplit.model` setting. */
@@ -29,9 +30,14 @@ export async function pickModel(): Promise<string | undefined> {
   return model.trim();
 }
 
-/** "Select Compression Method and Budget": writes `dynsplit.method` and `dynsplit.budgetTokens`. */
+/** "Select Compression Method and Budget": writes `dynsplit.answerFrom`, `dynsplit.method` and `dynsplit.budgetTokens`. */
 export async function pickMethodAndBudget(): Promise<boolean> {
   const config = vscode.workspace.getConfiguration("dynsplit");
+  const mode = await vscode.window.showQuickPick(
+    ANSWER_FROM.map((m) => ({label: m, description: ANSWER_FROM_DESCRIPTIONS[m], picked: m === config.get("answerFrom", "memory")})),
+    {title: "DynSplit: how questions are answered"}
+  );
+  if (!mode) return false;
   const descriptions: Record<string, string> = {
     dynsplit: "importance-aware semantic blocks (default)",
     chunkkv: "fixed 10-token chunks",
@@ -41,9 +47,11 @@ export async function pickMethodAndBudget(): Promise<boolean> {
     random: "random chunks (sanity floor)",
     full: "no compression",
   };
+  // The repository memory selects whole blocks: DynSplit's semantic blocks or ChunkKV-size chunks.
+  const methods = mode.label === "memory" ? METHOD_NAMES.filter((m) => m === "dynsplit" || m === "chunkkv") : METHOD_NAMES;
   const method = await vscode.window.showQuickPick(
-    METHOD_NAMES.map((m) => ({label: m, description: descriptions[m], picked: m === config.get("method")})),
-    {title: "DynSplit: compression method"}
+    methods.map((m) => ({label: m, description: descriptions[m], picked: m === config.get("method")})),
+    {title: mode.label === "memory" ? "DynSplit: blocks of the repository memory" : "DynSplit: compression method"}
   );
   if (!method) return false;
   const budget = await vscode.window.showInputBox({
@@ -52,6 +60,7 @@ export async function pickMethodAndBudget(): Promise<boolean> {
     validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 64 && Number(v) <= 1 << 20 ? undefined : "an integer between 64 and 1048576"),
   });
   if (!budget) return false;
+  await config.update("answerFrom", mode.label, vscode.ConfigurationTarget.Global);
   await config.update("method", method.label, vscode.ConfigurationTarget.Global);
   await config.update("budgetTokens", Number(budget.trim()), vscode.ConfigurationTarget.Global);
   return true;

@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import {ANSWER_FROM, PLACEMENTS, type AnswerFrom, type Placement} from "../core/answerModes";
 import {isMethodName} from "../core/methods/registry";
 import type {MethodName} from "../core/types";
 
@@ -16,7 +17,12 @@ export interface DynSplitSettings {
   exclude: string[];
   maxFileBytes: number;
   persistentCache: boolean;
-  queryAware: boolean;
+  /** How chat questions are answered (core/answerModes). */
+  answerFrom: AnswerFrom;
+  /** How selected blocks enter the context; "auto": restore where the model allows it. */
+  placement: "auto" | Placement;
+  /** Size cap of all block stores, in GB. */
+  storeSizeLimitGB: number;
   threads: number;
 }
 
@@ -34,7 +40,9 @@ export const DEFAULT_SETTINGS: DynSplitSettings = {
   exclude: [],
   maxFileBytes: 262144,
   persistentCache: true,
-  queryAware: true,
+  answerFrom: "memory",
+  placement: "auto",
+  storeSizeLimitGB: 4,
   threads: 0,
 };
 
@@ -82,9 +90,15 @@ export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get"> 
   const cache = get<unknown>("persistentCache");
   if (typeof cache === "boolean") s.persistentCache = cache;
   else if (cache !== undefined) problems.push(`dynsplit.persistentCache must be true or false; using true`);
-  const queryAware = get<unknown>("queryAware");
-  if (typeof queryAware === "boolean") s.queryAware = queryAware;
-  else if (queryAware !== undefined) problems.push(`dynsplit.queryAware must be true or false; using true`);
+  const answerFrom = get<unknown>("answerFrom");
+  if (typeof answerFrom === "string" && (ANSWER_FROM as readonly string[]).includes(answerFrom)) s.answerFrom = answerFrom as AnswerFrom;
+  else if (answerFrom !== undefined) problems.push(`dynsplit.answerFrom must be one of ${ANSWER_FROM.join(", ")}, got ${JSON.stringify(answerFrom)}; using memory`);
+  const placement = get<unknown>("placement");
+  if (placement === "auto" || (typeof placement === "string" && (PLACEMENTS as readonly string[]).includes(placement))) s.placement = placement as DynSplitSettings["placement"];
+  else if (placement !== undefined) problems.push(`dynsplit.placement must be auto, ${PLACEMENTS.join(" or ")}, got ${JSON.stringify(placement)}; using auto`);
+  const limit = get<unknown>("storeSizeLimitGB");
+  if (typeof limit === "number" && Number.isFinite(limit) && limit >= 0.05 && limit <= 10_000) s.storeSizeLimitGB = limit;
+  else if (limit !== undefined) problems.push(`dynsplit.storeSizeLimitGB must be a number of GB in [0.05, 10000], got ${JSON.stringify(limit)}; using 4`);
   int("threads", 0, 256);
   return {settings: s, problems};
 }

@@ -17,14 +17,21 @@ export class StatusBar implements vscode.Disposable {
     const i = s.ingest;
     const icon = s.phase === "crashed" ? "$(error)" : s.phase === "ingesting" || s.phase === "loading-model" || s.phase === "answering" ? "$(sync~spin)" : "$(symbol-structure)";
     const parts = [`${icon} DynSplit`];
-    if (i) parts.push(`${i.method} · ${compact(i.tokensKept)}/${compact(i.tokensRead)} tok · ${formatBytes(i.memory.kvBytesAllocated)}`);
+    if (i?.answerFrom === "memory") parts.push(`memory · ${compact(i.tokensKept)} of ${compact(i.tokensTotal)} tok · ${formatBytes(i.memory.kvBytesAllocated)}`);
+    else if (i) parts.push(`${i.method} · ${compact(i.tokensKept)}/${compact(i.tokensRead)} tok · ${formatBytes(i.memory.kvBytesAllocated)}`);
     else if (s.progress) parts.push(`reading ${compact(s.progress.tokensRead)}/${compact(s.progress.tokensTotal)} tok`);
     else if (s.model) parts.push(s.model.name);
     this.item.text = parts.join(" ");
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**DynSplit Chat** — ${s.phase}\n\n`);
     if (s.model) md.appendMarkdown(`Model: \`${s.model.name}\` (${s.model.binary}${s.model.hasProbe ? ", attention probe" : ""})\n\n`);
-    if (i)
+    if (i?.answerFrom === "memory" && i.store)
+      md.appendMarkdown(
+        `Repository memory: ${i.files} files, ${i.store.blocks} \`${i.store.segmentation}\` blocks, ${i.tokensTotal} tokens; store ${formatBytes(i.store.bytes)} on disk\n\n` +
+          `Each question: up to ${i.tokensKept} tokens, scored by \`${i.signal}\`, \`${i.store.placement}\` placement\n\n` +
+          `KV allocated ${formatBytes(i.memory.kvBytesAllocated)}; a full cache of the workspace would need ${formatBytes(i.memory.kvBytesFullCache)}\n\n`
+      );
+    else if (i)
       md.appendMarkdown(
         `Method \`${i.method}\`, signal \`${i.signal}\`\n\nTokens kept ${i.tokensKept} of ${i.tokensRead} read\n\n` +
           `KV allocated ${formatBytes(i.memory.kvBytesAllocated)}; a full cache would need ${formatBytes(i.memory.kvBytesFullCache)}\n\n`

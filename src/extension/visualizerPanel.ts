@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import type {IngestSummary} from "../engine/engine";
+import type {AskSummary, IngestSummary} from "../engine/engine";
 import type {MethodName} from "../core/types";
 import {message, type EngineService} from "./engineService";
 import {openReference} from "./openReference";
@@ -29,6 +29,42 @@ export function blockMapMessage(ingest: IngestSummary | undefined, label = "curr
   };
 }
 
+/** The answer whose blocks the visualizer shows: the latest one, or one picked in the chat. */
+export interface ShownAnswer {
+  question: string;
+  answer: string;
+  selection: NonNullable<AskSummary["selection"]>;
+  tokensKept: number;
+  blocksSelected: number;
+  firstTokenMs?: number;
+}
+
+/**
+ * The repository memory as the visualizer draws it: every file with its size (the overview), the store and the live
+ * context side by side, and the blocks the shown answer selected; a file's blocks come on demand (fileBlocks).
+ */
+export function repositoryMessage(ingest: IngestSummary, answer: ShownAnswer | undefined) {
+  const selected = new Map((answer?.selection ?? []).map((f) => [f.path, f]));
+  return {
+    type: "repository",
+    segmentation: ingest.store?.segmentation ?? ingest.method,
+    placement: ingest.store?.placement,
+    signal: ingest.signal,
+    budgetTokens: ingest.budgetTokens,
+    tokensTotal: ingest.tokensTotal,
+    tokensRead: ingest.tokensRead,
+    blocks: ingest.store?.blocks ?? 0,
+    storeBytes: ingest.store?.bytes ?? 0,
+    fromStore: ingest.store?.fromStore ?? false,
+    contextSize: ingest.memory.contextSize,
+    kvBytesAllocated: ingest.memory.kvBytesAllocated,
+    kvBytesFullCache: ingest.memory.kvBytesFullCache,
+    skippedByReason: ingest.skippedByReason,
+    files: ingest.fileMap.map((f) => ({path: f.path, tokens: f.tokens, blocks: f.blocks, selectedTokens: selected.get(f.path)?.tokens ?? 0, selectedBlocks: selected.get(f.path)?.blocks ?? []})),
+    answer: answer && {question: answer.question, answer: answer.answer.slice(0, 400), tokensKept: answer.tokensKept, blocksSelected: answer.blocksSelected, files: answer.selection.length, firstTokenMs: answer.firstTokenMs},
+  };
+}
+
 /**
  * The semantic-block visualizer: per file, the blocks the method formed, kept or evicted, with a heat scale
  * of their scores and the delimiter each boundary landed on; totals and a memory bar; a side-by-side mode that
@@ -39,9 +75,12 @@ export class VisualizerPanel implements vscode.Disposable {
   private static current?: VisualizerPanel;
   private readonly disposables: vscode.Disposable[] = [];
   readonly posted: unknown[] = [];
+  /** An answer picked in the chat; otherwise the latest answer is shown. */
+  private pinned?: ShownAnswer;
 
-  static show(context: vscode.ExtensionContext, engine: EngineService, onToggleDecorations: () => void): VisualizerPanel {
+  static show(context: vscode.ExtensionContext, engine: EngineService, onToggleDecorations: () => void, answer?: ShownAnswer): VisualizerPanel {
     if (VisualizerPanel.current) {
+      VisualizerPanel.current.pinned = answer;
       VisualizerPanel.current.panel.reveal(vscode.ViewColumn.Beside);
       VisualizerPanel.current.update();
       return VisualizerPanel.current;
@@ -51,6 +90,7 @@ export class VisualizerPanel implements vscode.Disposable {
       retainContextWhenHidden: false,
     });
     VisualizerPanel.current = new VisualizerPanel(panel, context, engine, onToggleDecorations);
+    VisualizerPanel.current.pinned = answer;
     return VisualizerPanel.current;
   }
 
@@ -78,7 +118,29 @@ export class VisualizerPanel implements vscode.Disposable {
   }
 
   update() {
-    this.post(blockMapMessage(this.engine.state.ingest));
+    const s = this.engine.state;
+    if (s.ingest?.answerFrom === "memory") {
+      const last = s.lastAnswer;
+      const latest: ShownAnswer | undefined = last?.answer.selection
+        ? {question: last.question, answer: last.answer.answer, selection: last.answer.selection, tokensKept: last.answer.tokensKept, blocksSelected: last.answer.blocksSelected, firstTokenMs: last.answer.firstTokenMs}
+        : undefined;
+      this.post(repositoryMessage(s.ingest, this.pinned ?? latest));
+    } else this.post(blockMapMessage(s.ingest));
+  }
+
+  /** Shows the latest answer again (after a pinned one). */
+  showLatest() {
+    this.pinned = undefined;
+    this.update();
+  }
+
+  async sendFileBlocks(file: string) {
+    try {
+      const blocks = await this.engine.fileBlocks(file);
+      this.post({type: "fileBlocks", file, blocks: blocks.map((b) => ({startLine: b.startLine, endLine: b.endLine, tokens: b.tokens, score: b.score, kept: b.keptTokens > 0}))});
+    } catch (err) {
+      this.post({type: "error", message: message(err)});
+    }
   }
 
   async compare(method: MethodName) {
@@ -109,6 +171,8 @@ export class VisualizerPanel implements vscode.Disposable {
     else if (msg.type === "compare") await this.compare(msg.method);
     else if (msg.type === "toggleDecorations") this.onToggleDecorations();
     else if (msg.type === "loadWorkspace") await vscode.commands.executeCommand("dynsplit.loadWorkspace");
+    else if (msg.type === "fileBlocks") await this.sendFileBlocks(msg.file);
+    else if (msg.type === "showLatest") this.showLatest();
   }
 
   private post(msg: unknown) {

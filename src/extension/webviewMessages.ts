@@ -15,7 +15,7 @@ export const chatMessageSchema = z.discriminatedUnion("type", [
   z.object({type: z.literal("openReference"), ...reference.shape}),
   z.object({type: z.literal("loadWorkspace")}),
   z.object({type: z.literal("restartEngine")}),
-  z.object({type: z.literal("showBlocks")}),
+  z.object({type: z.literal("showBlocks"), entryId: z.string().max(64).optional()}),
   z.object({type: z.literal("clearHistory")}),
 ]);
 export type ChatViewMessage = z.infer<typeof chatMessageSchema>;
@@ -26,6 +26,8 @@ export const visualizerMessageSchema = z.discriminatedUnion("type", [
   z.object({type: z.literal("compare"), method}),
   z.object({type: z.literal("toggleDecorations")}),
   z.object({type: z.literal("loadWorkspace")}),
+  z.object({type: z.literal("fileBlocks"), file: z.string().min(1).max(4096)}),
+  z.object({type: z.literal("showLatest")}),
 ]);
 export type VisualizerMessage = z.infer<typeof visualizerMessageSchema>;
 

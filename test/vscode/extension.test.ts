@@ -22,7 +22,7 @@ suite("DynSplit Chat in a real extension host", function () {
     await vscode.workspace.getConfiguration("dynsplit").update("signal", "keyNorm", vscode.ConfigurationTarget.Global);
   });
 
-  test("Load Workspace into Context reads the fixture workspace through the worker, with honest memory figures", async () => {
+  test("Load Workspace into Context reads the fixture workspace into the repository memory through the worker, with honest memory figures", async () => {
     const a = await api();
     await vscode.commands.executeCommand("dynsplit.loadWorkspace");
     const s = a.engine.state;
@@ -30,12 +30,18 @@ suite("DynSplit Chat in a real extension host", function () {
     assert.ok(s.model, "the bundled model is loaded");
     const i = s.ingest!;
     assert.ok(i, "the workspace is loaded");
+    assert.equal(i.answerFrom, "memory");
     assert.ok(i.files >= 5, `${i.files} files read`);
-    assert.ok(i.tokensRead > 1024 && i.tokensKept === 1024, `${i.tokensKept}/${i.tokensRead} tokens`);
+    assert.ok(i.tokensRead > 1024 && i.tokensKept === 1024, `${i.tokensKept} of ${i.tokensRead} tokens a question gets`);
+    assert.ok(i.store && i.store.bytes > 0 && i.store.blocks > 0, "the block store was written");
     assert.equal(i.memory.kvBytesAllocated, i.memory.contextSize * i.memory.kvBytesPerToken);
     assert.ok(i.memory.kvBytesFullCache > i.memory.kvBytesInUse);
-    assert.ok(i.blocks.some((b) => b.file === "src/http/client.ts"));
+    assert.ok(i.fileMap.some((f) => f.path === "src/http/client.ts" && f.blocks > 0));
     assert.ok(a.engine.workerPid && a.engine.workerPid !== process.pid, "the model runs in a separate process");
+    // Loading it again reads no file: everything comes from the store.
+    await vscode.commands.executeCommand("dynsplit.loadWorkspace");
+    assert.equal(a.engine.state.ingest?.tokensRead, 0, "an unchanged workspace is not read again");
+    assert.equal(a.engine.state.ingest?.store?.fromStore, true);
   });
 
   test("a question in the chat gets the planted answer, streamed, with references that point at the file", async () => {
@@ -50,17 +56,33 @@ suite("DynSplit Chat in a real extension host", function () {
     assert.ok(a.chat.entries.length >= 2, "the history holds the question and the answer");
   });
 
-  test("Show Semantic Blocks posts the block map; the comparison mode runs another method on the same input", async () => {
+  test("a second question is answered from the store, without re-reading the workspace", async () => {
     const a = await api();
+    const entry = await a.ask("Q: page_size = ");
+    assert.equal(entry.role, "assistant", entry.text);
+    assert.equal(entry.answerFrom, "memory");
+    assert.ok(entry.selection && entry.selection.length > 0, "the answer carries the blocks it was given");
+    assert.equal(a.engine.state.ingest?.tokensRead, 0, "no re-read between questions");
+  });
+
+  test("Show Semantic Blocks shows what the answer selected from the whole repository; a file's blocks come on demand; comparing runs another method", async () => {
+    const a = await api();
+    await a.ask(QUESTION);
     await vscode.commands.executeCommand("dynsplit.showBlocks");
     const panel = a.visualizer();
     assert.ok(panel, "the visualizer panel is open");
     panel.update();
-    const map = panel.posted.filter((m: any) => m.type === "blocks" && m.label === "current").pop() as any;
-    assert.ok(map && !map.empty);
-    assert.equal(map.method, "dynsplit");
-    assert.equal(map.tokensKept, a.engine.state.ingest!.tokensKept);
-    assert.ok(map.blocks.some((b: any) => b.kept) && map.blocks.some((b: any) => !b.kept), "kept and evicted blocks");
+    const map = panel.posted.filter((m: any) => m.type === "repository").pop() as any;
+    assert.ok(map, "the repository map was posted");
+    assert.equal(map.files.length, a.engine.state.ingest!.files);
+    assert.ok(map.storeBytes > 0 && map.kvBytesAllocated > 0);
+    assert.equal(map.answer?.question, QUESTION);
+    const client = map.files.find((f: any) => f.path === "src/http/client.ts");
+    assert.ok(client?.selectedBlocks.length > 0, "the fact's file has selected blocks");
+    await panel.sendFileBlocks("src/http/client.ts");
+    const blocks = panel.posted.filter((m: any) => m.type === "fileBlocks" && m.file === "src/http/client.ts").pop() as any;
+    assert.ok(blocks?.blocks.length === client.blocks, "every block of the file, on demand");
+    assert.ok(blocks.blocks.some((b: any) => b.startLine <= 5 && b.endLine >= 5), "with lines");
     await panel.compare("chunkkv");
     const other = panel.posted.filter((m: any) => m.type === "blocks" && m.label === "compare").pop() as any;
     assert.equal(other?.method, "chunkkv");
@@ -83,7 +105,8 @@ suite("DynSplit Chat in a real extension host", function () {
     assert.equal(a.chat.entries.length, history, "history kept");
     await vscode.commands.executeCommand("dynsplit.restartEngine");
     assert.equal(a.engine.state.phase, "ready");
-    assert.ok(a.engine.state.ingest?.fromCache, "the workspace came back from the persistent cache");
+    assert.ok(a.engine.state.ingest?.fromCache, "the workspace came back from the store");
+    assert.equal(a.engine.state.ingest?.tokensRead, 0, "without reading a file");
     const entry = await a.ask(QUESTION);
     assert.equal(entry.text.trim(), "41");
   });
