@@ -99,31 +99,38 @@ function heat(score: number, lo: number, hi: number): string {
   return `hsl(${Math.round(220 - 200 * t)}, 70%, ${Math.round(42 + 10 * t)}%)`;
 }
 
-function memoryBar(m: BlockMap): SVGSVGElement {
+/** Horizontal bars on one scale: each row a label, a byte count and a CSS class. */
+function bars(rows: [string, number, string][], label: string): SVGSVGElement {
   const svg = document.createElementNS(SVG, "svg");
-  svg.setAttribute("viewBox", "0 0 400 54");
-  svg.setAttribute("class", "memory-bar");
+  svg.setAttribute("viewBox", `0 0 400 ${rows.length * 26 + 2}`);
+  svg.setAttribute("class", rows.length > 2 ? "memory-bar tall" : "memory-bar");
   svg.setAttribute("role", "img");
-  const max = Math.max(m.kvBytesFullCache, m.kvBytesAllocated);
-  const rows: [string, number, string][] = [
-    [`full cache ${bytes(m.kvBytesFullCache)}`, m.kvBytesFullCache, "bar-full"],
-    [`allocated ${bytes(m.kvBytesAllocated)}`, m.kvBytesAllocated, "bar-alloc"],
-  ];
-  rows.forEach(([label, value, cls], i) => {
+  const max = Math.max(...rows.map((r) => r[1]));
+  rows.forEach(([text, value, cls], i) => {
     const rect = document.createElementNS(SVG, "rect");
     rect.setAttribute("x", "0");
     rect.setAttribute("y", String(i * 26));
     rect.setAttribute("height", "20");
     rect.setAttribute("width", String(Math.max(2, (400 * value) / max)));
     rect.setAttribute("class", cls);
-    const text = document.createElementNS(SVG, "text");
-    text.setAttribute("x", "6");
-    text.setAttribute("y", String(i * 26 + 14));
-    text.textContent = label;
-    svg.append(rect, text);
+    const t = document.createElementNS(SVG, "text");
+    t.setAttribute("x", "6");
+    t.setAttribute("y", String(i * 26 + 14));
+    t.textContent = text;
+    svg.append(rect, t);
   });
-  svg.setAttribute("aria-label", `KV memory: ${rows.map((r) => r[0]).join(", ")}`);
+  svg.setAttribute("aria-label", `${label}: ${rows.map((r) => r[0]).join(", ")}`);
   return svg;
+}
+
+function memoryBar(m: BlockMap): SVGSVGElement {
+  return bars(
+    [
+      [`full cache ${bytes(m.kvBytesFullCache)}`, m.kvBytesFullCache, "bar-full"],
+      [`allocated ${bytes(m.kvBytesAllocated)}`, m.kvBytesAllocated, "bar-alloc"],
+    ],
+    "KV memory"
+  );
 }
 
 function strip(blocks: Block[], lo: number, hi: number, label: string): HTMLElement {
@@ -218,31 +225,14 @@ function render() {
 }
 
 function memoryBars(m: RepositoryMap): SVGSVGElement {
-  const svg = document.createElementNS(SVG, "svg");
-  svg.setAttribute("viewBox", "0 0 400 80");
-  svg.setAttribute("class", "memory-bar tall");
-  const rows: [string, number, string][] = [
-    [`a full cache of the workspace ${bytes(m.kvBytesFullCache)}`, m.kvBytesFullCache, "bar-full"],
-    [`block store on disk ${bytes(m.storeBytes)}`, m.storeBytes, "bar-store"],
-    [`live KV allocated ${bytes(m.kvBytesAllocated)}`, m.kvBytesAllocated, "bar-alloc"],
-  ];
-  const max = Math.max(...rows.map((r) => r[1]));
-  rows.forEach(([label, value, cls], i) => {
-    const rect = document.createElementNS(SVG, "rect");
-    rect.setAttribute("x", "0");
-    rect.setAttribute("y", String(i * 26));
-    rect.setAttribute("height", "20");
-    rect.setAttribute("width", String(Math.max(2, (400 * value) / max)));
-    rect.setAttribute("class", cls);
-    const text = document.createElementNS(SVG, "text");
-    text.setAttribute("x", "6");
-    text.setAttribute("y", String(i * 26 + 14));
-    text.textContent = label;
-    svg.append(rect, text);
-  });
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", rows.map((r) => r[0]).join(", "));
-  return svg;
+  return bars(
+    [
+      [`a full cache of the workspace ${bytes(m.kvBytesFullCache)}`, m.kvBytesFullCache, "bar-full"],
+      [`block store on disk ${bytes(m.storeBytes)}`, m.storeBytes, "bar-store"],
+      [`live KV allocated ${bytes(m.kvBytesAllocated)}`, m.kvBytesAllocated, "bar-alloc"],
+    ],
+    "memory"
+  );
 }
 
 /** Share of a file's (or folder's) tokens in the answer's context → colour; nothing selected is grey. */

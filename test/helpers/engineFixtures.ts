@@ -1,20 +1,15 @@
-import {mkdirSync, mkdtempSync, writeFileSync} from "node:fs";
+import {mkdtempSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {generateCase, type CaseOptions, type NeedleCase} from "../../src/corpus";
+import {writeFilesToTempDir} from "../../src/corpus/writeFiles";
 import {Engine} from "../../src/engine/engine";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
 /** Writes a generated case's files into a fresh folder, like a workspace on disk. */
 export function writeWorkspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "dynsplit-ws-"));
-  for (const [rel, content] of Object.entries(files)) {
-    const target = path.join(dir, rel);
-    mkdirSync(path.dirname(target), {recursive: true});
-    writeFileSync(target, content);
-  }
-  return dir;
+  return writeFilesToTempDir(files);
 }
 
 /** Fresh cases (seeds far from any used in training) in workspace folders. */

@@ -7,7 +7,7 @@
  * - scale: a large workspace ingested in a fresh worker (throughput against plain prefill in the same windows, peak
  *   RSS, store bytes, the share of a question's time spent scoring all blocks).
  */
-import {appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
+import {appendFileSync, mkdtempSync, rmSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {performance} from "node:perf_hooks";
@@ -17,6 +17,7 @@ import type {MethodName} from "../../core/types";
 import {formatFact, formatQuestion} from "../../corpus";
 import {plantFacts, type PlantedWorkspace} from "../../corpus/plantFacts";
 import {defaultRealCodeRoot, realCodeFiles} from "../../corpus/realCode";
+import {writeFilesToTempDir} from "../../corpus/writeFiles";
 import type {Engine, EngineConfig} from "../../engine/engine";
 import type {MemoryScoring} from "../../engine/memory/memorySession";
 import {EngineClient} from "../../engine/worker/engineClient";
@@ -264,13 +265,7 @@ async function plainPrefillTokPerS(engine: Engine, files: Record<string, string>
 }
 
 function writeFiles(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "dynsplit-bench-ws-"));
-  for (const [rel, content] of Object.entries(files)) {
-    const target = path.join(dir, rel);
-    mkdirSync(path.dirname(target), {recursive: true});
-    writeFileSync(target, content);
-  }
-  return dir;
+  return writeFilesToTempDir(files, "dynsplit-bench-ws-");
 }
 
 function line(c: MemoryCell): string {
