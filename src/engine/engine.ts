@@ -559,8 +559,9 @@ export class Engine {
         `the workspace is too large for the budget: its ${documents.length} file headers alone need ${pinnedTokens} tokens, ` +
           `the budget is ${budgetTokens}; raise the budget, exclude folders, or answer from the repository memory (--answer-from memory)`
       );
-    // Compressions every half budget: each costs O(budget), so the work per token read stays constant whatever the budget.
-    const chunkTokens = request.chunkTokens ?? Math.max(64, Math.floor(budgetTokens / 2));
+    // A compression every quarter budget: each costs O(budget), so compression work per token read stays constant
+    // whatever the budget, while the context (budget + chunk) grows by a quarter only.
+    const chunkTokens = request.chunkTokens ?? Math.max(64, Math.floor(budgetTokens / 4));
     const question = request.question;
     const queryAware = request.queryAware ?? question != null;
     const reserveTokens = (question ? model.tokenize(this.format.observation(question)).length : 64) + this.format.maxAnswerTokens + 16;

@@ -34,8 +34,8 @@ export interface MemoryBenchConfig {
   onceMethods: MethodName[];
   /** Memory variants: segmentation × placement (× question-time scoring, labelled). */
   memory: {segmentation: SegmentationName; placement: Placement; scoring?: MemoryScoring; label?: string}[];
-  /** Questions the (slow) reread reference answers; all of them when undefined. */
-  rereadQuestions?: number;
+  /** Per budget, the questions the (slow) reread reference answers; all of them when undefined. */
+  rereadQuestions?: (number | undefined)[];
   /** Characters of real code for the scale run (0: skipped). */
   scaleChars: number;
   worker: {path: string; engine: Omit<EngineConfig, "cacheDir">};
@@ -97,7 +97,7 @@ export async function runMemoryBench(engine: Engine, config: MemoryBenchConfig):
   let tokens = 0;
   const disk: MemoryBenchResult["disk"] = [];
   try {
-    for (const budget of config.budgets) {
+    for (const [bi, budget] of config.budgets.entries()) {
       for (const v of config.memory) {
         const cell = await runCell(engine, ws, dir, {answerFrom: "memory", method: v.segmentation, placement: v.placement, scoring: v.scoring, label: v.label, budget, tokensTotal: tokens});
         tokens ||= cell.tokensTotal;
@@ -106,7 +106,7 @@ export async function runMemoryBench(engine: Engine, config: MemoryBenchConfig):
         if (budget === config.budgets[0] && v.segmentation === "dynsplit" && !v.scoring && !disk.some((d) => d.placement === v.placement))
           disk.push({placement: v.placement, bytes: cell.storeBytes, tokens: cell.tokensTotal, bytesPerKToken: (1000 * cell.storeBytes) / cell.tokensTotal});
       }
-      const reread = await runCell(engine, ws, dir, {answerFrom: "reread", method: "dynsplit", budget, tokensTotal: tokens, questions: config.rereadQuestions});
+      const reread = await runCell(engine, ws, dir, {answerFrom: "reread", method: "dynsplit", budget, tokensTotal: tokens, questions: config.rereadQuestions?.[bi]});
       cells.push(reread.cell);
       log(line(reread.cell));
       for (const method of config.onceMethods) {

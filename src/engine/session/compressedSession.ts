@@ -15,6 +15,9 @@ import {TokenTexts} from "./tokenTexts";
 import {generateAnswer, nextTokenDistribution, type GeneratedAnswer} from "./generateAnswer";
 import {CancelledError} from "./cancelledError";
 
+/** Tokens per llama.cpp batch (n_batch). */
+const BATCH_TOKENS = 512;
+
 /** Which importance signal scores tokens: the attention probe (patched binary) or a proxy on stock binaries. */
 export type SignalChoice = "attention" | "keyNorm" | "surprisal";
 
@@ -125,7 +128,9 @@ export class CompressedSession {
     const contextSize = options.budgetTokens + options.chunkTokens + options.reserveTokens;
     const context = await model.createContext({
       contextSize,
-      batchSize: Math.min(contextSize, Math.max(512, options.chunkTokens)),
+      // Chunks are evaluated in batches of 512: a batch as large as a chunk (half the budget) would size llama.cpp's
+      // compute buffers by it (GiBs at a 10k budget) and slow every decode.
+      batchSize: Math.min(contextSize, BATCH_TOKENS),
       threads: contextOptions.threads,
       flashAttention: contextOptions.flashAttention,
     });
