@@ -106,12 +106,16 @@ export function combineStandardised(parts: readonly {scores: Float32Array; weigh
 
 /**
  * What a question needs often follows what it matched (`KEY = value` split across two blocks): a block inherits a
- * share `gamma` of its predecessor's score in the same file, when that is more than its own.
+ * share `gamma` of its predecessor's excess over the lowest score, in the same file, when that is more than its own.
+ * Measured from the minimum, so the spread does not depend on where the scores sit (z-scores are negative for most
+ * blocks) and blocks after an unmatched block stay at the minimum.
  */
 export function spreadToNext(scores: Float32Array, fileOf: Int32Array, gamma: number): Float32Array {
   const out = Float32Array.from(scores);
-  if (gamma <= 0) return out;
-  for (let b = 1; b < scores.length; b++) if (fileOf[b] === fileOf[b - 1]) out[b] = Math.max(scores[b], gamma * scores[b - 1]);
+  if (gamma <= 0 || scores.length === 0) return out;
+  let min = Infinity;
+  for (let b = 0; b < scores.length; b++) if (scores[b] < min) min = scores[b];
+  for (let b = 1; b < scores.length; b++) if (fileOf[b] === fileOf[b - 1]) out[b] = Math.max(scores[b], min + gamma * (scores[b - 1] - min));
   return out;
 }
 

@@ -38,7 +38,11 @@ export interface MemorySelection {
   whole: boolean;
 }
 
+/** Block tables already checked: a repository is checked once, not at every question. */
+const checked = new WeakSet<RepositoryBlocks>();
+
 export function checkRepositoryBlocks(r: RepositoryBlocks): void {
+  if (checked.has(r)) return;
   const n = r.fileOf.length;
   if (r.tokens.length !== n) throw new DynSplitInputError(`tokens has ${r.tokens.length} entries for ${n} blocks`);
   for (let b = 0; b < n; b++) {
@@ -47,6 +51,7 @@ export function checkRepositoryBlocks(r: RepositoryBlocks): void {
     if (b > 0 && f < r.fileOf[b - 1]) throw new DynSplitInputError(`blocks must be in repository order (block ${b} goes back to file ${f})`);
     if (!(r.tokens[b] > 0)) throw new DynSplitInputError(`block ${b} has ${r.tokens[b]} tokens`);
   }
+  checked.add(r);
 }
 
 /**

@@ -43,11 +43,22 @@ export function selectTokens(tokenScores: Float32Array, required: Uint8Array, ke
   return keep;
 }
 
-/** Indices sorted by descending score, ties by ascending index: deterministic across runs and engines. */
+/**
+ * Indices sorted by descending score, ties by ascending index: deterministic across runs and engines. Scores at the
+ * minimum (most blocks of a repository, for a lexical score) are not sorted: they go last, in index order, which is
+ * where the full sort puts them; only the rest is sorted.
+ */
 export function rankDescending(scores: Float32Array): Int32Array {
-  const order = new Int32Array(scores.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  order.sort((a, b) => scores[b] - scores[a] || a - b);
+  const n = scores.length;
+  let min = Infinity;
+  for (let i = 0; i < n; i++) if (scores[i] < min) min = scores[i];
+  const above: number[] = [];
+  for (let i = 0; i < n; i++) if (scores[i] > min) above.push(i);
+  above.sort((a, b) => scores[b] - scores[a] || a - b);
+  const order = new Int32Array(n);
+  order.set(above);
+  let o = above.length;
+  for (let i = 0; i < n; i++) if (!(scores[i] > min)) order[o++] = i; // the minimum, and NaN (which compares as neither)
   return order;
 }
 

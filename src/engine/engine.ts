@@ -126,6 +126,8 @@ export interface StoreSummary {
   windows: number;
   /** Other workspaces' stores removed to stay within the cap. */
   evicted: number;
+  /** Scanning and planning, reading (prefill included), building the table and lexical index, writing them. */
+  phasesMs: {scan: number; read: number; index: number; commit: number};
 }
 
 export interface IngestSummary {
@@ -482,6 +484,7 @@ export class Engine {
         kv: ingest.storeKv,
         windows: build.windows,
         evicted: build.evicted.length,
+        phasesMs: build.phasesMs,
       },
     };
     this.flagBeyondContext(summary, budgetTokens);

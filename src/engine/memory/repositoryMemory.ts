@@ -5,6 +5,7 @@
  * file and prefills nothing.
  */
 import {createHash} from "node:crypto";
+import {performance} from "node:perf_hooks";
 import {promises as fs} from "node:fs";
 import type {LlamaModel, Token} from "node-llama-cpp";
 import {DynSplitInputError} from "../../core/errors";
@@ -15,7 +16,7 @@ import {BlockStore, recordKey, type ManifestFile, type StoreIdentity} from "../s
 import {RecordCorruptError, type DecodedRecord, type FileRecord} from "../store/fileRecord";
 import type {BlockTable} from "../store/indexFile";
 import {SUMMARY_PARTS} from "../store/blockSummaries";
-import {StoreIngestor, type DocumentToRead, type ReadRecord, type StoreIngestOptions, type StoreIngestProgress} from "../store/storeIngest";
+import {StoreIngestor, type DocumentToRead, type StoreIngestOptions, type StoreIngestProgress} from "../store/storeIngest";
 import {scanWorkspace, type SkipReason, type SkippedFile} from "../workspace/scanWorkspace";
 import {LexicalIndex} from "./lexicalIndex";
 import {BlockTableBuilder, RepositoryIndex} from "./repositoryIndex";
@@ -43,6 +44,8 @@ export interface MemoryBuild {
   storeBytes: number;
   /** Other workspaces' stores removed to stay within the size cap. */
   evicted: string[];
+  /** Where the time went: scanning and planning, reading files (prefill included), the table and lexical index, writing. */
+  phasesMs: {scan: number; read: number; index: number; commit: number};
 }
 
 export interface MemoryBuildOptions {
@@ -65,6 +68,7 @@ interface Planned {
 }
 
 export async function buildRepositoryMemory(model: LlamaModel, format: PromptFormat, source: MemorySource, options: MemoryBuildOptions): Promise<MemoryBuild> {
+  const t0 = performance.now();
   const store = await BlockStore.open(options.storeRoot, options.identity);
   const old = store.manifest;
   const oldTable = await store.loadIndex();
@@ -115,10 +119,15 @@ export async function buildRepositoryMemory(model: LlamaModel, format: PromptFor
   const keyByPath = new Map(planned.map((p) => [p.path, p.key]));
   const deleted = (old?.files ?? []).filter((f) => keyByPath.get(f.path) !== f.record);
 
+  const t1 = performance.now();
   // 3. Read what must be read.
   const toRead = planned.filter((p) => p.source.kind === "read");
   const promptKnown = old != null && tableUsable && (await store.hasRecord(old.prompt.record));
-  const newRecords = new Map<string, ReadRecord>();
+  const newRecords = new Map<string, FileRecord>();
+  // The lexical index loses deleted and edited files now and takes new ones as they are read (overlapping the next
+  // window's prefill instead of adding to the end of the ingest).
+  const lexical = tableUsable ? oldLexical! : LexicalIndex.empty();
+  for (const d of deleted) lexical.discardFile(d.record, d.blocks);
   let tokensRead = 0;
   let prefillMs = 0;
   let windows = 0;
@@ -128,7 +137,7 @@ export async function buildRepositoryMemory(model: LlamaModel, format: PromptFor
     const ingestor = await StoreIngestor.create(model, options.ingest);
     try {
       if (!prompt) {
-        promptKey = "prompt-" + sha256(Buffer.from(ingestor.promptRecord.bytes)).slice(0, 24);
+        promptKey = "prompt-" + sha256(Buffer.concat(ingestor.promptRecord.bytes)).slice(0, 24);
         await store.writeRecord(promptKey, ingestor.promptRecord.bytes);
         prompt = await store.readRecordBody(promptKey);
       }
@@ -137,7 +146,8 @@ export async function buildRepositoryMemory(model: LlamaModel, format: PromptFor
         docs,
         async (r) => {
           await store.writeRecord(r.doc.key, r.bytes);
-          newRecords.set(r.doc.key, r);
+          lexical.addFile(r.doc.key, r.doc.path, r.blockTexts);
+          newRecords.set(r.doc.key, r.record); // the table needs the record, not its bytes (the kv rows are freed)
         },
         {onProgress: options.onProgress, signal: options.signal}
       );
@@ -149,13 +159,12 @@ export async function buildRepositoryMemory(model: LlamaModel, format: PromptFor
     }
   }
 
+  const t2 = performance.now();
   // 4. The new table and lexical index, in repository order.
   const dim = expectedSummaryDim(options.ingest);
   const heads = options.ingest.nHeadKv;
   const segments = dim > 0 ? SUMMARY_PARTS * options.identity.summaryLayers.length * heads : 0;
   const builder = new BlockTableBuilder(segments, segments > 0 ? options.ingest.headDimK : 0);
-  const lexical = tableUsable ? oldLexical! : LexicalIndex.empty();
-  for (const d of deleted) lexical.discardFile(d.record, d.blocks);
   const texts = new TokenTexts(model);
   const files: ManifestFile[] = [];
   for (const p of planned) {
@@ -167,19 +176,17 @@ export async function buildRepositoryMemory(model: LlamaModel, format: PromptFor
       builder.addFromTable({path: p.path, record: p.key, headerTokens: o.headerTokens, bodyTokens: o.bodyTokens, blocks: o.blocks}, oldTable as BlockTable, p.source.first);
       ({headerTokens, bodyTokens, blocks} = o);
     } else {
-      const rec = p.source.kind === "record" ? p.source.rec : newRecords.get(p.key)!.record;
+      const rec = p.source.kind === "record" ? p.source.rec : newRecords.get(p.key)!;
       builder.addFromRecord(p.key, rec);
       ({headerTokens, bodyTokens, blocks} = rec.meta);
-      if (!lexical.has(`${p.key}#0`)) {
-        const blockTexts = p.source.kind === "read" ? newRecords.get(p.key)!.blockTexts : recordBlockTexts(rec, texts);
-        lexical.addFile(p.key, p.path, blockTexts);
-      }
+      if (!lexical.has(`${p.key}#0`)) lexical.addFile(p.key, p.path, recordBlockTexts(rec, texts)); // a record from an earlier ingest
     }
     const bytes = p.source.kind === "table" ? p.source.old.bytes : (await fs.stat(store.recordPath(p.key))).size;
     files.push({path: p.path, size: p.size, mtimeMs: p.mtimeMs, contentSha: p.contentSha, record: p.key, headerTokens, bodyTokens, blocks, bytes});
   }
   const table = builder.build();
   const changed = !old || !tableUsable || toRead.length > 0 || deleted.length > 0 || planned.some((p) => p.source.kind !== "table") || old.files.length !== files.length || promptKey !== old.prompt.record;
+  const t3 = performance.now();
   if (changed) await store.commit({prompt: {record: promptKey, tokens: prompt!.headerIds.length}, files}, table, lexical);
   else {
     // Sizes and mtimes may have moved without a content change (a touch): keep the manifest's view current.
@@ -187,6 +194,7 @@ export async function buildRepositoryMemory(model: LlamaModel, format: PromptFor
     await store.touch();
   }
   const evicted = await BlockStore.enforceCap(options.storeRoot, options.storeMaxBytes, store.dir);
+  const t4 = performance.now();
   return {
     store,
     index: new RepositoryIndex(builder.files, table, lexical),
@@ -200,6 +208,7 @@ export async function buildRepositoryMemory(model: LlamaModel, format: PromptFor
     windows,
     storeBytes: store.manifest!.totalBytes,
     evicted,
+    phasesMs: {scan: t1 - t0, read: t2 - t1, index: t3 - t2, commit: t4 - t3},
   };
 }
 

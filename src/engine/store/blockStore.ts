@@ -115,7 +115,8 @@ export class BlockStore {
     return expectedBytes == null || st.size === expectedBytes;
   }
 
-  async writeRecord(key: string, bytes: Uint8Array): Promise<void> {
+  /** Writes a record (one buffer, or its parts back to back) atomically. */
+  async writeRecord(key: string, bytes: Uint8Array | readonly Uint8Array[]): Promise<void> {
     await fs.mkdir(path.join(this.dir, "records"), {recursive: true});
     await writeAtomic(this.io, this.recordPath(key), bytes);
   }

@@ -76,8 +76,31 @@ function bytesOf(a: Int32Array | Float32Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
-/** Encodes a record; `kv` (rows × stride bytes) only when meta.kv is set. */
+/** Encodes a record in one buffer; `kv` (rows × stride bytes) only when meta.kv is set. */
 export function encodeRecord(record: FileRecord, kv?: Uint8Array): Buffer {
+  const parts = encodeRecordParts(record, kv, kv ? sha(kv) : undefined);
+  return Buffer.concat(parts);
+}
+
+/**
+ * The sha256 of a large kv section, in slices with the event loop free in between (a record of a big file holds
+ * tens of MiB of rows; hashing them in one go would stall whatever else this thread feeds, e.g. llama.cpp's batches).
+ */
+export async function digestKv(kv: Uint8Array): Promise<Buffer> {
+  const h = createHash("sha256");
+  const slice = 4 * 2 ** 20;
+  for (let o = 0; o < kv.length; o += slice) {
+    h.update(kv.subarray(o, Math.min(kv.length, o + slice)));
+    if (o + slice < kv.length) await new Promise((r) => setImmediate(r));
+  }
+  return h.digest();
+}
+
+/**
+ * Encodes a record as [head, meta and body] and, when it has one, [kv] — the kv rows are not copied; `kvDigest` is
+ * their sha256 (digestKv). Written back to back, the parts are the record file.
+ */
+export function encodeRecordParts(record: FileRecord, kv?: Uint8Array, kvDigest?: Buffer): Uint8Array[] {
   const m = record.meta;
   const n = m.bodyTokens;
   const h = m.headerTokens;
@@ -89,7 +112,7 @@ export function encodeRecord(record: FileRecord, kv?: Uint8Array): Buffer {
   const sections = [record.headerIds, record.bodyIds, record.lines, record.offsets, record.blockScores, record.summaries, record.positions].map(bytesOf);
   const bodyLength = sections.reduce((a, s) => a + s.length, 0);
   const bodyStart = align4(HEAD + meta.length);
-  const out = Buffer.alloc(bodyStart + bodyLength + (kv?.length ?? 0));
+  const out = Buffer.alloc(bodyStart + bodyLength);
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(RECORD_VERSION, 4);
   out.writeUInt32LE(meta.length, 8);
@@ -101,10 +124,13 @@ export function encodeRecord(record: FileRecord, kv?: Uint8Array): Buffer {
     out.set(s, o);
     o += s.length;
   }
-  if (kv) out.set(kv, o);
   sha(out.subarray(HEAD, HEAD + meta.length), out.subarray(bodyStart, bodyStart + bodyLength)).copy(out, 32);
-  if (kv) sha(kv).copy(out, 64);
-  return out;
+  if (kv) {
+    if (!kvDigest) throw new Error("encodeRecordParts: the kv rows need their digest");
+    kvDigest.copy(out, 64);
+    return [out, kv];
+  }
+  return [out];
 }
 
 export interface DecodedRecord extends FileRecord {

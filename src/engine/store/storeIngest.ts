@@ -19,7 +19,7 @@ import {TokenTexts} from "../session/tokenTexts";
 import {CancelledError} from "../session/cancelledError";
 import {parseSeqState, type ParsedSeqState} from "../signals/kvStateParser";
 import {defaultKeyNormLayers, keyNormScores} from "../signals/keyNormSignal";
-import {encodeRecord, type FileRecord, type KvRowLayout} from "./fileRecord";
+import {digestKv, encodeRecord, encodeRecordParts, type FileRecord, type KvRowLayout} from "./fileRecord";
 import type {KvFileLayout} from "./seqStateWriter";
 
 export interface StoreIngestOptions {
@@ -53,7 +53,8 @@ export interface DocumentToRead {
 export interface ReadRecord {
   doc: DocumentToRead;
   record: FileRecord;
-  bytes: Buffer;
+  /** The record file's bytes, in parts written back to back. */
+  bytes: Uint8Array[];
   /** Each block's text (for the lexical index). */
   blockTexts: string[];
 }
@@ -157,7 +158,7 @@ export class StoreIngestor {
       positions: Int32Array.from({length: n}, (_, i) => i),
     };
     const kv = state && this.kvRowLayout ? packKvRows(state, 0, n, this.kvRowLayout) : undefined;
-    this.promptRecord = {doc: {path: "", content: "", contentSha: "", key: ""}, record, bytes: encodeRecord(record, kv), blockTexts: []};
+    this.promptRecord = {doc: {path: "", content: "", contentSha: "", key: ""}, record, bytes: [encodeRecord(record, kv)], blockTexts: []};
   }
 
   /** Floats per block summary: parts (mean, min, max) × summary layers × KV heads × head dim (0 when keys cannot be read). */
@@ -224,13 +225,17 @@ export class StoreIngestor {
         evaluating = this.evaluateWindow(next.ids, (ms) => (prefillMs += ms));
       }
       try {
+        // node-llama-cpp feeds the next window to llama.cpp batch by batch from this thread: yield between steps so a
+        // batch is never kept waiting behind a long synchronous stretch here.
+        await yieldToEventLoop();
         const state = this.options.kvReadable ? this.parseState(stateFile, P, cells) : undefined;
         for (const piece of window) {
+          await yieldToEventLoop();
           const doc = pending[piece.doc];
           tokensRead += (doc.seen === 0 ? doc.header.length : 0) + piece.to - piece.from; // a restated header is not file content
           this.absorbPiece(doc, piece, state);
           if (doc.seen === doc.pieces) {
-            await onRecord(this.finish(doc));
+            await onRecord(await this.finish(doc));
             filesRead++;
           }
         }
@@ -318,8 +323,8 @@ export class StoreIngestor {
       doc.scores.set(norms, piece.from);
       signal = {kind: "keyNorm", tokenScores: norms};
       if (doc.kv && this.kvRowLayout) {
-        if (first) doc.kv.set(packKvRows(state, piece.at, piece.at + h, this.kvRowLayout), 0);
-        doc.kv.set(packKvRows(state, bodyAt, bodyAt + n, this.kvRowLayout), (h + piece.from) * this.kvRowLayout.stride);
+        if (first) copyKvRows(state, piece.at, piece.at + h, this.kvRowLayout, doc.kv, 0);
+        copyKvRows(state, bodyAt, bodyAt + n, this.kvRowLayout, doc.kv, h + piece.from);
       }
     }
     const offsets = this.options.segmenter.segment(doc.texts.slice(piece.from, piece.to), signal);
@@ -334,7 +339,7 @@ export class StoreIngestor {
 
   private trig?: RopeTrigTable;
 
-  private finish(doc: PendingDoc): ReadRecord {
+  private async finish(doc: PendingDoc): Promise<ReadRecord> {
     const offsets = Int32Array.from(doc.offsets);
     const nBlocks = offsets.length - 1;
     const blockScores = new Float32Array(nBlocks);
@@ -355,7 +360,8 @@ export class StoreIngestor {
       summaries: concat(doc.summaries),
       positions: doc.positions,
     };
-    return {doc: doc.doc, record, bytes: encodeRecord(record, doc.kv), blockTexts};
+    const kvDigest = doc.kv ? await digestKv(doc.kv) : undefined;
+    return {doc: doc.doc, record, bytes: encodeRecordParts(record, doc.kv, kvDigest), blockTexts};
   }
 
   /** Parses a window's saved state, decoding rows from `fromRow` on (the prompt's rows are not needed again). */
@@ -369,6 +375,10 @@ export class StoreIngestor {
     await this.sequence.saveStateToFile(this.statePaths[0]);
     return this.parseState(this.statePaths[0], fromRow, this.sequence.contextTokens.length);
   }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function concat(parts: Float32Array[]): Float32Array {
@@ -390,8 +400,14 @@ function sliceRows(state: ParsedSeqState, from: number, to: number): ParsedSeqSt
 /** Rows [from, to) of a raw-parsed state as kv rows: per token, every layer's K row then every layer's V row. */
 export function packKvRows(state: ParsedSeqState, from: number, to: number, layout: KvRowLayout): Uint8Array {
   const out = new Uint8Array((to - from) * layout.stride);
+  copyKvRows(state, from, to, layout, out, 0);
+  return out;
+}
+
+/** The same rows written straight into `out` from row `atRow` on (one copy, no intermediate buffer). */
+function copyKvRows(state: ParsedSeqState, from: number, to: number, layout: KvRowLayout, out: Uint8Array, atRow: number): void {
   for (let t = from; t < to; t++) {
-    let o = (t - from) * layout.stride;
+    let o = (atRow + t - from) * layout.stride;
     for (const l of state.layers) {
       out.set(l.kRaw!.subarray(t * l.kRowBytes, (t + 1) * l.kRowBytes), o);
       o += l.kRowBytes;
@@ -402,5 +418,4 @@ export function packKvRows(state: ParsedSeqState, from: number, to: number, layo
       o += vb;
     }
   }
-  return out;
 }

@@ -8,12 +8,29 @@ import path from "node:path";
 import {DynSplitInputError} from "../../core/errors";
 
 export interface StoreIo {
-  writeFile(file: string, data: Uint8Array | string): Promise<void>;
+  /** Writes a string, or buffers back to back (no concatenation in memory). */
+  writeFile(file: string, data: string | readonly Uint8Array[]): Promise<void>;
   rename(from: string, to: string): Promise<void>;
 }
 
 export const NODE_STORE_IO: StoreIo = {
-  writeFile: (file, data) => fs.writeFile(file, data),
+  writeFile: async (file, data) => {
+    if (typeof data === "string") return fs.writeFile(file, data);
+    const fh = await fs.open(file, "w");
+    try {
+      let position = 0;
+      for (const part of data) {
+        let done = 0;
+        while (done < part.length) {
+          const {bytesWritten} = await fh.write(part, done, part.length - done, position);
+          done += bytesWritten;
+          position += bytesWritten;
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+  },
   rename: (from, to) => fs.rename(from, to),
 };
 
@@ -29,10 +46,10 @@ export class StoreDiskFullError extends DynSplitInputError {
 
 let tmpCounter = 0;
 
-export async function writeAtomic(io: StoreIo, file: string, data: Uint8Array | string): Promise<void> {
+export async function writeAtomic(io: StoreIo, file: string, data: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
   try {
-    await io.writeFile(tmp, data);
+    await io.writeFile(tmp, data instanceof Uint8Array ? [data] : data);
     await io.rename(tmp, file);
   } catch (err) {
     await fs.rm(tmp, {force: true}).catch(() => undefined);
