@@ -128,6 +128,11 @@ export async function buildRepositoryMemory(model: LlamaModel, format: PromptFor
   // window's prefill instead of adding to the end of the ingest).
   const lexical = tableUsable ? oldLexical! : LexicalIndex.empty();
   for (const d of deleted) lexical.discardFile(d.record, d.blocks);
+  // A file read again under the same key (its record was damaged or lost) replaces its blocks in the index.
+  for (const p of toRead) {
+    const prev = oldByPath.get(p.path);
+    if (prev && prev.f.record === p.key) lexical.discardFile(prev.f.record, prev.f.blocks);
+  }
   let tokensRead = 0;
   let prefillMs = 0;
   let windows = 0;
