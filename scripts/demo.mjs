@@ -34,14 +34,16 @@ const keyOf = (q) => q.match(/[a-z]+_[a-z]+/)[0];
 const right = (a) => a.answer === facts.get(keyOf(a.question));
 console.log(`read once: ${memory.ingest.tokensRead} tokens of ${memory.ingest.files} files into the repository memory (${(memory.ingest.storeBytes / 2 ** 20).toFixed(1)} MiB), ${(memory.ingest.ingestMs / 1000).toFixed(1)} s`);
 console.log(`each question: a ${memory.answers[0].tokensKept}-token context chosen from all ${memory.ingest.tokensTotal} tokens (${memory.answers[0].signal})\n`);
+// reread: the first question steers the read made at load, so that read is part of its time to the first token.
+const rereadFirstToken = reread.answers.map((b, i) => b.firstTokenMs + (i === 0 ? reread.ingest.ingestMs : 0));
 console.log(`question                 answer  expected   memory: first token   reread: first token`);
 memory.answers.forEach((a, i) => {
   const b = reread.answers[i];
-  console.log(`${a.question.padEnd(24)} ${a.answer.padEnd(7)} ${facts.get(keyOf(a.question)).padEnd(9)}  ${right(a) ? "right" : "WRONG"} ${a.firstTokenMs.toFixed(0).padStart(5)} ms       ${right(b) ? "right" : "WRONG"} ${b.firstTokenMs.toFixed(0).padStart(6)} ms`);
+  console.log(`${a.question.padEnd(24)} ${a.answer.padEnd(7)} ${facts.get(keyOf(a.question)).padEnd(9)}  ${right(a) ? "right" : "WRONG"} ${a.firstTokenMs.toFixed(0).padStart(5)} ms       ${right(b) ? "right" : "WRONG"} ${rereadFirstToken[i].toFixed(0).padStart(6)} ms`);
 });
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const mMean = mean(memory.answers.map((a) => a.firstTokenMs));
-const rMean = mean(reread.answers.map((a) => a.firstTokenMs));
+const rMean = mean(rereadFirstToken);
 console.log(`\nmemory ${memory.answers.filter(right).length}/${memory.answers.length} right, ${mMean.toFixed(0)} ms to the first token on average; re-reading per question ${reread.answers.filter(right).length}/${reread.answers.length}, ${rMean.toFixed(0)} ms (${(rMean / mMean).toFixed(0)}× slower)`);
 
 console.log("\nOne question, the same 512-token budget, other methods (re-reading with the question):");
