@@ -9,7 +9,8 @@ export async function openEngine(values: {model?: string; threads?: string; prob
   const here = path.dirname(fileURLToPath(import.meta.url));
   const engine = new Engine({packageRoot: findPackageRoot(here), cacheDir: defaultCacheDir(), threads: intOf("threads", values.threads), probe: probeOf(values.probe), gpuLayers: gpuLayersOf(values["gpu-layers"])});
   try {
-    await engine.loadModel(values.model, {onDownloadProgress: (done, total) => process.stderr.write(`\rdownloading ${(done / 2 ** 20).toFixed(0)}/${(total / 2 ** 20).toFixed(0)} MiB`)});
+    const info = await engine.loadModel(values.model, {onDownloadProgress: (done, total) => process.stderr.write(`\rdownloading ${(done / 2 ** 20).toFixed(0)}/${(total / 2 ** 20).toFixed(0)} MiB`)});
+    if (info.capability !== "supported") process.stderr.write(`model ${info.name} (${info.architecture}): ${info.capability} — ${info.capabilityReason}\n`);
   } catch (err) {
     await engine.dispose();
     throw err;

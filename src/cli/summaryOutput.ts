@@ -1,6 +1,6 @@
 /** What `ask` and `ingest` print: the JSON shapes and the human-readable summary, shared by both commands. */
 import {formatBytes} from "../core/kvMemory";
-import type {AskSummary, IngestSummary} from "../engine/engine";
+import type {AskSummary, IngestSummary, ModelInfo} from "../engine/engine";
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -40,6 +40,11 @@ export function answerJson(question: string, a: AskSummary) {
     stoppedBy: a.stoppedBy,
     references: a.references.map((r) => ({file: r.file, startLine: r.startLine, endLine: r.endLine})),
   };
+}
+
+/** What the model's architecture allows (core/modelCapability.ts), printed with every `ask --json`. */
+export function modelJson(m: ModelInfo) {
+  return {model: m.name, architecture: m.architecture, format: m.format, capability: m.capability, capabilityReason: m.capabilityReason};
 }
 
 /**

@@ -8,6 +8,7 @@ import type {Llama, LlamaModel, Token} from "node-llama-cpp";
 import {ANSWER_FROM, type AnswerFrom, type Placement} from "../core/answerModes";
 import {createSegmenter, type SegmentationName} from "../core/blockSegmenter";
 import {DynSplitInputError} from "../core/errors";
+import {modelCapability, type CapabilityMode, type CapabilityVerdict, type ModelCapability} from "../core/modelCapability";
 import {kvBytesPerToken, kvGeometryFromGguf} from "../core/kvMemory";
 import type {MethodOptions} from "../core/methods/registry";
 import type {Budget, MethodName} from "../core/types";
@@ -18,6 +19,7 @@ import {restoreUnsupportedReason} from "./memory/kvPlacement";
 import {MemorySession, type MemoryAnswer, type MemoryScoring, type SelectedFile} from "./memory/memorySession";
 import {resolveModel, type ModelSpec} from "./model/modelSource";
 import {modelRope, type ModelRope} from "./model/modelRope";
+import {modelTraits} from "./model/modelTraits";
 import {CompressedSession, snapshotSession, type AnswerResult, type IngestDocument, type IngestProgress, type MemoryReport, type SignalChoice, type Timings} from "./session/compressedSession";
 import {CancelledError} from "./session/cancelledError";
 import type {BlockRecord} from "./session/blockMapRecorder";
@@ -67,6 +69,11 @@ export interface ModelInfo {
   format: string;
   /** Why the `restore` placement is unavailable for this model (undefined: it is available). */
   restoreUnsupported?: string;
+  /** What this project can do with the model's architecture, decided at load (core/modelCapability.ts). */
+  capability: CapabilityVerdict;
+  /** What was adapted or why compression is refused; empty when supported. */
+  capabilityReason: string;
+  architecture: string;
 }
 
 export interface IngestRequest {
@@ -186,6 +193,7 @@ export class Engine {
   private info?: ModelInfo;
   private format: PromptFormat = PLAIN_FORMAT;
   private rope: ModelRope = {ok: false, reason: "no model"};
+  private capability: ModelCapability = modelCapability({architecture: "none", recurrent: false, hybrid: false, encoder: false, multiAxisRope: false, qkNorm: false, mla: false});
   private fingerprint = "";
   private live?: Live;
   /** Block stores of requests that asked for no persistent cache: a folder removed with the engine. */
@@ -215,6 +223,8 @@ export class Engine {
     const layers = this.config.gpuLayers ?? "auto";
     this.model = await llama.loadModel({modelPath: resolved.path, gpuLayers: llama.gpu === false || layers === "off" ? 0 : layers});
     this.format = resolved.card ? cardFormat(resolved.card) : PLAIN_FORMAT;
+    const traits = modelTraits(this.model);
+    this.capability = modelCapability(traits);
     this.rope = modelRope(this.model);
     this.fingerprint = modelFingerprint(resolved.path);
     const md = this.model.fileInfo.metadata as Record<string, any>;
@@ -229,6 +239,9 @@ export class Engine {
       hasProbe: this.loaded!.hasProbe,
       format: this.format.name,
       restoreUnsupported: this.rope.ok ? (this.kvReadable() ? undefined : "the model's KV state is not a plain KV cache") : this.rope.reason,
+      capability: this.capability.verdict,
+      capabilityReason: this.capability.reason,
+      architecture: traits.architecture,
     };
     return this.info;
   }
@@ -316,7 +329,7 @@ export class Engine {
     const model = this.requireModel();
     const ids: Token[] = [];
     for (const d of documents) ids.push(...model.tokenize(this.format.fileHeader(d.path)), ...model.tokenize(d.content));
-    const context = await model.createContext({contextSize: windowTokens, batchSize: Math.min(windowTokens, 512), threads: this.threads()});
+    const context = await model.createContext({contextSize: windowTokens, batchSize: Math.min(windowTokens, 512), threads: this.threads(), swaFullCache: this.capability.swaFullCache});
     try {
       const seq = context.getSequence();
       const bos = model.tokens.bos;
@@ -379,6 +392,7 @@ export class Engine {
 
   private async openMemory(request: IngestRequest, options: {onProgress?: (p: IngestProgress) => void; signal?: AbortSignal}): Promise<Live> {
     const model = this.requireModel();
+    this.checkCapability("memory");
     const t0 = performance.now();
     const method = request.method ?? "dynsplit";
     const segmentation: SegmentationName = request.segmentation ?? (method === "chunkkv" ? "chunkkv" : "dynsplit");
@@ -396,6 +410,8 @@ export class Engine {
       summaryLayers: summaryLayers(shape.nLayer),
       rope: this.rope.ok ? this.rope.params : undefined,
       kvReadable: this.kvReadable(),
+      keyNormSignal: this.capability.keyNormInformative,
+      swaFullCache: this.capability.swaFullCache,
       nHeadKv: shape.nHeadKv,
       headDimK: geometry.headDimK,
       threads: this.threads(),
@@ -438,6 +454,7 @@ export class Engine {
       scoring: request.scoring,
       order: request.order,
       threads: this.threads(),
+      swaFullCache: this.capability.swaFullCache,
       rope: ingest.rope,
       probe: this.loaded!.hasProbe,
       nHead: shape.nHead,
@@ -536,6 +553,7 @@ export class Engine {
     const t0 = performance.now();
     const mode = request.answerFrom === "reread" ? "reread" : "once";
     const method = request.method ?? "dynsplit";
+    if (method !== "full") this.checkCapability("compressed");
     let documents = request.documents;
     let skipped: SkippedFile[] = [];
     let skippedByReason: Partial<Record<SkipReason, number>> = {};
@@ -676,14 +694,22 @@ export class Engine {
   private resolveSignal(choice: SignalChoice | "auto"): SignalChoice {
     if (choice === "attention" && !this.loaded?.hasProbe)
       throw new DynSplitInputError("the attention signal needs the probe build: run `npm run build:kernels`, or use --signal keyNorm|surprisal");
+    const keyNormUsable = this.capability.keyNormInformative && this.kvReadable();
+    if (choice === "keyNorm" && !keyNormUsable)
+      throw new DynSplitInputError(`the key-norm signal does not work on this model (${this.capability.reason || "its KV state is not a plain KV cache"}): use --signal surprisal${this.loaded?.hasProbe ? " or attention" : ""}`);
     if (choice !== "auto") return choice;
-    return this.loaded?.hasProbe ? "attention" : "keyNorm";
+    return this.loaded?.hasProbe ? "attention" : keyNormUsable ? "keyNorm" : "surprisal";
   }
 
-  /** The parser reads plain KV caches only: not sliding-window (iSWA), recurrent or hybrid memories. */
+  /** The parser reads plain KV caches only: not sliding-window (iSWA), recurrent, hybrid or latent (MLA) memories. */
   private kvReadable(): boolean {
-    const insights = this.requireModel().fileInsights;
-    return !insights.isRecurrent && !insights.isHybrid && !insights.swaSize;
+    return this.capability.plainKvState;
+  }
+
+  /** A request for a mode the model's architecture cannot run is a message, never an aborted worker. */
+  private checkCapability(mode: CapabilityMode) {
+    const refused = this.capability.refusedModes[mode];
+    if (refused) throw new DynSplitInputError(refused);
   }
 
   private threads(): number {
@@ -693,7 +719,7 @@ export class Engine {
   /** Dense probing (DD-Select's local/distant masses for every token) reduces kq_soft_max directly with flash
    *  attention off (+10 % prefill); recomputing every row under flash attention would double prefill. */
   private contextOptions(denseAttention: boolean) {
-    return {threads: this.threads(), flashAttention: denseAttention ? false : undefined};
+    return {threads: this.threads(), flashAttention: denseAttention ? false : undefined, swaFullCache: this.capability.swaFullCache};
   }
 
   private requireModel(): LlamaModel {

@@ -21,10 +21,14 @@ export class StatusBar implements vscode.Disposable {
     else if (i) parts.push(`${i.method} · ${compact(i.tokensKept)}/${compact(i.tokensRead)} tok · ${formatBytes(i.memory.kvBytesAllocated)}`);
     else if (s.progress) parts.push(`reading ${compact(s.progress.tokensRead)}/${compact(s.progress.tokensTotal)} tok`);
     else if (s.model) parts.push(s.model.name);
+    if (s.model && s.model.capability !== "supported") parts.push(`(${s.model.capability})`);
     this.item.text = parts.join(" ");
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**DynSplit Chat** — ${s.phase}\n\n`);
-    if (s.model) md.appendMarkdown(`Model: \`${s.model.name}\` (${s.model.binary}${s.model.hasProbe ? ", attention probe" : ""})\n\n`);
+    if (s.model) {
+      md.appendMarkdown(`Model: \`${s.model.name}\` (${s.model.architecture}, ${s.model.binary}${s.model.hasProbe ? ", attention probe" : ""}) — **${s.model.capability}**\n\n`);
+      if (s.model.capabilityReason) md.appendText(`${s.model.capabilityReason}\n\n`);
+    }
     if (i?.answerFrom === "memory" && i.store)
       md.appendMarkdown(
         `Repository memory: ${i.files} files, ${i.store.blocks} \`${i.store.segmentation}\` blocks, ${i.tokensTotal} tokens; store ${formatBytes(i.store.bytes)} on disk\n\n` +

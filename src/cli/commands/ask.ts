@@ -2,7 +2,7 @@ import {readFileSync} from "node:fs";
 import {checkFolder, COMMON_OPTIONS, ingestRequestOf, parse, UsageError} from "../options";
 import {openEngine} from "../openEngine";
 import {progressPrinter} from "../progress";
-import {answerJson, askJson, ingestJson, printSummary} from "../summaryOutput";
+import {answerJson, askJson, ingestJson, modelJson, printSummary} from "../summaryOutput";
 
 export const ASK_HELP = `dynsplit ask <dir> "<question>" [options]
 dynsplit ask <dir> --questions <file> [options]
@@ -47,8 +47,9 @@ export async function askCommand(args: string[]) {
       answers.push(a);
     }
     if (values.json) {
-      if (values.questions) console.log(JSON.stringify({ingest: ingestJson(summary), answers: answers.map((a, i) => answerJson(questions[i], a))}, null, 2));
-      else console.log(JSON.stringify(askJson(summary, questions[0], answers[0]), null, 2));
+      const model = modelJson(engine.modelInfo!);
+      if (values.questions) console.log(JSON.stringify({...model, ingest: ingestJson(summary), answers: answers.map((a, i) => answerJson(questions[i], a))}, null, 2));
+      else console.log(JSON.stringify({...model, ...askJson(summary, questions[0], answers[0])}, null, 2));
     }
   } finally {
     await engine.dispose();

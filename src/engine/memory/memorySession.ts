@@ -55,6 +55,8 @@ export interface MemorySessionOptions {
   scoring?: MemoryScoring;
   order?: "relevance" | "repository";
   threads?: number;
+  /** iSWA models: the sliding-window layers keep every token, so a placement can drop any range. */
+  swaFullCache?: boolean;
   /** For the key similarity and the restore placement. */
   rope?: RopeParams;
   /** The attention probe is loaded: the question's query vectors can score the summaries. */
@@ -126,7 +128,7 @@ export class MemorySession {
 
   static async create(model: LlamaModel, store: BlockStore, index: RepositoryIndex, prompt: DecodedRecord, options: MemorySessionOptions): Promise<MemorySession> {
     const contextSize = options.budgetTokens + options.questionTokens + options.format.maxAnswerTokens + 1;
-    const context = await model.createContext({contextSize, batchSize: Math.min(contextSize, 512), threads: options.threads});
+    const context = await model.createContext({contextSize, batchSize: Math.min(contextSize, 512), threads: options.threads, swaFullCache: options.swaFullCache});
     const session = new MemorySession(model, context, context.getSequence(), store, index, prompt, options);
     try {
       await session.sequence.evaluateWithoutGeneratingNewTokens(Array.from(prompt.headerIds) as Token[]);
@@ -293,7 +295,7 @@ export class MemorySession {
   /** A small context of its own, emptied, for evaluating the question apart from the live layout. */
   private async scratchSequence(): Promise<LlamaContextSequence> {
     if (!this.keyContext) {
-      const context = await this.model.createContext({contextSize: this.prompt.headerIds.length + this.options.questionTokens + 2, threads: this.options.threads});
+      const context = await this.model.createContext({contextSize: this.prompt.headerIds.length + this.options.questionTokens + 2, threads: this.options.threads, swaFullCache: this.options.swaFullCache});
       this.keyContext = {context, sequence: context.getSequence()};
     }
     const seq = this.keyContext.sequence;

@@ -122,7 +122,7 @@ export class CompressedSession {
   static async create(
     model: LlamaModel,
     options: SessionOptions,
-    contextOptions: {threads?: number; flashAttention?: boolean} = {},
+    contextOptions: {threads?: number; flashAttention?: boolean; swaFullCache?: boolean} = {},
     restoreFrom?: {stateFile: string; snapshot: SessionSnapshot}
   ) {
     const contextSize = options.budgetTokens + options.chunkTokens + options.reserveTokens;
@@ -133,6 +133,7 @@ export class CompressedSession {
       batchSize: Math.min(contextSize, BATCH_TOKENS),
       threads: contextOptions.threads,
       flashAttention: contextOptions.flashAttention,
+      swaFullCache: contextOptions.swaFullCache,
     });
     let session: CompressedSession;
     const sequence = context.getSequence({

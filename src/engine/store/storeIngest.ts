@@ -35,6 +35,10 @@ export interface StoreIngestOptions {
   rope?: RopeParams;
   /** Whether the KV state can be parsed (a plain KV cache). */
   kvReadable: boolean;
+  /** Whether key norms mean anything (not under QK-norm); otherwise blocks are cut without an importance signal. */
+  keyNormSignal?: boolean;
+  /** iSWA models: the sliding-window layers keep every token (core/modelCapability.ts). */
+  swaFullCache?: boolean;
   /** KV heads per layer and channels per head of the cached keys. */
   nHeadKv: number;
   headDimK: number;
@@ -117,7 +121,7 @@ export class StoreIngestor {
   }
 
   static async create(model: LlamaModel, options: StoreIngestOptions): Promise<StoreIngestor> {
-    const context = await model.createContext({contextSize: options.windowTokens, batchSize: Math.min(options.windowTokens, 512), threads: options.threads});
+    const context = await model.createContext({contextSize: options.windowTokens, batchSize: Math.min(options.windowTokens, 512), threads: options.threads, swaFullCache: options.swaFullCache});
     const ingestor = new StoreIngestor(model, context, context.getSequence(), options);
     try {
       await ingestor.start();
@@ -319,9 +323,11 @@ export class StoreIngestor {
     for (let t = 0; t < n; t++) doc.positions[h + piece.from + t] = bodyAt + t;
     let signal: {kind: string; tokenScores: Float32Array} | undefined;
     if (state) {
-      const norms = keyNormScores(sliceRows(state, bodyAt, bodyAt + n), this.options.nHeadKv, defaultKeyNormLayers(state.nLayer));
-      doc.scores.set(norms, piece.from);
-      signal = {kind: "keyNorm", tokenScores: norms};
+      if (this.options.keyNormSignal !== false) {
+        const norms = keyNormScores(sliceRows(state, bodyAt, bodyAt + n), this.options.nHeadKv, defaultKeyNormLayers(state.nLayer));
+        doc.scores.set(norms, piece.from);
+        signal = {kind: "keyNorm", tokenScores: norms};
+      }
       if (doc.kv && this.kvRowLayout) {
         if (first) copyKvRows(state, piece.at, piece.at + h, this.kvRowLayout, doc.kv, 0);
         copyKvRows(state, bodyAt, bodyAt + n, this.kvRowLayout, doc.kv, h + piece.from);
