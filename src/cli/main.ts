@@ -27,7 +27,8 @@ options (ask, ingest, eval)
   --budget F               context for a question as a share of the workspace (default 0.25, capped at what the
                            model handles, at least 512 tokens)
   --budget-tokens N        N tokens of context instead (the KV context is allocated at this size)
-  --signal S               auto (attention probe if built, else keyNorm), attention, keyNorm, surprisal
+  --signal S               auto (attention probe if built, else keyNorm, or surprisal where key norms say nothing),
+                           attention, keyNorm, surprisal
   --query-agnostic         do not use the question as the observation window
   --block-size C           DynSplit base block size (default 16)
   --tolerance D            DynSplit tolerance Δ (default 8)
@@ -35,7 +36,9 @@ options (ask, ingest, eval)
   --threads N              CPU threads (default: cores − 1)
   --probe auto|on|off      use the attention-probe binary (npm run build:kernels)
   --gpu-layers auto|off|N  GPU offload with the stock binary (default auto: CUDA/Vulkan/Metal when present)
-  --json                   machine-readable output
+  --answer-tokens N        longest answer in tokens (default 1024; it sizes the room kept free in the context)
+  --show-prompt            ask: print the rendered turn (chat template, special tokens visible); --json adds "prompt"
+  --json                   machine-readable output (ask adds model, architecture, format, capability)
   -h, --help               this help`;
 
 export async function main(argv: string[]): Promise<number> {

@@ -5,9 +5,9 @@ import {findPackageRoot} from "../engine/packageRoot";
 import {defaultCacheDir, gpuLayersOf, intOf, probeOf} from "./options";
 
 /** Creates the engine and loads the model named on the command line (the bundled one by default). */
-export async function openEngine(values: {model?: string; threads?: string; probe?: string; "gpu-layers"?: string}) {
+export async function openEngine(values: {model?: string; threads?: string; probe?: string; "gpu-layers"?: string; "answer-tokens"?: string}) {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const engine = new Engine({packageRoot: findPackageRoot(here), cacheDir: defaultCacheDir(), threads: intOf("threads", values.threads), probe: probeOf(values.probe), gpuLayers: gpuLayersOf(values["gpu-layers"])});
+  const engine = new Engine({packageRoot: findPackageRoot(here), cacheDir: defaultCacheDir(), threads: intOf("threads", values.threads), probe: probeOf(values.probe), gpuLayers: gpuLayersOf(values["gpu-layers"]), answerTokens: intOf("answer-tokens", values["answer-tokens"])});
   try {
     const info = await engine.loadModel(values.model, {onDownloadProgress: (done, total) => process.stderr.write(`\rdownloading ${(done / 2 ** 20).toFixed(0)}/${(total / 2 ** 20).toFixed(0)} MiB`)});
     if (info.capability !== "supported") process.stderr.write(`model ${info.name} (${info.architecture}): ${info.capability} — ${info.capabilityReason}\n`);

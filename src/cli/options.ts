@@ -32,6 +32,7 @@ export const COMMON_OPTIONS = {
   threads: {type: "string"},
   probe: {type: "string"},
   "gpu-layers": {type: "string"},
+  "answer-tokens": {type: "string"},
   json: {type: "boolean"},
   help: {type: "boolean", short: "h"},
 } as const satisfies ParseArgsConfig["options"];

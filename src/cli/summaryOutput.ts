@@ -38,7 +38,9 @@ export function answerJson(question: string, a: AskSummary) {
     blocksSelected: a.blocksSelected,
     signal: a.signal,
     stoppedBy: a.stoppedBy,
+    answerTokens: a.answerTokens,
     references: a.references.map((r) => ({file: r.file, startLine: r.startLine, endLine: r.endLine})),
+    ...(a.prompt != null ? {prompt: a.prompt} : {}),
   };
 }
 

@@ -22,8 +22,10 @@ import {modelRope, type ModelRope} from "./model/modelRope";
 import {modelTraits} from "./model/modelTraits";
 import {CompressedSession, snapshotSession, type AnswerResult, type IngestDocument, type IngestProgress, type MemoryReport, type SignalChoice, type Timings} from "./session/compressedSession";
 import {CancelledError} from "./session/cancelledError";
+import type {GenerateOptions} from "./session/generateAnswer";
 import type {BlockRecord} from "./session/blockMapRecorder";
-import {cardFormat, PLAIN_FORMAT, type PromptFormat} from "./session/promptFormat";
+import {cardFormat, plainFormat, type PromptFormat} from "./session/promptFormat";
+import {chatFormat} from "./session/chatFormat";
 import {TokenTexts} from "./session/tokenTexts";
 import {loadLlama, type LoadedLlama} from "./signals/loadLlama";
 import {modelKvShape} from "./signals/modelKvShape";
@@ -54,6 +56,9 @@ export interface EngineConfig {
   probe?: "auto" | "on" | "off";
   /** GPU offload: "auto", "off", or a number of layers. The probe build is CPU-only. Defaults to "auto". */
   gpuLayers?: "auto" | "off" | number;
+  /** The longest answer, in tokens; it sizes the room reserved in every context. Defaults to 1,024 (the bundled
+   *  model: its card's few tokens). */
+  answerTokens?: number;
 }
 
 export interface ModelInfo {
@@ -191,7 +196,7 @@ export class Engine {
   private loaded?: LoadedLlama;
   private model?: LlamaModel;
   private info?: ModelInfo;
-  private format: PromptFormat = PLAIN_FORMAT;
+  private format!: PromptFormat; // set with the model
   private rope: ModelRope = {ok: false, reason: "no model"};
   private capability: ModelCapability = modelCapability({architecture: "none", recurrent: false, hybrid: false, encoder: false, multiAxisRope: false, qkNorm: false, mla: false});
   private fingerprint = "";
@@ -222,7 +227,8 @@ export class Engine {
     await this.unloadModel();
     const layers = this.config.gpuLayers ?? "auto";
     this.model = await llama.loadModel({modelPath: resolved.path, gpuLayers: llama.gpu === false || layers === "off" ? 0 : layers});
-    this.format = resolved.card ? cardFormat(resolved.card) : PLAIN_FORMAT;
+    // The bundled model keeps its trained card; an instruct model gets its own chat template; others a plain layout.
+    this.format = resolved.card ? cardFormat(resolved.card) : (chatFormat(this.model, this.config.answerTokens) ?? plainFormat(this.model, this.config.answerTokens));
     const traits = modelTraits(this.model);
     this.capability = modelCapability(traits);
     this.rope = modelRope(this.model);
@@ -261,7 +267,7 @@ export class Engine {
     return live.summary;
   }
 
-  async ask(question: string, options: {onText?: (text: string) => void; signal?: AbortSignal; maxTokens?: number; ignoreStops?: boolean} = {}, repaired = false): Promise<AskSummary> {
+  async ask(question: string, options: GenerateOptions = {}, repaired = false): Promise<AskSummary> {
     const live = this.live;
     if (!live) throw new Error("no workspace is loaded: load the workspace into context first");
     const t0 = performance.now();
@@ -293,6 +299,7 @@ export class Engine {
         signal: a.signal,
         selection: a.files,
         timings: {prefillMs: a.timings.placeMs, scoringMs: a.timings.scoringMs, evictMs: 0, decodeMs: a.timings.decodeMs},
+        prompt: a.prompt,
         references,
       };
     }
@@ -569,7 +576,7 @@ export class Engine {
 
     const signal = this.resolveSignal(request.signal ?? "auto");
     const tokenized = documents.map((d) => ({path: d.path, header: model.tokenize(this.format.fileHeader(d.path)).length, body: model.tokenize(d.content).length}));
-    const promptTokens = 1 + (this.format.preamble ? model.tokenize(this.format.preamble).length : 0);
+    const promptTokens = this.format.promptTokens(model).length;
     const pinnedTokens = promptTokens + tokenized.reduce((a, d) => a + d.header, 0);
     const totalTokens = tokenized.reduce((a, d) => a + d.header + d.body + 1, 0);
     const budgetTokens = resolveBudget(request.budget, totalTokens + pinnedTokens);

@@ -23,6 +23,9 @@ export interface ArchModelOptions {
   nHeadKv?: number;
   contextLength?: number;
   seed?: number;
+  /** An output bias that makes greedy decoding emit this token (by its text in the vocabulary) first: a way to test
+   *  how generation ends without trained weights. Architectures with an output bias only (qwen2, qwen2vl, phi3). */
+  favourToken?: string;
 }
 
 const SCALAR_NAMES: Partial<Record<GgufValueType, Parameters<typeof gguf.array>[0]>> = {
@@ -39,7 +42,7 @@ const SCALAR_NAMES: Partial<Record<GgufValueType, Parameters<typeof gguf.array>[
 };
 
 /** The tokenizer keys of a GGUF, typed as stored (arrays: strings, or the ids and scores llama.cpp expects). */
-async function tokenizerMetadata(vocabFile: string): Promise<{metadata: Record<string, GgufMetadataInput>; nVocab: number; types: number[]}> {
+async function tokenizerMetadata(vocabFile: string): Promise<{metadata: Record<string, GgufMetadataInput>; nVocab: number; types: number[]; tokens: string[]}> {
   const header = await readGgufHeader(vocabFile);
   const metadata: Record<string, GgufMetadataInput> = {};
   for (const [key, value] of header.metadata) {
@@ -49,7 +52,7 @@ async function tokenizerMetadata(vocabFile: string): Promise<{metadata: Record<s
   const tokens = header.metadata.get("tokenizer.ggml.tokens") as string[] | undefined;
   if (!tokens) throw new Error(`${vocabFile} has no tokenizer.ggml.tokens`);
   const types = (header.metadata.get("tokenizer.ggml.token_type") as number[] | undefined) ?? tokens.map(() => 1);
-  return {metadata, nVocab: tokens.length, types};
+  return {metadata, nVocab: tokens.length, types, tokens};
 }
 
 function typed(key: string, value: GgufMetadataValue, type: GgufValueType): GgufMetadataInput {
@@ -175,6 +178,14 @@ export async function writeArchModel(outPath: string, o: ArchModelOptions): Prom
       const hw = Math.floor((half - t) / 2);
       metadata["qwen2vl.rope.dimension_sections"] = gguf.array("i32", [t, hw, half - t - hw, 0]);
     }
+  }
+  if (o.favourToken != null) {
+    if (!["qwen2", "qwen2vl", "phi3"].includes(arch)) throw new Error(`${arch} has no output bias`);
+    const id = tok.tokens.indexOf(o.favourToken);
+    if (id < 0) throw new Error(`${o.favourToken} is not in the vocabulary`);
+    const bias = new Float32Array(tok.nVocab);
+    bias[id] = 1000;
+    tensors.push({name: "output.bias", shape: [tok.nVocab], type: "f32", data: bias});
   }
   await writeGguf(outPath, {metadata, tensors});
 }

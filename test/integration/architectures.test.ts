@@ -14,8 +14,9 @@ import {realCodeFiles} from "../../src/corpus/realCode";
 import {Engine} from "../../src/engine/engine";
 import {CancelledError} from "../../src/engine/session/cancelledError";
 import {EngineClient, EngineRequestError} from "../../src/engine/worker/engineClient";
-import {writeArchModel, type TestArchitecture} from "../../src/model/archModels";
-import {realVocabFile, type RealVocab} from "../../src/model/realVocab";
+import type {TestArchitecture} from "../../src/model/archModels";
+import type {RealVocab} from "../../src/model/realVocab";
+import {archModelFile} from "../helpers/archModelFiles";
 import {ROOT, writeWorkspace} from "../helpers/engineFixtures";
 
 const MODELS: {arch: TestArchitecture; vocab: RealVocab; verdict: CapabilityVerdict; reason?: RegExp}[] = [
@@ -28,13 +29,13 @@ const MODELS: {arch: TestArchitecture; vocab: RealVocab; verdict: CapabilityVerd
   {arch: "mamba", vocab: "gpt-neox", verdict: "refused", reason: /recurrent state/},
 ];
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "dynsplit-arch-"));
-const fileOf = (arch: TestArchitecture) => path.join(dir, `${arch}.gguf`);
+const files = new Map<TestArchitecture, string>();
+const fileOf = (arch: TestArchitecture) => files.get(arch)!;
 const code = realCodeFiles({chars: 12_000, seed: "architectures"});
 const workspace = writeWorkspace(code);
 
 before(async () => {
-  for (const m of MODELS) await writeArchModel(fileOf(m.arch), {architecture: m.arch, vocabFile: realVocabFile(m.vocab)});
+  for (const m of MODELS) files.set(m.arch, await archModelFile(m.arch, m.vocab));
 });
 
 function engineAt(cacheDir = mkdtempSync(path.join(os.tmpdir(), "dynsplit-arch-cache-"))) {

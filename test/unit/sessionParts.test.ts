@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import {test} from "node:test";
 import {pickReferences} from "../../src/engine/engine";
 import {BlockMapRecorder, type BlockRecord} from "../../src/engine/session/blockMapRecorder";
-import {cardFormat, PLAIN_FORMAT} from "../../src/engine/session/promptFormat";
+import type {LlamaModel} from "node-llama-cpp";
+import {cardFormat, plainFormat} from "../../src/engine/session/promptFormat";
 import {queryOverlapBoost} from "../../src/engine/session/queryOverlap";
 import {TokenLedger} from "../../src/engine/session/tokenLedger";
 
@@ -50,7 +51,11 @@ test("the card format asks in the trained template; a free-form question is redu
   assert.equal(f.maxAnswerTokens, 1);
   assert.equal(f.observation("Q: retry_limit = \nQ: pool_size = "), "Q: retry_limit = \nQ: pool_size = ");
   assert.equal(f.fileHeader("src/a.ts"), "// file: src/a.ts\n");
-  assert.match(PLAIN_FORMAT.question("why?"), /Question: why\?\nAnswer:$/);
+  const plain = (shouldPrependBosToken: boolean) => plainFormat({tokens: {shouldPrependBosToken}} as unknown as LlamaModel, 300);
+  assert.match(plain(true).question("why?"), /Question: why\?\nAnswer:$/);
+  assert.equal(plain(true).bos, true, "BOS where the model's add_bos asks for it");
+  assert.equal(plain(false).bos, false, "and not otherwise");
+  assert.equal(plain(true).maxAnswerTokens, 300);
 });
 
 test("references: blocks holding the answer or a question identifier, best first", () => {

@@ -12,7 +12,7 @@ dynsplit ask <dir> --questions <file> [options]
   --answer-from once compresses it once without the questions.`;
 
 export async function askCommand(args: string[]) {
-  const {values, positionals} = parse(args, {...COMMON_OPTIONS, questions: {type: "string"}});
+  const {values, positionals} = parse(args, {...COMMON_OPTIONS, questions: {type: "string"}, "show-prompt": {type: "boolean"}});
   if (values.help) return console.log(ASK_HELP);
   const [dir, question] = positionals;
   if (!dir) throw new UsageError('ask needs a folder: dynsplit ask <dir> "<question>" or --questions <file>');
@@ -32,6 +32,7 @@ export async function askCommand(args: string[]) {
       let streamed = "";
       if (!values.json && questions.length > 1) process.stdout.write(`${q}\n`);
       const a = await engine.ask(q, {
+        showPrompt: values["show-prompt"],
         onText: values.json
           ? undefined
           : (t) => {
@@ -40,6 +41,7 @@ export async function askCommand(args: string[]) {
             },
       });
       if (!values.json) {
+        if (a.prompt != null) process.stderr.write(`--- prompt (special tokens visible) ---\n${a.prompt}\n--- answer ---\n`);
         if (!streamed) process.stdout.write(a.answer);
         process.stdout.write("\n");
         if (questions.length > 1) process.stderr.write(`  (first token ${a.firstTokenMs?.toFixed(0) ?? "–"} ms · ${a.tokensKept} tokens · ${a.blocksSelected} blocks · ${a.signal})\n`);

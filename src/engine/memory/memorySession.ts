@@ -97,6 +97,8 @@ export interface MemoryAnswer {
   /** Tokens evaluated to place the blocks (0 with `restore`, the non-shared suffix with `prefill`). */
   tokensPrefilled: number;
   timings: {scoringMs: number; placeMs: number; decodeMs: number};
+  /** With `showPrompt`: the context and question as the model read them, special tokens visible. */
+  prompt?: string;
 }
 
 export class MemorySession {
@@ -156,7 +158,7 @@ export class MemorySession {
   async ask(question: string, options: GenerateOptions = {}): Promise<MemoryAnswer> {
     const t0 = performance.now();
     const format = this.options.format;
-    const qTokens = this.model.tokenize(format.question(question));
+    const qTokens = format.questionTokens(this.model, question);
     const maxTokens = options.maxTokens ?? format.maxAnswerTokens;
     const blockBudget = this.blockBudget(qTokens.length, maxTokens);
     const scores = await this.scoreBlocks(question);
@@ -165,8 +167,10 @@ export class MemorySession {
     const {tokens, prefilled} = await this.place(selection);
     const t2 = performance.now();
     let generated;
+    let prompt: string | undefined;
     try {
       generated = await generateAnswer(this.sequence, this.model, qTokens, format, {...options, maxTokens});
+      if (options.showPrompt) prompt = this.model.detokenize(this.sequence.contextTokens.slice(0, tokens + qTokens.length), true);
     } finally {
       const end = this.sequence.contextTokens.length;
       if (end > tokens) await this.sequence.eraseContextTokenRanges([{start: tokens, end}]);
@@ -187,6 +191,7 @@ export class MemorySession {
       placement: this.options.placement,
       tokensPrefilled: prefilled,
       timings: {scoringMs: t1 - t0, placeMs: t2 - t1, decodeMs: t3 - t2},
+      prompt,
     };
   }
 
@@ -197,7 +202,7 @@ export class MemorySession {
 
   /** Selects and places the blocks for `question` without answering (for tests and the visualizer's preview). */
   async placeFor(question: string): Promise<{tokens: number; selection: MemorySelection}> {
-    const qTokens = this.model.tokenize(this.options.format.question(question));
+    const qTokens = this.options.format.questionTokens(this.model, question);
     const blockBudget = this.blockBudget(qTokens.length, this.options.format.maxAnswerTokens);
     const selection = selectMemoryBlocks(this.index.blocks, await this.scoreBlocks(question), {budgetTokens: blockBudget, order: this.options.order});
     const {tokens} = await this.place(selection);

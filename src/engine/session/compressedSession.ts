@@ -12,7 +12,7 @@ import type {PromptFormat} from "./promptFormat";
 import {queryOverlapBoost} from "./queryOverlap";
 import {TokenLedger, SOURCE_PROMPT} from "./tokenLedger";
 import {TokenTexts} from "./tokenTexts";
-import {generateAnswer, nextTokenDistribution, type GeneratedAnswer} from "./generateAnswer";
+import {generateAnswer, nextTokenDistribution, type GeneratedAnswer, type GenerateOptions} from "./generateAnswer";
 import {CancelledError} from "./cancelledError";
 
 /** Tokens per llama.cpp batch (n_batch). */
@@ -84,6 +84,8 @@ export interface AnswerResult {
   /** From the start of the question to its first answer token (placement, prefill of the question included). */
   firstTokenMs?: number;
   timings: Timings;
+  /** With `showPrompt`: the context and question as the model read them, special tokens visible. */
+  prompt?: string;
 }
 
 export {CancelledError};
@@ -156,10 +158,7 @@ export class CompressedSession {
   }
 
   private async start() {
-    const bos = this.model.tokens.bos;
-    const ids: Token[] = bos != null && this.options.format.bos ? [bos] : [];
-    const preamble = this.options.format.preamble ? this.model.tokenize(this.options.format.preamble) : [];
-    await this.prefill([...ids, ...preamble], {file: SOURCE_PROMPT, pinned: true});
+    await this.prefill(this.options.format.promptTokens(this.model), {file: SOURCE_PROMPT, pinned: true});
   }
 
   /** Streams documents into the context; compresses whenever the next chunk would overflow the budget. */
@@ -198,12 +197,12 @@ export class CompressedSession {
   /** Answers a question against the compressed context, streaming text; the question and answer are removed after. */
   async ask(
     question: string,
-    options: {onText?: (text: string) => void; signal?: AbortSignal; maxTokens?: number; ignoreStops?: boolean} = {}
+    options: GenerateOptions = {}
   ): Promise<AnswerResult> {
     const askStart = performance.now();
     const start = {...this.timings};
     const format = this.options.format;
-    const qTokens = this.model.tokenize(format.question(question));
+    const qTokens = format.questionTokens(this.model, question);
     const maxTokens = options.maxTokens ?? format.maxAnswerTokens;
     const base = this.ledger.length;
     const room = this.contextSize - 1 - base;
@@ -215,9 +214,11 @@ export class CompressedSession {
     const keptBefore = this.ledger.length;
     const t0 = performance.now();
     let generated: GeneratedAnswer;
+    let prompt: string | undefined;
     try {
       generated = await generateAnswer(this.sequence, this.model, qTokens, format, {...options, maxTokens});
       this.shiftPending = false; // the question's decode applied any pending shift
+      if (options.showPrompt) prompt = this.model.detokenize(this.sequence.contextTokens.slice(0, keptBefore + qTokens.length), true);
     } finally {
       this.timings.decodeMs += performance.now() - t0;
       // Remove the question and answer so the next question meets the same compressed workspace.
@@ -233,6 +234,7 @@ export class CompressedSession {
       stoppedBy: generated.stoppedBy,
       firstTokenMs: generated.firstTokenAt != null ? generated.firstTokenAt - askStart : undefined,
       timings: diffTimings(this.timings, start),
+      prompt,
     };
   }
 

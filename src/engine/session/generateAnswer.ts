@@ -16,6 +16,8 @@ export interface GenerateOptions {
   maxTokens?: number;
   /** Do not stop at EOS or the format's stop strings (tests that need a fixed number of tokens). */
   ignoreStops?: boolean;
+  /** Return the rendered context of the turn, special tokens visible (for debugging templates). */
+  showPrompt?: boolean;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function generateAnswer(
       stoppedBy = "cancelled";
       break;
     }
-    if (!options.ignoreStops && (token === eos || model.isEogToken(token))) {
+    if (!options.ignoreStops && (token === eos || model.isEogToken(token) || format.stopTokens?.includes(token))) {
       stoppedBy = "eos";
       break;
     }

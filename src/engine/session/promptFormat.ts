@@ -1,14 +1,24 @@
 /**
- * How the workspace and a question are laid out as text for a model. The bundled model was trained on one
- * fact/question template (models/card.json); real models get a plain document-and-question layout.
+ * How the workspace and a question are laid out for a model. The bundled model was trained on one fact/question
+ * template (models/card.json); instruct models get their own chat template (chatFormat.ts); models without one a
+ * plain document-and-question layout. Prompt and question are produced as tokens, so that a template's special
+ * tokens are real special tokens while file text never is.
  */
+import type {LlamaModel, Token} from "node-llama-cpp";
+
 export interface PromptFormat {
   name: string;
-  /** Pinned text after BOS, before the first file. */
+  /** The pinned tokens every context starts with: BOS where the model wants it, then the preamble. */
+  promptTokens(model: LlamaModel): Token[];
+  /** The tokens evaluated after the context for a question: the end of the user turn and the assistant's opening. */
+  questionTokens(model: LlamaModel, text: string): Token[];
+  /** Tokens that end an answer besides the model's end-of-generation tokens (a template's end-of-turn). */
+  stopTokens?: readonly Token[];
+  /** Pinned text after BOS, before the first file (for chat templates: the rendered opening, for display and identity). */
   preamble: string;
   /** Pinned header before every file, so the model (and the user) knows where a block came from. */
   fileHeader(path: string): string;
-  /** The question as evaluated after the context. */
+  /** The question as text (for chat templates: as rendered, for display). */
   question(text: string): string;
   /** The observation window for query-aware compression: every question the text asks, as the model reads them. */
   observation(text: string): string;
@@ -19,16 +29,33 @@ export interface PromptFormat {
   bos: boolean;
 }
 
-export const PLAIN_FORMAT: PromptFormat = {
-  name: "plain",
-  preamble: "The following are files from a code repository.\n\n",
-  fileHeader: (path) => `// File: ${path}\n`,
-  question: (text) => `\n\nQuestion: ${text.trim()}\nAnswer:`,
-  observation: (text) => `\n\nQuestion: ${text.trim()}\nAnswer:`,
-  stopStrings: ["\nQuestion:", "\n\n\n"],
-  maxAnswerTokens: 256,
-  bos: true,
-};
+/** BOS (when the format and the model both want one), then the preamble as plain text. */
+function textPromptTokens(this: PromptFormat, model: LlamaModel): Token[] {
+  const bos = model.tokens.bos;
+  return [...(bos != null && this.bos ? [bos] : []), ...(this.preamble ? model.tokenize(this.preamble) : [])];
+}
+
+function textQuestionTokens(this: PromptFormat, model: LlamaModel, text: string): Token[] {
+  return model.tokenize(this.question(text));
+}
+
+export const DEFAULT_ANSWER_TOKENS = 1024;
+
+/** For models without a chat template: BOS only where the model's `add_bos` asks for it. */
+export function plainFormat(model: LlamaModel, maxAnswerTokens = DEFAULT_ANSWER_TOKENS): PromptFormat {
+  return {
+    name: "plain",
+    promptTokens: textPromptTokens,
+    questionTokens: textQuestionTokens,
+    preamble: "The following are files from a code repository.\n\n",
+    fileHeader: (path) => `// File: ${path}\n`,
+    question: (text) => `\n\nQuestion: ${text.trim()}\nAnswer:`,
+    observation: (text) => `\n\nQuestion: ${text.trim()}\nAnswer:`,
+    stopStrings: ["\nQuestion:", "\n\n\n"],
+    maxAnswerTokens,
+    bos: model.tokens.shouldPrependBosToken,
+  };
+}
 
 /** The template card that ships next to the bundled model. */
 export interface ModelCard {
@@ -55,6 +82,8 @@ export function cardFormat(card: ModelCard): PromptFormat {
   const keyPattern = new RegExp(card.key.replace(/^\^/, "").replace(/\$$/, ""));
   return {
     name: "card",
+    promptTokens: textPromptTokens,
+    questionTokens: textQuestionTokens,
     preamble: "",
     fileHeader: (path) => (card.fileHeader ?? "// file: {path}\n").replace("{path}", path),
     // The context ends with a newline; the question follows directly, exactly as in training.

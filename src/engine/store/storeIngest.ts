@@ -115,7 +115,7 @@ export class StoreIngestor {
   ) {
     this.texts = new TokenTexts(model);
     const bos = model.tokens.bos;
-    this.promptIds = [...(bos != null && options.format.bos ? [bos] : []), ...(options.format.preamble ? model.tokenize(options.format.preamble) : [])];
+    this.promptIds = options.format.promptTokens(model);
     const base = path.join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), `dynsplit-store-${process.pid}-${Math.random().toString(36).slice(2)}`);
     this.statePaths = [`${base}-a.bin`, `${base}-b.bin`];
   }

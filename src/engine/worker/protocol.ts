@@ -24,7 +24,7 @@ export type DownloadProgress = {downloadedBytes: number; totalBytes: number};
 export interface RequestMap {
   loadModel: [{model?: string}, ModelInfo, DownloadProgress];
   ingest: [IngestRequest, IngestSummary, IngestProgress];
-  ask: [{question: string; maxTokens?: number; ignoreStops?: boolean}, AskSummary, never];
+  ask: [{question: string; maxTokens?: number; ignoreStops?: boolean; showPrompt?: boolean}, AskSummary, never];
   /** Every block of one file (the visualizer asks when a file is opened): details on demand, not in every summary. */
   fileBlocks: [{file: string}, BlockRecord[], never];
   clear: [Record<string, never>, null, never];

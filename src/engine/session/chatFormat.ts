@@ -1,0 +1,69 @@
+/**
+ * A model's own chat template as a PromptFormat, rendered by node-llama-cpp's chat wrappers (`resolveChatWrapper`:
+ * the GGUF's `tokenizer.chat_template` through Jinja, or the wrapper of its known family) at the token level, without
+ * `LlamaChatSession` (it would re-render and re-prefill what compression evicted).
+ *
+ * One turn is rendered with markers where the workspace and the question go, and cut there: everything before the
+ * workspace (BOS, system text, the opening of the user turn) is the pinned prompt; the files follow; the question, the
+ * end of the user turn and the assistant's opening are evaluated per question. Template text stays special tokens,
+ * user text never becomes one (LlamaText tokenizes its plain strings without special-token parsing).
+ */
+import {LlamaText, resolveChatWrapper, SpecialToken, type ChatHistoryItem, type LlamaModel} from "node-llama-cpp";
+import {DEFAULT_ANSWER_TOKENS, type PromptFormat} from "./promptFormat";
+
+const WORKSPACE = "@@dynsplit-workspace@@";
+const QUESTION = "@@dynsplit-question@@";
+const SYSTEM = "You answer questions about a code repository. Its relevant files follow, each after a line with its path. Answer from them, briefly.";
+
+type Value = LlamaText["values"][number];
+
+/** The template's format, or undefined when the model has none (node-llama-cpp's generic fallback). */
+export function chatFormat(model: LlamaModel, maxAnswerTokens = DEFAULT_ANSWER_TOKENS): PromptFormat | undefined {
+  const wrapper = resolveChatWrapper(model, {fallbackToOtherWrappersOnJinjaError: true});
+  if (wrapper.wrapperName === "General" && !model.fileInfo.metadata.tokenizer?.chat_template) return undefined;
+  const history: ChatHistoryItem[] = [
+    {type: "system", text: SYSTEM},
+    {type: "user", text: `${WORKSPACE}\n\n${QUESTION}`},
+    {type: "model", response: []},
+  ];
+  const state = wrapper.generateContextState({chatHistory: history});
+  const [before, after] = splitAt(state.contextText.values, WORKSPACE);
+  if (!after) return undefined; // a template that drops or rewrites the user text: not usable this way
+  const [beforeQuestion, afterQuestion] = splitAt(after, QUESTION);
+  if (!afterQuestion) return undefined;
+  // BOS exactly where the model wants it: wrappers always write one, add_bos decides.
+  const prompt = before.filter((v, i) => !(i === 0 && v instanceof SpecialToken && v.value === "BOS"));
+  const bos = model.tokens.shouldPrependBosToken && model.tokens.bos != null;
+  const promptText = LlamaText(prompt);
+  const stopTokens = state.stopGenerationTriggers.flatMap((t) => {
+    const ids = t.tokenize(model.tokenizer);
+    return ids.length === 1 ? ids : [];
+  });
+  const stopStrings = state.stopGenerationTriggers.filter((t) => t.values.every((v) => typeof v === "string")).map((t) => t.toString());
+  const questionText = (text: string) => LlamaText([...beforeQuestion, text.trim(), ...afterQuestion]);
+  return {
+    name: `chat:${wrapper.wrapperName}`,
+    promptTokens: (m) => [...(bos ? [m.tokens.bos!] : []), ...promptText.tokenize(m.tokenizer)],
+    questionTokens: (m, text) => questionText(text).tokenize(m.tokenizer),
+    stopTokens,
+    preamble: promptText.toString(),
+    fileHeader: (path) => `// File: ${path}\n`,
+    question: (text) => questionText(text).toString(),
+    observation: (text) => `\n\nQuestion: ${text.trim()}`, // steering text for query-aware compression
+    stopStrings,
+    maxAnswerTokens,
+    bos,
+  };
+}
+
+/** The values before and after the first string that contains `marker` (cut inside that string). */
+function splitAt(values: readonly Value[], marker: string): [Value[], Value[] | undefined] {
+  const i = values.findIndex((v) => typeof v === "string" && v.includes(marker));
+  if (i < 0) return [[...values], undefined];
+  const s = values[i] as string;
+  const at = s.indexOf(marker);
+  const head = s.slice(0, at);
+  const tail = s.slice(at + marker.length);
+  return [[...values.slice(0, i), ...(head ? [head] : [])], [...(tail ? [tail] : []), ...values.slice(i + 1)]];
+}
+
