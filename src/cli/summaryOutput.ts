@@ -39,6 +39,7 @@ export function answerJson(question: string, a: AskSummary) {
     signal: a.signal,
     stoppedBy: a.stoppedBy,
     answerTokens: a.answerTokens,
+    ...(a.turn != null ? {turn: a.turn, turnsDropped: a.turnsDropped ?? 0} : {}),
     references: a.references.map((r) => ({file: r.file, startLine: r.startLine, endLine: r.endLine})),
     ...(a.prompt != null ? {prompt: a.prompt} : {}),
   };

@@ -22,9 +22,9 @@ import {modelRope, type ModelRope} from "./model/modelRope";
 import {modelTraits} from "./model/modelTraits";
 import {CompressedSession, snapshotSession, type AnswerResult, type IngestDocument, type IngestProgress, type MemoryReport, type SignalChoice, type Timings} from "./session/compressedSession";
 import {CancelledError} from "./session/cancelledError";
-import type {GenerateOptions} from "./session/generateAnswer";
+import type {GenerateOptions, TurnOptions} from "./session/generateAnswer";
 import type {BlockRecord} from "./session/blockMapRecorder";
-import {cardFormat, plainFormat, type PromptFormat} from "./session/promptFormat";
+import {cardFormat, plainFormat, type PromptFormat, type Turn} from "./session/promptFormat";
 import {chatFormat} from "./session/chatFormat";
 import {TokenTexts} from "./session/tokenTexts";
 import {loadLlama, type LoadedLlama} from "./signals/loadLlama";
@@ -169,8 +169,17 @@ export interface IngestSummary {
   beyondModelContext?: {tokensKept: number; modelContextTokens: number};
 }
 
+export interface AskOptions extends GenerateOptions {
+  /** Ask within the engine's conversation: earlier turns stay in the context and this one joins them. */
+  conversation?: boolean;
+}
+
 export interface AskSummary extends AnswerResult {
   answerFrom: AnswerFrom;
+  /** Within a conversation: this turn's number (1 for the first), and how many of the oldest turns were dropped
+   *  to keep the conversation within half the budget. */
+  turn?: number;
+  turnsDropped?: number;
   /** From the question to its first answer token, re-reading (reread) or placing blocks (memory) included. */
   firstTokenMs?: number;
   totalMs: number;
@@ -201,6 +210,8 @@ export class Engine {
   private capability: ModelCapability = modelCapability({architecture: "none", recurrent: false, hybrid: false, encoder: false, multiAxisRope: false, qkNorm: false, mla: false});
   private fingerprint = "";
   private live?: Live;
+  /** The conversation over the loaded workspace (cleared by newConversation and by loading another workspace). */
+  private conversation: {workspace: string; turns: Turn[]; asked: number} = {workspace: "", turns: [], asked: 0};
   /** Block stores of requests that asked for no persistent cache: a folder removed with the engine. */
   private scratchStores?: string;
   readonly cache: PersistentCache;
@@ -263,11 +274,48 @@ export class Engine {
     const live = mode === "memory" && request.method !== "full" ? await this.openMemory(request, options) : await this.openCompressed({...request, answerFrom: mode === "memory" ? "once" : mode}, options);
     const previous = this.live;
     this.live = live;
+    const workspace = request.documents ? `documents:${hashDocuments(request.documents)}` : JSON.stringify([...(request.roots ?? [])].map((r) => path.resolve(r)).sort());
+    if (workspace !== this.conversation.workspace) this.conversation = {workspace, turns: [], asked: 0};
     if (previous && previous.session !== live.session) await previous.session.dispose();
     return live.summary;
   }
 
-  async ask(question: string, options: GenerateOptions = {}, repaired = false): Promise<AskSummary> {
+  /** Starts a new conversation over the same workspace (no turns), or resumes one (after a worker restart). */
+  setConversation(turns: readonly Turn[] = []) {
+    this.conversation = {...this.conversation, turns: turns.map((t) => ({question: t.question, answer: t.answer})), asked: turns.length};
+  }
+
+  /** The turns a follow-up sees now. */
+  get conversationTurns(): readonly Turn[] {
+    return this.conversation.turns;
+  }
+
+  async ask(question: string, options: AskOptions = {}): Promise<AskSummary> {
+    if (!options.conversation || !this.format.conversational) return this.askTurn(question, options);
+    const dropped = this.fitConversation();
+    const turns = this.conversation.turns;
+    const last = turns[turns.length - 1];
+    // A follow-up ("and where is it used?") selects blocks with the question it follows.
+    const summary = await this.askTurn(question, {...options, history: turns, query: last ? `${last.question}\n${question}` : question});
+    if (summary.stoppedBy !== "cancelled") this.conversation.turns.push({question, answer: summary.answer});
+    return {...summary, turn: ++this.conversation.asked, turnsDropped: dropped};
+  }
+
+  /** Drops the oldest turns until the conversation takes at most half the budget (at least 128 tokens, for a
+   *  workspace smaller than its budget); returns how many went. */
+  private fitConversation(): number {
+    const live = this.live;
+    if (!live) return 0;
+    const limit = Math.floor(Math.max(live.summary.budgetTokens, 256) / 2);
+    let dropped = 0;
+    while (this.conversation.turns.length > 0 && this.format.questionTokens(this.requireModel(), "", this.conversation.turns).length > limit) {
+      this.conversation.turns.shift();
+      dropped++;
+    }
+    return dropped;
+  }
+
+  private async askTurn(question: string, options: TurnOptions = {}, repaired = false): Promise<AskSummary> {
     const live = this.live;
     if (!live) throw new Error("no workspace is loaded: load the workspace into context first");
     const t0 = performance.now();
@@ -281,7 +329,7 @@ export class Engine {
         // question answered once more from the rebuilt store.
         await live.build.store.discardRecord(err.recordKey);
         await this.ingest({...live.request}, {signal: options.signal});
-        return this.ask(question, options, true);
+        return this.askTurn(question, options, true);
       }
       live.last = a;
       const references = await this.memoryReferences(live, a, question);
@@ -659,7 +707,7 @@ export class Engine {
     return {mode, session: s, request, summary, steeredBy: queryAware ? question : undefined};
   }
 
-  private async finishCompressedAsk(live: Extract<Live, {mode: "reread" | "once"}>, question: string, options: Parameters<Engine["ask"]>[1] = {}, t0: number, prefilled: number): Promise<AskSummary> {
+  private async finishCompressedAsk(live: Extract<Live, {mode: "reread" | "once"}>, question: string, options: TurnOptions = {}, t0: number, prefilled: number): Promise<AskSummary> {
     if (options.signal?.aborted) throw new CancelledError();
     const before = performance.now() - t0; // a re-read, when there was one
     const result = await live.session.ask(question, options);

@@ -83,3 +83,65 @@ test("dynsplit ask --json --show-prompt reports the format, the capability and t
   assert.ok(out.answers[0].prompt.endsWith("<|im_start|>assistant\n"));
   assert.ok(out.answers[0].answerTokens <= 4, `--answer-tokens 4 caps the answer (${out.answers[0].answerTokens})`);
 });
+
+test("a conversation: turn 2 sees turn 1's question and answer in the template, independent questions do not, the oldest turns leave at half the budget", {timeout: 300_000}, async () => {
+  const file = await archModelFile("qwen2", "qwen2", {favourToken: "Hello"}); // every answer is "Hello" × maxTokens
+  for (const answerFrom of ["memory", "once"] as const) {
+    const engine = new Engine({packageRoot: ROOT, cacheDir: mkdtempSync(path.join(os.tmpdir(), "dynsplit-conv-")), threads: 1, probe: "off", gpuLayers: "off"});
+    try {
+      await engine.loadModel(file);
+      await engine.ingest({roots: [workspace], budget: {tokens: 512}, answerFrom, useCache: false});
+      const q1 = "Which function adds two numbers?";
+      const q2 = "And where is it used?";
+      const t1 = await engine.ask(q1, {maxTokens: 3, conversation: true});
+      assert.equal(t1.turn, 1);
+      assert.equal(t1.answer, "HelloHelloHello");
+      const t2 = await engine.ask(q2, {maxTokens: 3, conversation: true, showPrompt: true});
+      assert.equal(t2.turn, 2);
+      assert.ok(
+        t2.prompt!.includes(`${q1}<|im_end|>\n<|im_start|>assistant\nHelloHelloHello<|im_end|>\n<|im_start|>user\n${q2}<|im_end|>\n<|im_start|>assistant\n`),
+        `${answerFrom}: turn 1 in the template before turn 2: ${JSON.stringify(t2.prompt!.slice(-200))}`
+      );
+      assert.ok(t2.prompt!.indexOf("// File: src/calc.py") < t2.prompt!.indexOf(q1), "the workspace opens the conversation");
+      const alone = await engine.ask(q2, {maxTokens: 3, showPrompt: true});
+      assert.equal(alone.turn, undefined);
+      assert.ok(!alone.prompt!.includes(q1), "an independent question sees no earlier turn");
+      engine.setConversation([]);
+      const fresh = await engine.ask(q2, {maxTokens: 3, conversation: true, showPrompt: true});
+      assert.equal(fresh.turn, 1);
+      assert.ok(!fresh.prompt!.includes(q1), "a new conversation starts empty");
+      // Long questions: the conversation may take half of the 512-token budget, then the oldest turns leave.
+      const long = (i: number) => `Question ${i}: ${"explain the whole module and every function in it in detail ".repeat(6).trim()}`;
+      let dropped = 0;
+      let last;
+      for (let i = 0; i < 6; i++) {
+        last = await engine.ask(long(i), {maxTokens: 3, conversation: true, showPrompt: true});
+        dropped += last.turnsDropped ?? 0;
+      }
+      assert.ok(dropped > 0, "turns were dropped");
+      assert.equal(engine.conversationTurns.length, 7 - dropped);
+      assert.ok(!last!.prompt!.includes(long(0)), "the oldest turn left the context");
+      assert.ok(last!.prompt!.includes(long(4)), "the latest turn stayed");
+    } finally {
+      await engine.dispose();
+    }
+  }
+});
+
+test("the worker keeps the conversation across a restart", {timeout: 180_000}, async () => {
+  const {EngineClient} = await import("../../src/engine/worker/engineClient");
+  const c = new EngineClient(path.join(ROOT, "dist/worker.mjs"), {packageRoot: ROOT, cacheDir: mkdtempSync(path.join(os.tmpdir(), "dynsplit-conv-w-")), threads: 1, probe: "off", gpuLayers: "off"});
+  try {
+    await c.request("loadModel", {model: await archModelFile("qwen2", "qwen2", {favourToken: "Hello"})});
+    await c.request("ingest", {roots: [workspace], budget: {tokens: 512}});
+    await c.request("ask", {question: "Which function adds two numbers?", maxTokens: 2, conversation: true});
+    const pid = c.pid;
+    await c.restart();
+    assert.notEqual(c.pid, pid, "a new worker");
+    const t2 = await c.request("ask", {question: "And where is it used?", maxTokens: 2, conversation: true, showPrompt: true});
+    assert.equal(t2.turn, 2);
+    assert.ok(t2.prompt!.includes("Which function adds two numbers?<|im_end|>\n<|im_start|>assistant\nHelloHello<|im_end|>"), JSON.stringify(t2.prompt!.slice(-160)));
+  } finally {
+    await c.stop();
+  }
+});

@@ -9,10 +9,12 @@ dynsplit ask <dir> --questions <file> [options]
   Reads every text file of <dir> once into the repository memory (a persistent block store; an unchanged folder
   reads nothing the next time), then answers the question, or every line of <file>, each from the blocks of the
   whole folder that it selects. --answer-from reread re-reads the folder for each question (query-aware),
-  --answer-from once compresses it once without the questions.`;
+  --answer-from once compresses it once without the questions. --conversation asks the lines as one
+  conversation (each sees the earlier questions and answers; the oldest leave when they fill half the budget);
+  without it they are independent questions over the same workspace.`;
 
 export async function askCommand(args: string[]) {
-  const {values, positionals} = parse(args, {...COMMON_OPTIONS, questions: {type: "string"}, "show-prompt": {type: "boolean"}});
+  const {values, positionals} = parse(args, {...COMMON_OPTIONS, questions: {type: "string"}, "show-prompt": {type: "boolean"}, conversation: {type: "boolean"}});
   if (values.help) return console.log(ASK_HELP);
   const [dir, question] = positionals;
   if (!dir) throw new UsageError('ask needs a folder: dynsplit ask <dir> "<question>" or --questions <file>');
@@ -33,6 +35,7 @@ export async function askCommand(args: string[]) {
       if (!values.json && questions.length > 1) process.stdout.write(`${q}\n`);
       const a = await engine.ask(q, {
         showPrompt: values["show-prompt"],
+        conversation: values.conversation,
         onText: values.json
           ? undefined
           : (t) => {
@@ -41,6 +44,7 @@ export async function askCommand(args: string[]) {
             },
       });
       if (!values.json) {
+        if (a.turnsDropped) process.stderr.write(`(the ${a.turnsDropped} oldest turn${a.turnsDropped > 1 ? "s" : ""} left the conversation to keep it within half the budget)\n`);
         if (a.prompt != null) process.stderr.write(`--- prompt (special tokens visible) ---\n${a.prompt}\n--- answer ---\n`);
         if (!streamed) process.stdout.write(a.answer);
         process.stdout.write("\n");

@@ -16,7 +16,7 @@ import type {Placement} from "../../core/answerModes";
 import {combineStandardised, normaliseSegments, spreadToNext} from "../../core/blockScoring";
 import {selectMemoryBlocks, type MemorySelection} from "../../core/memorySelection";
 import {rotateRows, ropeThetas, type RopeParams} from "../../core/rope";
-import {generateAnswer, nextTokenDistribution, type GenerateOptions} from "../session/generateAnswer";
+import {generateAnswer, nextTokenDistribution, type TurnOptions} from "../session/generateAnswer";
 import type {PromptFormat} from "../session/promptFormat";
 import {captureQueryVectors} from "../signals/attentionSignal";
 import {parseSeqState} from "../signals/kvStateParser";
@@ -155,13 +155,13 @@ export class MemorySession {
     this.index = index;
   }
 
-  async ask(question: string, options: GenerateOptions = {}): Promise<MemoryAnswer> {
+  async ask(question: string, options: TurnOptions = {}): Promise<MemoryAnswer> {
     const t0 = performance.now();
     const format = this.options.format;
-    const qTokens = format.questionTokens(this.model, question);
+    const qTokens = format.questionTokens(this.model, question, options.history);
     const maxTokens = options.maxTokens ?? format.maxAnswerTokens;
     const blockBudget = this.blockBudget(qTokens.length, maxTokens);
-    const scores = await this.scoreBlocks(question);
+    const scores = await this.scoreBlocks(options.query ?? question);
     const selection = selectMemoryBlocks(this.index.blocks, scores, {budgetTokens: blockBudget, order: this.options.order});
     const t1 = performance.now();
     const {tokens, prefilled} = await this.place(selection);

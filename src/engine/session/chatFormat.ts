@@ -9,7 +9,7 @@
  * user text never becomes one (LlamaText tokenizes its plain strings without special-token parsing).
  */
 import {LlamaText, resolveChatWrapper, SpecialToken, type ChatHistoryItem, type LlamaModel} from "node-llama-cpp";
-import {DEFAULT_ANSWER_TOKENS, type PromptFormat} from "./promptFormat";
+import {DEFAULT_ANSWER_TOKENS, type PromptFormat, type Turn} from "./promptFormat";
 
 const WORKSPACE = "@@dynsplit-workspace@@";
 const QUESTION = "@@dynsplit-question@@";
@@ -21,16 +21,26 @@ type Value = LlamaText["values"][number];
 export function chatFormat(model: LlamaModel, maxAnswerTokens = DEFAULT_ANSWER_TOKENS): PromptFormat | undefined {
   const wrapper = resolveChatWrapper(model, {fallbackToOtherWrappersOnJinjaError: true});
   if (wrapper.wrapperName === "General" && !model.fileInfo.metadata.tokenizer?.chat_template) return undefined;
-  const history: ChatHistoryItem[] = [
-    {type: "system", text: SYSTEM},
-    {type: "user", text: `${WORKSPACE}\n\n${QUESTION}`},
-    {type: "model", response: []},
-  ];
-  const state = wrapper.generateContextState({chatHistory: history});
+  // The workspace opens the first user turn; earlier turns follow it, then the question in a user turn of its own.
+  const render = (history: readonly Turn[]) => {
+    const first = history.length > 0 ? history[0].question : QUESTION;
+    const items: ChatHistoryItem[] = [{type: "system", text: SYSTEM}, {type: "user", text: `${WORKSPACE}\n\n${first.trim()}`}];
+    history.forEach((t, i) => items.push({type: "model", response: [t.answer.trim()]}, {type: "user", text: i + 1 < history.length ? history[i + 1].question.trim() : QUESTION}));
+    items.push({type: "model", response: []});
+    return wrapper.generateContextState({chatHistory: items});
+  };
+  const state = render([]);
   const [before, after] = splitAt(state.contextText.values, WORKSPACE);
   if (!after) return undefined; // a template that drops or rewrites the user text: not usable this way
   const [beforeQuestion, afterQuestion] = splitAt(after, QUESTION);
   if (!afterQuestion) return undefined;
+  const turnText = (text: string, history: readonly Turn[]) => {
+    if (history.length === 0) return questionText(text);
+    const [, rest] = splitAt(render(history).contextText.values, WORKSPACE);
+    const [head, tail] = splitAt(rest ?? [], QUESTION);
+    if (!tail) throw new Error(`the ${wrapper.wrapperName} template dropped a turn of the conversation`);
+    return LlamaText([...head, text.trim(), ...tail]);
+  };
   // BOS exactly where the model wants it: wrappers always write one, add_bos decides.
   const prompt = before.filter((v, i) => !(i === 0 && v instanceof SpecialToken && v.value === "BOS"));
   const bos = model.tokens.shouldPrependBosToken && model.tokens.bos != null;
@@ -44,7 +54,8 @@ export function chatFormat(model: LlamaModel, maxAnswerTokens = DEFAULT_ANSWER_T
   return {
     name: `chat:${wrapper.wrapperName}`,
     promptTokens: (m) => [...(bos ? [m.tokens.bos!] : []), ...promptText.tokenize(m.tokenizer)],
-    questionTokens: (m, text) => questionText(text).tokenize(m.tokenizer),
+    questionTokens: (m, text, history = []) => turnText(text, history).tokenize(m.tokenizer),
+    conversational: true,
     stopTokens,
     preamble: promptText.toString(),
     fileHeader: (path) => `// File: ${path}\n`,

@@ -12,7 +12,7 @@ import type {PromptFormat} from "./promptFormat";
 import {queryOverlapBoost} from "./queryOverlap";
 import {TokenLedger, SOURCE_PROMPT} from "./tokenLedger";
 import {TokenTexts} from "./tokenTexts";
-import {generateAnswer, nextTokenDistribution, type GeneratedAnswer, type GenerateOptions} from "./generateAnswer";
+import {generateAnswer, nextTokenDistribution, type GeneratedAnswer, type TurnOptions} from "./generateAnswer";
 import {CancelledError} from "./cancelledError";
 
 /** Tokens per llama.cpp batch (n_batch). */
@@ -197,12 +197,12 @@ export class CompressedSession {
   /** Answers a question against the compressed context, streaming text; the question and answer are removed after. */
   async ask(
     question: string,
-    options: GenerateOptions = {}
+    options: TurnOptions = {}
   ): Promise<AnswerResult> {
     const askStart = performance.now();
     const start = {...this.timings};
     const format = this.options.format;
-    const qTokens = format.questionTokens(this.model, question);
+    const qTokens = format.questionTokens(this.model, question, options.history);
     const maxTokens = options.maxTokens ?? format.maxAnswerTokens;
     const base = this.ledger.length;
     const room = this.contextSize - 1 - base;

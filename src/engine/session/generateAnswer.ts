@@ -1,6 +1,6 @@
 import {performance} from "node:perf_hooks";
 import type {LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
-import type {PromptFormat} from "./promptFormat";
+import type {PromptFormat, Turn} from "./promptFormat";
 
 export interface GeneratedAnswer {
   answer: string;
@@ -18,6 +18,13 @@ export interface GenerateOptions {
   ignoreStops?: boolean;
   /** Return the rendered context of the turn, special tokens visible (for debugging templates). */
   showPrompt?: boolean;
+}
+
+/** A question within a conversation: the earlier turns it sees, and the text that selects its blocks. */
+export interface TurnOptions extends GenerateOptions {
+  history?: readonly Turn[];
+  /** What scores the blocks (memory): the question, with the previous one for a follow-up. Defaults to the question. */
+  query?: string;
 }
 
 /**

@@ -6,12 +6,21 @@
  */
 import type {LlamaModel, Token} from "node-llama-cpp";
 
+/** An earlier question and its answer, kept in the context for a follow-up. */
+export interface Turn {
+  question: string;
+  answer: string;
+}
+
 export interface PromptFormat {
   name: string;
   /** The pinned tokens every context starts with: BOS where the model wants it, then the preamble. */
   promptTokens(model: LlamaModel): Token[];
-  /** The tokens evaluated after the context for a question: the end of the user turn and the assistant's opening. */
-  questionTokens(model: LlamaModel, text: string): Token[];
+  /** The tokens evaluated after the context for a question: earlier turns of the conversation (oldest first), the
+   *  question, the end of the user turn and the assistant's opening. */
+  questionTokens(model: LlamaModel, text: string, history?: readonly Turn[]): Token[];
+  /** Whether the model is meant to see earlier turns (not the bundled model: one question, one fact). */
+  conversational: boolean;
   /** Tokens that end an answer besides the model's end-of-generation tokens (a template's end-of-turn). */
   stopTokens?: readonly Token[];
   /** Pinned text after BOS, before the first file (for chat templates: the rendered opening, for display and identity). */
@@ -35,8 +44,9 @@ function textPromptTokens(this: PromptFormat, model: LlamaModel): Token[] {
   return [...(bos != null && this.bos ? [bos] : []), ...(this.preamble ? model.tokenize(this.preamble) : [])];
 }
 
-function textQuestionTokens(this: PromptFormat, model: LlamaModel, text: string): Token[] {
-  return model.tokenize(this.question(text));
+function textQuestionTokens(this: PromptFormat, model: LlamaModel, text: string, history: readonly Turn[] = []): Token[] {
+  const earlier = this.conversational ? history.map((t) => `${this.question(t.question)} ${t.answer.trim()}`).join("") : "";
+  return model.tokenize(earlier + this.question(text));
 }
 
 export const DEFAULT_ANSWER_TOKENS = 1024;
@@ -53,6 +63,7 @@ export function plainFormat(model: LlamaModel, maxAnswerTokens = DEFAULT_ANSWER_
     observation: (text) => `\n\nQuestion: ${text.trim()}\nAnswer:`,
     stopStrings: ["\nQuestion:", "\n\n\n"],
     maxAnswerTokens,
+    conversational: true,
     bos: model.tokens.shouldPrependBosToken,
   };
 }
@@ -94,6 +105,7 @@ export function cardFormat(card: ModelCard): PromptFormat {
       return keys.length > 0 ? keys.map((k) => card.question.replace("{key}", k)).join("\n") : card.question.replace("{key}", text.trim());
     },
     stopStrings: ["\n", ";"],
+    conversational: false,
     maxAnswerTokens: card.answerTokens ?? 4,
     bos: card.bos !== false,
   };

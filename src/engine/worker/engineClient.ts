@@ -1,6 +1,7 @@
 import {fork, type ChildProcess} from "node:child_process";
 import {EventEmitter} from "node:events";
-import type {EngineConfig} from "../engine";
+import type {AskSummary, EngineConfig} from "../engine";
+import type {Turn} from "../session/promptFormat";
 import type {ClientMessage, ProgressOf, RequestMap, RequestType, WorkerMessage} from "./protocol";
 
 export class EngineCrashedError extends Error {
@@ -45,6 +46,8 @@ export class EngineClient extends EventEmitter<{crash: [EngineCrashedError]; log
   private ready?: Promise<void>;
   private lastModel?: RequestMap["loadModel"][0];
   private lastIngest?: RequestMap["ingest"][0];
+  /** The conversation the worker holds, replayed into a restarted one so that no turn is lost. */
+  private turns: Turn[] = [];
 
   constructor(private readonly workerPath: string, private config: EngineConfig, private readonly execPath?: string) {
     super();
@@ -91,14 +94,24 @@ export class EngineClient extends EventEmitter<{crash: [EngineCrashedError]; log
     if (type === "loadModel") this.lastModel = payload as RequestMap["loadModel"][0];
     if (type === "ingest") this.lastIngest = payload as RequestMap["ingest"][0];
     if (type === "clear") this.lastIngest = undefined;
+    if (type === "setConversation") this.turns = [...(payload as RequestMap["setConversation"][0]).turns];
     const id = this.nextId++;
     const child = this.child!;
-    return new Promise((resolve, reject) => {
+    const result = new Promise<RequestMap[K][1]>((resolve, reject) => {
       if (options.signal?.aborted) return reject(new EngineRequestError("CancelledError", "cancelled"));
       this.pending.set(id, {resolve: resolve as (v: unknown) => void, reject, onProgress: options.onProgress as ((p: never) => void) | undefined, onText: options.onText});
       options.signal?.addEventListener("abort", () => child.connected && child.send({kind: "cancel", id} satisfies ClientMessage), {once: true});
       child.send({kind: "request", id, type, payload} as ClientMessage);
     });
+    if (type === "ask" && (payload as RequestMap["ask"][0]).conversation) {
+      const a = (await result) as AskSummary;
+      if (a.stoppedBy !== "cancelled") {
+        this.turns.push({question: (payload as RequestMap["ask"][0]).question, answer: a.answer});
+        if (a.turnsDropped) this.turns.splice(0, a.turnsDropped);
+      }
+      return a as RequestMap[K][1];
+    }
+    return result;
   }
 
   /**
@@ -111,6 +124,7 @@ export class EngineClient extends EventEmitter<{crash: [EngineCrashedError]; log
     await this.start();
     if (this.lastModel) await this.request("loadModel", this.lastModel);
     if (this.lastIngest) await this.request("ingest", {...this.lastIngest, useCache: true});
+    if (this.turns.length > 0) await this.request("setConversation", {turns: this.turns});
     this.emit("restarted");
   }
 

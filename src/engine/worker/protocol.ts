@@ -6,6 +6,7 @@
 import type {AskSummary, EngineConfig, IngestRequest, IngestSummary, ModelInfo} from "../engine";
 import type {BlockRecord} from "../session/blockMapRecorder";
 import type {IngestProgress} from "../session/compressedSession";
+import type {Turn} from "../session/promptFormat";
 
 export interface EngineStatus {
   pid: number;
@@ -24,7 +25,9 @@ export type DownloadProgress = {downloadedBytes: number; totalBytes: number};
 export interface RequestMap {
   loadModel: [{model?: string}, ModelInfo, DownloadProgress];
   ingest: [IngestRequest, IngestSummary, IngestProgress];
-  ask: [{question: string; maxTokens?: number; ignoreStops?: boolean; showPrompt?: boolean}, AskSummary, never];
+  ask: [{question: string; maxTokens?: number; ignoreStops?: boolean; showPrompt?: boolean; conversation?: boolean}, AskSummary, never];
+  /** The turns later questions see: [] starts a new conversation; the client replays them after a restart. */
+  setConversation: [{turns: Turn[]}, null, never];
   /** Every block of one file (the visualizer asks when a file is opened): details on demand, not in every summary. */
   fileBlocks: [{file: string}, BlockRecord[], never];
   clear: [Record<string, never>, null, never];

@@ -19,8 +19,12 @@ const handlers: {[K in RequestType]: Handler<K>} = {
   loadModel: (p, {id, signal}) =>
     requireEngine().loadModel(p.model, {signal, onDownloadProgress: (downloadedBytes, totalBytes) => send({kind: "progress", id, progress: {downloadedBytes, totalBytes}})}),
   ingest: (p, {id, signal}) => requireEngine().ingest(p, {signal, onProgress: (progress) => send({kind: "progress", id, progress})}),
-  ask: (p, {id, signal}) => requireEngine().ask(p.question, {signal, maxTokens: p.maxTokens, ignoreStops: p.ignoreStops, showPrompt: p.showPrompt, onText: (text) => send({kind: "text", id, text})}),
+  ask: (p, {id, signal}) => requireEngine().ask(p.question, {signal, maxTokens: p.maxTokens, ignoreStops: p.ignoreStops, showPrompt: p.showPrompt, conversation: p.conversation, onText: (text) => send({kind: "text", id, text})}),
   fileBlocks: (p) => requireEngine().fileBlocks(p.file),
+  setConversation: async (p) => {
+    requireEngine().setConversation(p.turns);
+    return null;
+  },
   clear: async () => {
     await requireEngine().clear();
     return null;
