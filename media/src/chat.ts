@@ -20,6 +20,7 @@ interface Entry {
   selection?: {path: string; blocks: number[]; tokens: number}[];
   answerFrom?: string;
   firstTokenMs?: number;
+  turnsDropped?: number;
 }
 interface ViewState {
   phase: string;
@@ -73,6 +74,7 @@ function renderEntry(e: Entry): HTMLElement {
   if (e.role === "assistant") {
     node.append(renderMarkdown(e.text));
     if (e.stoppedBy === "cancelled") node.append(el("div", {class: "note", text: "stopped"}));
+    if (e.turnsDropped) node.append(el("div", {class: "note", text: `the ${e.turnsDropped} oldest turn${e.turnsDropped > 1 ? "s" : ""} left the model's context to make room (still shown here)`}));
     if (e.selection?.length) {
       const blocks = e.selection.reduce((a, f) => a + f.blocks.length, 0);
       const tokens = e.selection.reduce((a, f) => a + f.tokens, 0);

@@ -10,6 +10,7 @@ export async function openEngine(values: {model?: string; threads?: string; prob
   const engine = new Engine({packageRoot: findPackageRoot(here), cacheDir: defaultCacheDir(), threads: intOf("threads", values.threads), probe: probeOf(values.probe), gpuLayers: gpuLayersOf(values["gpu-layers"]), answerTokens: intOf("answer-tokens", values["answer-tokens"])});
   try {
     const info = await engine.loadModel(values.model, {onDownloadProgress: (done, total) => process.stderr.write(`\rdownloading ${(done / 2 ** 20).toFixed(0)}/${(total / 2 ** 20).toFixed(0)} MiB`)});
+    if (info.demo && !values.model) process.stderr.write(`demo model ${info.name}: it answers planted-fact questions ("Q: name = "); use --model <file.gguf|hf:…> for real questions\n`);
     if (info.capability !== "supported") process.stderr.write(`model ${info.name} (${info.architecture}): ${info.capability} — ${info.capabilityReason}\n`);
   } catch (err) {
     await engine.dispose();

@@ -47,7 +47,7 @@ export function answerJson(question: string, a: AskSummary) {
 
 /** What the model's architecture allows (core/modelCapability.ts), printed with every `ask --json`. */
 export function modelJson(m: ModelInfo) {
-  return {model: m.name, architecture: m.architecture, format: m.format, capability: m.capability, capabilityReason: m.capabilityReason};
+  return {model: m.name, demoModel: m.demo, architecture: m.architecture, format: m.format, capability: m.capability, capabilityReason: m.capabilityReason};
 }
 
 /**

@@ -79,6 +79,8 @@ export interface ModelInfo {
   /** What was adapted or why compression is refused; empty when supported. */
   capabilityReason: string;
   architecture: string;
+  /** The bundled model: trained here for one skill (planted facts), not an assistant. */
+  demo: boolean;
 }
 
 export interface IngestRequest {
@@ -259,6 +261,7 @@ export class Engine {
       capability: this.capability.verdict,
       capabilityReason: this.capability.reason,
       architecture: traits.architecture,
+      demo: resolved.card != null,
     };
     return this.info;
   }

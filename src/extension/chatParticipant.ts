@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import type {Turn} from "../engine/session/promptFormat";
 import {message, type EngineService} from "./engineService";
 
 /**
@@ -8,7 +9,7 @@ import {message, type EngineService} from "./engineService";
 export function registerChatParticipant(context: vscode.ExtensionContext, engine: EngineService) {
   const chatApi = (vscode as unknown as {chat?: typeof vscode.chat}).chat;
   if (!chatApi?.createChatParticipant) return;
-  const participant = chatApi.createChatParticipant("dynsplit.chat", async (request, _ctx, stream, token) => {
+  const participant = chatApi.createChatParticipant("dynsplit.chat", async (request, ctx, stream, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
     try {
@@ -16,7 +17,7 @@ export function registerChatParticipant(context: vscode.ExtensionContext, engine
         stream.progress("Reading the workspace into context…");
         await engine.load({kind: "workspace"}, {signal: controller.signal});
       }
-      const result = await engine.ask(request.prompt, {signal: controller.signal, onText: (t) => stream.markdown(t)});
+      const result = await engine.ask(request.prompt, {conversation: historyTurns(ctx.history), signal: controller.signal, onText: (t) => stream.markdown(t)});
       for (const ref of result.references) {
         const folder = vscode.workspace.workspaceFolders?.[0];
         if (!folder) break;
@@ -27,4 +28,16 @@ export function registerChatParticipant(context: vscode.ExtensionContext, engine
     }
   });
   context.subscriptions.push(participant);
+}
+
+/** Native Chat's history of this participant as turns: each request with the markdown of its response. */
+function historyTurns(history: vscode.ChatContext["history"]): Turn[] {
+  const turns: Turn[] = [];
+  for (let i = 0; i + 1 < history.length; i++) {
+    const q = history[i];
+    const a = history[i + 1];
+    if (q instanceof vscode.ChatRequestTurn && a instanceof vscode.ChatResponseTurn)
+      turns.push({question: q.prompt, answer: a.response.map((p) => (p instanceof vscode.ChatResponseMarkdownPart ? p.value.value : "")).join("")});
+  }
+  return turns;
 }

@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
 import type {AskSummary} from "../engine/engine";
+import type {Turn} from "../engine/session/promptFormat";
 import {formatBytes} from "../core/kvMemory";
 import {message, type ContextScope, type EngineService, type EngineState} from "./engineService";
 import {openReference} from "./openReference";
@@ -25,11 +26,26 @@ export interface ChatEntry {
   /** How it was answered, and the time to its first token. */
   answerFrom?: AskSummary["answerFrom"];
   firstTokenMs?: number;
+  /** How many of the oldest turns left the model's context to make room (the transcript keeps them). */
+  turnsDropped?: number;
   /** A button the webview offers with an error (e.g. restart after a crash). */
   action?: "restartEngine" | "loadWorkspace";
 }
 
 const HISTORY_KEY = "dynsplit.chatHistory";
+/** Turns handed to the engine; it keeps as many of the latest as fit half the budget. */
+const MAX_TURNS = 32;
+
+/** The transcript's workspace questions with their answers, oldest first (New Chat empties the transcript). */
+export function conversationTurns(history: readonly ChatEntry[]): Turn[] {
+  const turns: Turn[] = [];
+  for (let i = 0; i + 1 < history.length; i++) {
+    const q = history[i];
+    const a = history[i + 1];
+    if (q.role === "user" && q.scope === "workspace" && a.role === "assistant" && a.stoppedBy !== "cancelled") turns.push({question: q.text, answer: a.text});
+  }
+  return turns.slice(-MAX_TURNS);
+}
 
 /**
  * The chat view (a webview view in its own activity-bar container, so it works without Copilot's native Chat):
@@ -76,6 +92,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     if (this.running) throw new Error("an answer is still being generated: stop it first");
     const controller = new AbortController();
     this.running = controller;
+    // Workspace questions are one conversation (this transcript's earlier turns); file and selection questions stand alone.
+    const conversation = scope.kind === "workspace" ? conversationTurns(this.history) : undefined;
     this.push({id: newId(), role: "user", text, scope: scope.kind});
     const id = newId();
     try {
@@ -86,6 +104,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       this.post({type: "answerStart", id});
       let streamed = "";
       const result = await this.engine.ask(text, {
+        conversation,
         signal: controller.signal,
         onText: (t) => {
           streamed += t;
@@ -102,6 +121,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         selection: result.selection,
         answerFrom: result.answerFrom,
         firstTokenMs: result.firstTokenMs,
+        turnsDropped: result.turnsDropped || undefined,
       };
       this.push(entry);
       this.post({type: "answerEnd", id});

@@ -1,6 +1,7 @@
 import path from "node:path";
 import * as vscode from "vscode";
 import type {AskSummary, EngineConfig, IngestRequest, IngestSummary, ModelInfo} from "../engine/engine";
+import type {Turn} from "../engine/session/promptFormat";
 import type {IngestProgress} from "../engine/session/compressedSession";
 import {EngineClient, EngineCrashedError} from "../engine/worker/engineClient";
 import {readSettings, type DynSplitSettings} from "./settings";
@@ -52,6 +53,7 @@ export class EngineService implements vscode.Disposable {
       threads: settings.threads || undefined,
       probe: "auto",
       gpuLayers: settings.gpuLayers,
+      answerTokens: settings.answerTokens,
     };
   }
 
@@ -130,11 +132,16 @@ export class EngineService implements vscode.Disposable {
     return other;
   }
 
-  async ask(question: string, options: {onText?: (t: string) => void; signal?: AbortSignal} = {}): Promise<AskSummary> {
+  /**
+   * Asks a question. With `conversation`, the question follows those turns (the chat's own transcript, so that a
+   * reloaded window or a restarted worker continues the same conversation); without, it stands alone.
+   */
+  async ask(question: string, options: {onText?: (t: string) => void; signal?: AbortSignal; conversation?: Turn[]} = {}): Promise<AskSummary> {
     if (!this.current.ingest) throw new Error("nothing is loaded: run “DynSplit: Load Workspace into Context” first");
     this.setState({phase: "answering", error: undefined});
     try {
-      const result = await this.client.request("ask", {question}, {onText: options.onText, signal: options.signal});
+      if (options.conversation) await this.client.request("setConversation", {turns: options.conversation});
+      const result = await this.client.request("ask", {question, conversation: options.conversation != null}, {onText: options.onText, signal: options.signal});
       this.setState({phase: "ready", lastAnswer: {question, answer: result}});
       return result;
     } catch (err) {

@@ -59,12 +59,15 @@ export function activate(context: vscode.ExtensionContext): DynSplitApi {
         {location: vscode.ProgressLocation.Notification, title: "DynSplit: loading the model"},
         (progress) => engine.ensureModel((m) => progress.report({message: m}))
       );
-      void vscode.window.showInformationMessage(`DynSplit: ${model.name} is loaded (${model.binary}${model.hasProbe ? ", attention probe" : ""}).`);
+      const verdict = model.capability === "supported" ? "" : ` — ${model.capability}: ${model.capabilityReason}`;
+      void vscode.window.showInformationMessage(`DynSplit: ${model.name} is loaded (${model.binary}${model.hasProbe ? ", attention probe" : ""}, ${model.format} format)${verdict}.`);
     }),
     command("dynsplit.selectMethod", async () => {
       if ((await pickMethodAndBudget()) && engine.state.ingest) await loadWorkspace(engine);
     }),
     command("dynsplit.clearContext", () => engine.clear()),
+    // A fresh conversation: the transcript empties, so the next question sees no earlier turn.
+    command("dynsplit.newChat", () => chat.clearHistory()),
     command("dynsplit.restartEngine", () =>
       vscode.window.withProgress({location: vscode.ProgressLocation.Notification, title: "DynSplit: restarting the engine"}, () => engine.restart())
     ),
@@ -73,9 +76,9 @@ export function activate(context: vscode.ExtensionContext): DynSplitApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration("dynsplit")) reportSettingProblems();
       // Threads and GPU layers are fixed when the worker process starts: offer the restart that applies them.
-      const workerSetting = e.affectsConfiguration("dynsplit.threads") || e.affectsConfiguration("dynsplit.gpuLayers");
+      const workerSetting = e.affectsConfiguration("dynsplit.threads") || e.affectsConfiguration("dynsplit.gpuLayers") || e.affectsConfiguration("dynsplit.answerTokens");
       if (workerSetting && engine.state.phase !== "stopped")
-        void vscode.window.showInformationMessage("DynSplit: the new threads/GPU setting applies after the engine restarts.", "Restart Engine").then((a) => {
+        void vscode.window.showInformationMessage("DynSplit: the new threads/GPU/answer-length setting applies after the engine restarts.", "Restart Engine").then((a) => {
           if (a) void vscode.commands.executeCommand("dynsplit.restartEngine");
         });
     })

@@ -24,6 +24,8 @@ export interface DynSplitSettings {
   /** Size cap of all block stores, in GB. */
   storeSizeLimitGB: number;
   threads: number;
+  /** The longest answer, in tokens (real models; the bundled demo model answers in a few). */
+  answerTokens: number;
 }
 
 export const DEFAULT_SETTINGS: DynSplitSettings = {
@@ -44,6 +46,7 @@ export const DEFAULT_SETTINGS: DynSplitSettings = {
   placement: "auto",
   storeSizeLimitGB: 4,
   threads: 0,
+  answerTokens: 1024,
 };
 
 /**
@@ -100,5 +103,6 @@ export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get"> 
   if (typeof limit === "number" && Number.isFinite(limit) && limit >= 0.05 && limit <= 10_000) s.storeSizeLimitGB = limit;
   else if (limit !== undefined) problems.push(`dynsplit.storeSizeLimitGB must be a number of GB in [0.05, 10000], got ${JSON.stringify(limit)}; using 4`);
   int("threads", 0, 256);
+  int("answerTokens", 16, 32768);
   return {settings: s, problems};
 }
