@@ -3,6 +3,7 @@ import {ModelError} from "../engine/model/modelSource";
 import {askCommand, ASK_HELP} from "./commands/ask";
 import {benchCommand, BENCH_HELP} from "./commands/bench";
 import {evalCommand, EVAL_HELP} from "./commands/eval";
+import {chatCommand, CHAT_HELP} from "./commands/chat";
 import {ingestCommand, INGEST_HELP} from "./commands/ingest";
 import {UsageError} from "./options";
 
@@ -13,11 +14,13 @@ ${ASK_HELP}
 
 ${INGEST_HELP}
 
+${CHAT_HELP}
+
 ${EVAL_HELP}
 
 ${BENCH_HELP}
 
-options (ask, ingest, eval)
+options (ask, chat, ingest, eval)
   --model PATH|hf:URI      a GGUF file or a Hugging Face URI (default: the bundled model)
   --answer-from MODE       memory (default: read once, each question selects blocks of the whole folder),
                            reread (re-read the folder for each question), once (compress once, query-agnostic)
@@ -50,6 +53,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case "ingest":
         await ingestCommand(rest);
+        return 0;
+      case "chat":
+        await chatCommand(rest);
         return 0;
       case "eval":
         await evalCommand(rest);

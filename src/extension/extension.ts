@@ -46,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): DynSplitApi {
     engine.onDidChangeState((s) => {
       status.render(s);
       decorations.update(s.ingest, s.lastAnswer?.answer);
+      if (s.model?.demo) offerRealModel(context);
     }),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, {webviewOptions: {retainContextWhenHidden: true}}),
     command("dynsplit.openChat", () => chat.reveal()),
@@ -115,6 +116,18 @@ function command(id: string, run: () => unknown): vscode.Disposable {
       void vscode.window.showErrorMessage(`DynSplit: ${message(err)}`);
     }
   });
+}
+
+/** Once per installation, when the demo model is first loaded: it answers planted facts only, so offer a real one. */
+function offerRealModel(context: vscode.ExtensionContext) {
+  const key = "dynsplit.realModelOffered";
+  if (context.globalState.get<boolean>(key)) return;
+  void context.globalState.update(key, true);
+  void vscode.window
+    .showInformationMessage("DynSplit is answering with its small demo model, which only knows planted facts. Pick a real GGUF model (a file or a Hugging Face URI)?", "Pick a Model…", "Keep the Demo Model")
+    .then((a) => {
+      if (a === "Pick a Model…") void vscode.commands.executeCommand("dynsplit.selectModel");
+    });
 }
 
 async function loadWorkspace(engine: EngineService) {

@@ -145,3 +145,16 @@ test("the worker keeps the conversation across a restart", {timeout: 180_000}, a
     await c.stop();
   }
 });
+
+test("dynsplit chat: lines typed on stdin are one conversation, /new starts another, end of input leaves", {timeout: 180_000}, async () => {
+  const file = await archModelFile("qwen2", "qwen2", {favourToken: "Hello"});
+  const r = spawnSync(process.execPath, [path.join(ROOT, "bin/dynsplit.mjs"), "chat", workspace, "--model", file, "--no-cache", "--budget-tokens", "512", "--answer-tokens", "2", "--probe", "off", "--threads", "1"], {
+    encoding: "utf8",
+    input: "Which function adds two numbers?\nAnd where is it used?\n/new\nWhat does read return?\n",
+    env: {...process.env, DYNSPLIT_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), "dynsplit-chat-cli-"))},
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(count(r.stdout, "HelloHello\n"), 3, r.stdout);
+  assert.match(r.stdout, /\(a new conversation\)/);
+  assert.match(r.stderr, /2 files/, "the workspace summary is printed");
+});
