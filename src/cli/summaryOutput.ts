@@ -45,6 +45,10 @@ export function answerJson(question: string, a: AskSummary) {
   };
 }
 
+export function droppedTurnsNote(n: number): string {
+  return `(the ${n} oldest turn${n > 1 ? "s" : ""} left the conversation to keep it within half the budget)\n`;
+}
+
 /** What the model's architecture allows (core/modelCapability.ts), printed with every `ask --json`. */
 export function modelJson(m: ModelInfo) {
   return {model: m.name, demoModel: m.demo, architecture: m.architecture, format: m.format, capability: m.capability, capabilityReason: m.capabilityReason};

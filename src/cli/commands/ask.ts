@@ -2,7 +2,7 @@ import {readFileSync} from "node:fs";
 import {checkFolder, COMMON_OPTIONS, ingestRequestOf, parse, UsageError} from "../options";
 import {openEngine} from "../openEngine";
 import {progressPrinter} from "../progress";
-import {answerJson, askJson, ingestJson, modelJson, printSummary} from "../summaryOutput";
+import {answerJson, askJson, droppedTurnsNote, ingestJson, modelJson, printSummary} from "../summaryOutput";
 
 export const ASK_HELP = `dynsplit ask <dir> "<question>" [options]
 dynsplit ask <dir> --questions <file> [options]
@@ -44,7 +44,7 @@ export async function askCommand(args: string[]) {
             },
       });
       if (!values.json) {
-        if (a.turnsDropped) process.stderr.write(`(the ${a.turnsDropped} oldest turn${a.turnsDropped > 1 ? "s" : ""} left the conversation to keep it within half the budget)\n`);
+        if (a.turnsDropped) process.stderr.write(droppedTurnsNote(a.turnsDropped));
         if (a.prompt != null) process.stderr.write(`--- prompt (special tokens visible) ---\n${a.prompt}\n--- answer ---\n`);
         if (!streamed) process.stdout.write(a.answer);
         process.stdout.write("\n");
