@@ -8,7 +8,7 @@ import type {Llama, LlamaModel, Token} from "node-llama-cpp";
 import {ANSWER_FROM, type AnswerFrom, type Placement} from "../core/answerModes";
 import {createSegmenter, type SegmentationName} from "../core/blockSegmenter";
 import {DynSplitInputError} from "../core/errors";
-import {modelCapability, type CapabilityMode, type CapabilityVerdict, type ModelCapability} from "../core/modelCapability";
+import {modelCapability, type CapabilityMode, type CapabilityVerdict, type ModelCapability, type ModelTraits} from "../core/modelCapability";
 import {kvBytesPerToken, kvGeometryFromGguf} from "../core/kvMemory";
 import type {MethodOptions} from "../core/methods/registry";
 import type {Budget, MethodName} from "../core/types";
@@ -19,6 +19,7 @@ import {restoreUnsupportedReason} from "./memory/kvPlacement";
 import {MemorySession, type MemoryAnswer, type MemoryScoring, type SelectedFile} from "./memory/memorySession";
 import {resolveModel, type ModelSpec} from "./model/modelSource";
 import {modelRope, type ModelRope} from "./model/modelRope";
+import {measuredKvBytesPerToken} from "./model/measuredKvBytes";
 import {modelTraits} from "./model/modelTraits";
 import {CompressedSession, snapshotSession, type AnswerResult, type IngestDocument, type IngestProgress, type MemoryReport, type SignalChoice, type Timings} from "./session/compressedSession";
 import {CancelledError} from "./session/cancelledError";
@@ -209,6 +210,7 @@ export class Engine {
   private info?: ModelInfo;
   private format!: PromptFormat; // set with the model
   private rope: ModelRope = {ok: false, reason: "no model"};
+  private traits?: ModelTraits;
   private capability: ModelCapability = modelCapability({architecture: "none", recurrent: false, hybrid: false, encoder: false, multiAxisRope: false, qkNorm: false, mla: false});
   private fingerprint = "";
   private live?: Live;
@@ -244,6 +246,7 @@ export class Engine {
     this.format = resolved.card ? cardFormat(resolved.card) : (chatFormat(this.model, this.config.answerTokens) ?? plainFormat(this.model, this.config.answerTokens));
     const traits = modelTraits(this.model);
     this.capability = modelCapability(traits);
+    this.traits = traits;
     this.rope = modelRope(this.model);
     this.fingerprint = modelFingerprint(resolved.path);
     const md = this.model.fileInfo.metadata as Record<string, any>;
@@ -251,7 +254,7 @@ export class Engine {
       path: resolved.path,
       name: String(md.general?.name ?? path.basename(resolved.path)),
       fileSize: resolved.fileSize,
-      kvBytesPerToken: kvBytesPerToken(kvGeometryFromGguf(md)),
+      kvBytesPerToken: await this.kvBytesPerTokenOf(md),
       trainContextSize: this.model.trainContextSize,
       handlesContextTokens: resolved.card?.contextTokens ?? this.model.trainContextSize,
       binary: this.loaded!.binary,
@@ -645,7 +648,7 @@ export class Engine {
     const queryAware = request.queryAware ?? question != null;
     const reserveTokens = (question ? model.tokenize(this.format.observation(question)).length : 64) + this.format.maxAnswerTokens + 16;
     const methodOptions = {...request.methodOptions, recentWindow: recent, nSink};
-    const sessionOptions = {method, methodOptions, signal, budgetTokens, chunkTokens, reserveTokens, queryAware, format: this.format, denseAttention: signal === "attention" && method === "dynsplit"};
+    const sessionOptions = {method, methodOptions, signal, budgetTokens, chunkTokens, reserveTokens, queryAware, format: this.format, denseAttention: signal === "attention" && method === "dynsplit", kvBytesPerToken: this.info!.kvBytesPerToken};
 
     const key = PersistentCache.key({
       model: this.fingerprint,
@@ -762,6 +765,14 @@ export class Engine {
   /** The parser reads plain KV caches only: not sliding-window (iSWA), recurrent, hybrid or latent (MLA) memories. */
   private kvReadable(): boolean {
     return this.capability.plainKvState;
+  }
+
+  /** The GGUF formula for plain KV caches; measured from llama.cpp's state where the formula does not hold. */
+  private async kvBytesPerTokenOf(md: Record<string, any>): Promise<number> {
+    const formula = kvBytesPerToken(kvGeometryFromGguf(md));
+    const t = this.traits!;
+    if (Number.isFinite(formula) && !t.recurrent && !t.hybrid && !t.mla) return formula;
+    return measuredKvBytesPerToken(this.requireModel(), {swaFullCache: this.capability.swaFullCache, caches: t.swaSize ? 2 : 1});
   }
 
   /** A request for a mode the model's architecture cannot run is a message, never an aborted worker. */

@@ -52,6 +52,7 @@ for (const m of MODELS.filter((x) => x.verdict !== "refused")) {
       assert.equal(info.capability, m.verdict, `capability at load: ${info.capabilityReason}`);
       if (m.reason) assert.match(info.capabilityReason, m.reason);
       else assert.equal(info.capabilityReason, "");
+      assert.ok(Number.isFinite(info.kvBytesPerToken) && info.kvBytesPerToken > 0, `KV bytes per token ${info.kvBytesPerToken}`);
       const s = await engine.ingest({roots: [workspace], budget: {tokens: 512}});
       assert.equal(s.answerFrom, "memory");
       assert.equal(s.files, Object.keys(code).length);
@@ -92,6 +93,7 @@ test("a refused architecture (recurrent) is a message for every compressed mode,
     const info = await c.request("loadModel", {model: fileOf("mamba")});
     assert.equal(info.capability, "refused");
     assert.match(info.capabilityReason, MODELS.find((m) => m.arch === "mamba")!.reason!);
+    assert.equal(info.kvBytesPerToken, 0, "a recurrent state does not grow with the tokens (measured from llama.cpp's state)");
     for (const answerFrom of ["memory", "once", "reread"] as const) {
       await assert.rejects(c.request("ingest", {roots: [workspace], budget: {tokens: 512}, answerFrom}), (err: Error) => {
         assert.ok(err instanceof EngineRequestError, `${answerFrom}: reported by the worker, not a crash`);

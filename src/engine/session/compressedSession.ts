@@ -31,6 +31,8 @@ export interface SessionOptions {
   chunkTokens: number;
   /** Room for the question and the answer, on top of budget + chunk. */
   reserveTokens: number;
+  /** KV bytes per cached token (ModelInfo's figure); the GGUF formula when not given. */
+  kvBytesPerToken?: number;
   /** Use the question as the observation window at every compression point (when one is known). */
   queryAware: boolean;
   /** DD-Select on attention local/distant masses (probe dense mode; costs a second attention pass). */
@@ -118,7 +120,7 @@ export class CompressedSession {
   ) {
     this.method = createMethod(options.method, options.methodOptions);
     this.texts = new TokenTexts(model);
-    this.bytesPerToken = kvBytesPerToken(kvGeometryFromGguf(model.fileInfo.metadata));
+    this.bytesPerToken = options.kvBytesPerToken ?? kvBytesPerToken(kvGeometryFromGguf(model.fileInfo.metadata));
   }
 
   static async create(
