@@ -16,20 +16,23 @@ export async function chatCommand(args: string[]) {
   if (!dir) throw new UsageError("chat needs a folder: dynsplit chat <dir>");
   const request = ingestRequestOf(values, checkFolder(dir));
   const engine = await openEngine(values);
-  const rl = createInterface({input: process.stdin, output: process.stdout, prompt: "> "});
+  let rl: ReturnType<typeof createInterface> | undefined;
   let answering: AbortController | undefined;
   try {
     const progress = progressPrinter();
     const summary = await engine.ingest(request, {onProgress: progress});
     progress.end();
     printSummary(summary);
+    // Created once the workspace is read: lines that arrive before (piped input) wait in stdin instead of being lost.
+    const lines = createInterface({input: process.stdin, output: process.stdout, prompt: "> "});
+    rl = lines;
     // Ctrl-C stops the answer being written; at the prompt it leaves.
-    rl.on("SIGINT", () => {
+    lines.on("SIGINT", () => {
       if (answering) answering.abort();
-      else rl.close();
+      else lines.close();
     });
-    rl.prompt();
-    for await (const line of rl) {
+    lines.prompt();
+    for await (const line of lines) {
       const question = line.trim();
       if (question === "/new") {
         engine.setConversation([]);
@@ -46,10 +49,10 @@ export async function chatCommand(args: string[]) {
           answering = undefined;
         }
       }
-      rl.prompt();
+      lines.prompt();
     }
   } finally {
-    rl.close();
+    rl?.close();
     await engine.dispose();
   }
 }
