@@ -303,7 +303,8 @@ export class Engine {
     const last = turns[turns.length - 1];
     // A follow-up ("and where is it used?") selects blocks with the question it follows.
     const summary = await this.askTurn(question, {...options, history: turns, query: last ? `${last.question}\n${question}` : question});
-    if (summary.stoppedBy !== "cancelled") this.conversation.turns.push({question, answer: summary.answer});
+    // A stopped or empty answer is not a turn (templates drop an empty assistant message).
+    if (summary.stoppedBy !== "cancelled" && summary.answer) this.conversation.turns.push({question, answer: summary.answer});
     return {...summary, turn: ++this.conversation.asked, turnsDropped: dropped};
   }
 

@@ -42,7 +42,7 @@ export function conversationTurns(history: readonly ChatEntry[]): Turn[] {
   for (let i = 0; i + 1 < history.length; i++) {
     const q = history[i];
     const a = history[i + 1];
-    if (q.role === "user" && q.scope === "workspace" && a.role === "assistant" && a.stoppedBy !== "cancelled") turns.push({question: q.text, answer: a.text});
+    if (q.role === "user" && q.scope === "workspace" && a.role === "assistant" && a.stoppedBy !== "cancelled" && a.text && a.text !== "(no answer)") turns.push({question: q.text, answer: a.text});
   }
   return turns.slice(-MAX_TURNS);
 }

@@ -45,7 +45,7 @@ export async function askCommand(args: string[]) {
       });
       if (!values.json) {
         if (a.turnsDropped) process.stderr.write(droppedTurnsNote(a.turnsDropped));
-        if (a.prompt != null) process.stderr.write(`--- prompt (special tokens visible) ---\n${a.prompt}\n--- answer ---\n`);
+        if (a.prompt != null) process.stderr.write(`--- what the model read for this answer (special tokens visible) ---\n${a.prompt}\n---\n`);
         if (!streamed) process.stdout.write(a.answer);
         process.stdout.write("\n");
         if (questions.length > 1) process.stderr.write(`  (first token ${a.firstTokenMs?.toFixed(0) ?? "–"} ms · ${a.tokensKept} tokens · ${a.blocksSelected} blocks · ${a.signal})\n`);

@@ -105,7 +105,7 @@ export class EngineClient extends EventEmitter<{crash: [EngineCrashedError]; log
     });
     if (type === "ask" && (payload as RequestMap["ask"][0]).conversation) {
       const a = (await result) as AskSummary;
-      if (a.stoppedBy !== "cancelled") {
+      if (a.stoppedBy !== "cancelled" && a.answer) {
         this.turns.push({question: (payload as RequestMap["ask"][0]).question, answer: a.answer});
         if (a.turnsDropped) this.turns.splice(0, a.turnsDropped);
       }
