@@ -39,6 +39,8 @@ options (ask, chat, ingest, eval)
   --threads N              CPU threads (default: cores − 1)
   --probe auto|on|off      use the attention-probe binary (npm run build:kernels)
   --gpu-layers auto|off|N  GPU offload with the stock binary (default auto: CUDA/Vulkan/Metal when present)
+  --kv-cache T             element type of the cached keys: f16 (default), q8_0 or q4_0 (smaller; moved keys are
+                           re-quantized, and the store re-prefills its blocks)
   --answer-tokens N        longest answer in tokens (default 1024; it sizes the room kept free in the context)
   --show-prompt            ask: print the rendered turn (chat template, special tokens visible); --json adds "prompt"
   --json                   machine-readable output (ask adds model, architecture, format, capability)

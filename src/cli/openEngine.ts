@@ -2,12 +2,12 @@ import {fileURLToPath} from "node:url";
 import path from "node:path";
 import {Engine} from "../engine/engine";
 import {findPackageRoot} from "../engine/packageRoot";
-import {defaultCacheDir, gpuLayersOf, intOf, probeOf} from "./options";
+import {defaultCacheDir, gpuLayersOf, intOf, kvCacheTypeOf, probeOf} from "./options";
 
 /** Creates the engine and loads the model named on the command line (the bundled one by default). */
-export async function openEngine(values: {model?: string; threads?: string; probe?: string; "gpu-layers"?: string; "answer-tokens"?: string}) {
+export async function openEngine(values: {model?: string; threads?: string; probe?: string; "gpu-layers"?: string; "answer-tokens"?: string; "kv-cache"?: string}) {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const engine = new Engine({packageRoot: findPackageRoot(here), cacheDir: defaultCacheDir(), threads: intOf("threads", values.threads), probe: probeOf(values.probe), gpuLayers: gpuLayersOf(values["gpu-layers"]), answerTokens: intOf("answer-tokens", values["answer-tokens"])});
+  const engine = new Engine({packageRoot: findPackageRoot(here), cacheDir: defaultCacheDir(), threads: intOf("threads", values.threads), probe: probeOf(values.probe), gpuLayers: gpuLayersOf(values["gpu-layers"]), answerTokens: intOf("answer-tokens", values["answer-tokens"]), kvCacheType: kvCacheTypeOf(values["kv-cache"])});
   try {
     const info = await engine.loadModel(values.model, {onDownloadProgress: (done, total) => process.stderr.write(`\rdownloading ${(done / 2 ** 20).toFixed(0)}/${(total / 2 ** 20).toFixed(0)} MiB`)});
     if (info.demo && !values.model) process.stderr.write(`demo model ${info.name}: it answers planted-fact questions ("Q: name = "); use --model <file.gguf|hf:…> for real questions\n`);

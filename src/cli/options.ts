@@ -7,6 +7,7 @@ import {isSegmentationName, SEGMENTATION_NAMES, type SegmentationName} from "../
 import {METHOD_NAMES, type Budget, type MethodName} from "../core/types";
 import {ANSWER_FROM, PLACEMENTS, type AnswerFrom, type Placement} from "../core/answerModes";
 import type {SignalChoice} from "../engine/session/compressedSession";
+import {KV_CACHE_TYPES, type KvCacheType} from "../core/kvMemory";
 
 /** A usage mistake: printed with a hint to --help, exit code 2. */
 export class UsageError extends Error {
@@ -33,6 +34,7 @@ export const COMMON_OPTIONS = {
   probe: {type: "string"},
   "gpu-layers": {type: "string"},
   "answer-tokens": {type: "string"},
+  "kv-cache": {type: "string"},
   json: {type: "boolean"},
   help: {type: "boolean", short: "h"},
 } as const satisfies ParseArgsConfig["options"];
@@ -81,6 +83,12 @@ export function gpuLayersOf(value: string | undefined): "auto" | "off" | number 
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--gpu-layers must be auto, off or a number of layers, got "${v}"`);
   return n;
+}
+
+export function kvCacheTypeOf(value: string | undefined): KvCacheType | undefined {
+  if (value == null) return undefined;
+  if (!(KV_CACHE_TYPES as readonly string[]).includes(value)) throw new UsageError(`--kv-cache must be one of ${KV_CACHE_TYPES.join(", ")}, got "${value}"`);
+  return value as KvCacheType;
 }
 
 export function intOf(name: string, value: string | undefined): number | undefined {

@@ -14,6 +14,11 @@ export const KV_TYPE_BYTES = {
 } as const;
 export type KvType = keyof typeof KV_TYPE_BYTES;
 
+/** The key-cache types a user can choose (the engine's `kvCacheType`), and their ggml names. */
+export const KV_CACHE_TYPES = ["f16", "q8_0", "q4_0"] as const;
+export type KvCacheType = (typeof KV_CACHE_TYPES)[number];
+export const KV_CACHE_GGML = {f16: "F16", q8_0: "Q8_0", q4_0: "Q4_0"} as const satisfies Record<KvCacheType, KvType>;
+
 /** ggml type ids as written in GGUF and KV state files. */
 const GGML_TYPE_IDS: Record<number, KvType> = {0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 6: "Q5_0", 7: "Q5_1", 8: "Q8_0", 20: "IQ4_NL", 30: "BF16"};
 

@@ -9,7 +9,7 @@ import {ANSWER_FROM, type AnswerFrom, type Placement} from "../core/answerModes"
 import {createSegmenter, type SegmentationName} from "../core/blockSegmenter";
 import {DynSplitInputError} from "../core/errors";
 import {modelCapability, type CapabilityMode, type CapabilityVerdict, type ModelCapability, type ModelTraits} from "../core/modelCapability";
-import {kvBytesPerToken, kvGeometryFromGguf} from "../core/kvMemory";
+import {KV_CACHE_GGML, KV_CACHE_TYPES, kvBytesPerToken, kvGeometryFromGguf, type KvCacheType} from "../core/kvMemory";
 import type {MethodOptions} from "../core/methods/registry";
 import type {Budget, MethodName} from "../core/types";
 import {DEFAULT_RECENT_WINDOW, DEFAULT_SINK_TOKENS, resolveBudget} from "../core/validate";
@@ -60,7 +60,11 @@ export interface EngineConfig {
   /** The longest answer, in tokens; it sizes the room reserved in every context. Defaults to 1,024 (the bundled
    *  model: its card's few tokens). */
   answerTokens?: number;
+  /** Element type of the cached keys: F16 (default) or block-quantized Q8_0 / Q4_0 (smaller, and K-shift then
+   *  re-quantizes moved keys). Values stay F16: a quantized V cache needs flash attention, which dense probing turns off. */
+  kvCacheType?: KvCacheType;
 }
+
 
 export interface ModelInfo {
   path: string;
@@ -82,6 +86,7 @@ export interface ModelInfo {
   architecture: string;
   /** The bundled model: trained here for one skill (planted facts), not an assistant. */
   demo: boolean;
+  kvCacheType: KvCacheType;
 }
 
 export interface IngestRequest {
@@ -241,7 +246,14 @@ export class Engine {
     const llama = await this.llama();
     await this.unloadModel();
     const layers = this.config.gpuLayers ?? "auto";
-    this.model = await llama.loadModel({modelPath: resolved.path, gpuLayers: llama.gpu === false || layers === "off" ? 0 : layers});
+    const kvType = this.config.kvCacheType ?? "f16";
+    if (!KV_CACHE_TYPES.includes(kvType)) throw new DynSplitInputError(`unknown KV cache type "${kvType}"; choose one of ${KV_CACHE_TYPES.join(", ")}`);
+    // node-llama-cpp's model-level default reaches every context this engine creates (ingest, memory, stream, probes).
+    this.model = await llama.loadModel({
+      modelPath: resolved.path,
+      gpuLayers: llama.gpu === false || layers === "off" ? 0 : layers,
+      experimentalDefaultContextKvCacheKeyType: KV_CACHE_GGML[kvType],
+    });
     // The bundled model keeps its trained card; an instruct model gets its own chat template; others a plain layout.
     this.format = resolved.card ? cardFormat(resolved.card) : (chatFormat(this.model, this.config.answerTokens) ?? plainFormat(this.model, this.config.answerTokens));
     const traits = modelTraits(this.model);
@@ -260,11 +272,18 @@ export class Engine {
       binary: this.loaded!.binary,
       hasProbe: this.loaded!.hasProbe,
       format: this.format.name,
-      restoreUnsupported: this.rope.ok ? (this.kvReadable() ? undefined : "the model's KV state is not a plain KV cache") : this.rope.reason,
+      restoreUnsupported: !this.rope.ok
+        ? this.rope.reason
+        : kvType !== "f16"
+          ? `keys quantized to ${kvType} cannot be re-rotated exactly (the store re-prefills its blocks)`
+          : !this.kvReadable()
+            ? "the model's KV state is not a plain KV cache"
+            : undefined,
       capability: this.capability.verdict,
       capabilityReason: this.capability.reason,
       architecture: traits.architecture,
       demo: resolved.card != null,
+      kvCacheType: kvType,
     };
     return this.info;
   }
@@ -487,6 +506,7 @@ export class Engine {
       segmentation: {name: segmentation, options: segmenter.options},
       windowTokens: ingest.windowTokens,
       kv: ingest.storeKv,
+      kvCacheType: this.info!.kvCacheType,
       summaryLayers: ingest.summaryLayers,
       workspace: request.documents ? `documents:${hashDocuments(request.documents)}` : JSON.stringify([...(request.roots ?? [])].map((r) => path.resolve(r)).sort()),
     };
@@ -615,7 +635,12 @@ export class Engine {
     const t0 = performance.now();
     const mode = request.answerFrom === "reread" ? "reread" : "once";
     const method = request.method ?? "dynsplit";
-    if (method !== "full") this.checkCapability("compressed");
+    if (method !== "full") {
+      this.checkCapability("compressed");
+      // Measured (scripts/benchKvShift.ts): llama.cpp's K-shift on a Q8_0 or Q4_0 key cache segfaults in this build.
+      if (this.info!.kvCacheType !== "f16")
+        throw new DynSplitInputError(`the compressed stream moves cached keys (K-shift), which crashes llama.cpp on a ${this.info!.kvCacheType} key cache: answer from the repository memory (--answer-from memory), or use --kv-cache f16`);
+    }
     let documents = request.documents;
     let skipped: SkippedFile[] = [];
     let skippedByReason: Partial<Record<SkipReason, number>> = {};
@@ -662,6 +687,7 @@ export class Engine {
       question: queryAware ? question : undefined,
       contentHash,
       binary: this.info?.binary,
+      kvCacheType: this.info?.kvCacheType,
     });
     const useCache = request.useCache !== false;
     const cached = useCache ? await this.cache.load(key) : undefined;
@@ -765,12 +791,13 @@ export class Engine {
 
   /** The parser reads plain KV caches only: not sliding-window (iSWA), recurrent, hybrid or latent (MLA) memories. */
   private kvReadable(): boolean {
-    return this.capability.plainKvState;
+    // The state parser decodes F32, F16, BF16 and Q8_0 keys; Q4_0 keys are not read back.
+    return this.capability.plainKvState && this.config.kvCacheType !== "q4_0";
   }
 
   /** The GGUF formula for plain KV caches; measured from llama.cpp's state where the formula does not hold. */
   private async kvBytesPerTokenOf(md: Record<string, any>): Promise<number> {
-    const formula = kvBytesPerToken(kvGeometryFromGguf(md));
+    const formula = kvBytesPerToken(kvGeometryFromGguf(md, KV_CACHE_GGML[this.config.kvCacheType ?? "f16"]));
     const t = this.traits!;
     if (Number.isFinite(formula) && !t.recurrent && !t.hybrid && !t.mla) return formula;
     return measuredKvBytesPerToken(this.requireModel(), {swaFullCache: this.capability.swaFullCache, caches: t.swaSize ? 2 : 1});

@@ -54,6 +54,7 @@ export class EngineService implements vscode.Disposable {
       probe: "auto",
       gpuLayers: settings.gpuLayers,
       answerTokens: settings.answerTokens,
+      kvCacheType: settings.kvCacheType,
     };
   }
 

@@ -77,9 +77,9 @@ export function activate(context: vscode.ExtensionContext): DynSplitApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration("dynsplit")) reportSettingProblems();
       // Threads and GPU layers are fixed when the worker process starts: offer the restart that applies them.
-      const workerSetting = e.affectsConfiguration("dynsplit.threads") || e.affectsConfiguration("dynsplit.gpuLayers") || e.affectsConfiguration("dynsplit.answerTokens");
+      const workerSetting = e.affectsConfiguration("dynsplit.threads") || e.affectsConfiguration("dynsplit.gpuLayers") || e.affectsConfiguration("dynsplit.answerTokens") || e.affectsConfiguration("dynsplit.kvCacheType");
       if (workerSetting && engine.state.phase !== "stopped")
-        void vscode.window.showInformationMessage("DynSplit: the new threads/GPU/answer-length setting applies after the engine restarts.", "Restart Engine").then((a) => {
+        void vscode.window.showInformationMessage("DynSplit: the new threads/GPU/answer-length/KV-cache setting applies after the engine restarts.", "Restart Engine").then((a) => {
           if (a) void vscode.commands.executeCommand("dynsplit.restartEngine");
         });
     })

@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import {KV_CACHE_TYPES, type KvCacheType} from "../core/kvMemory";
 import {ANSWER_FROM, PLACEMENTS, type AnswerFrom, type Placement} from "../core/answerModes";
 import {isMethodName} from "../core/methods/registry";
 import type {MethodName} from "../core/types";
@@ -26,6 +27,8 @@ export interface DynSplitSettings {
   threads: number;
   /** The longest answer, in tokens (real models; the bundled demo model answers in a few). */
   answerTokens: number;
+  /** Element type of the cached keys. */
+  kvCacheType: KvCacheType;
 }
 
 export const DEFAULT_SETTINGS: DynSplitSettings = {
@@ -47,6 +50,7 @@ export const DEFAULT_SETTINGS: DynSplitSettings = {
   storeSizeLimitGB: 4,
   threads: 0,
   answerTokens: 1024,
+  kvCacheType: "f16",
 };
 
 /**
@@ -104,5 +108,8 @@ export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get"> 
   else if (limit !== undefined) problems.push(`dynsplit.storeSizeLimitGB must be a number of GB in [0.05, 10000], got ${JSON.stringify(limit)}; using 4`);
   int("threads", 0, 256);
   int("answerTokens", 16, 32768);
+  const kv = get<unknown>("kvCacheType");
+  if (typeof kv === "string" && (KV_CACHE_TYPES as readonly string[]).includes(kv)) s.kvCacheType = kv as KvCacheType;
+  else if (kv !== undefined) problems.push(`dynsplit.kvCacheType must be one of ${KV_CACHE_TYPES.join(", ")}, got ${JSON.stringify(kv)}; using f16`);
   return {settings: s, problems};
 }

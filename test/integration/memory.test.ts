@@ -201,3 +201,23 @@ test("memory: a 10,000-file workspace loads at the default budget, and reopens w
     await engine.dispose();
   }
 });
+
+test("a quantized key cache (q8_0, q4_0): the repository memory answers from re-prefilled blocks; the compressed stream, whose K-shift crashes llama.cpp there, is refused with a message", {timeout: 300_000}, async () => {
+  const ws = plantedWorkspace(21, 4);
+  for (const kvCacheType of ["q8_0", "q4_0"] as const) {
+    const engine = new Engine({packageRoot: ROOT, cacheDir: tmp("dynsplit-mem-q-"), threads: 1, probe: "off", gpuLayers: "off", kvCacheType});
+    try {
+      const info = await engine.loadModel("bundled");
+      assert.equal(info.kvCacheType, kvCacheType);
+      assert.ok(info.kvBytesPerToken < 1024, `quantized keys take less than the 1,024 bytes of f16 (${info.kvBytesPerToken})`);
+      assert.match(info.restoreUnsupported ?? "", /quantized/);
+      const s = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}});
+      assert.equal(s.store?.placement, "prefill");
+      for (const f of ws.facts) assert.equal((await engine.ask(f.question)).answer, f.value, `${kvCacheType}: ${f.key}`);
+      await assert.rejects(engine.ingest({roots: [ws.dir], budget: {tokens: 1024}, answerFrom: "once"}), /K-shift.*--kv-cache f16/);
+      assert.equal((await engine.ask(ws.facts[0].question)).answer, ws.facts[0].value, "the memory stays loaded after the refusal");
+    } finally {
+      await engine.dispose();
+    }
+  }
+});

@@ -64,6 +64,7 @@ const identity = (workspace: string): StoreIdentity => ({
   segmentation: {name: "dynsplit", options: {blockSize: 16}},
   windowTokens: 2048,
   kv: true,
+  kvCacheType: "f16",
   summaryLayers: [0, 1],
   workspace,
 });

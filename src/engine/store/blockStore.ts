@@ -32,6 +32,8 @@ export interface StoreIdentity {
   windowTokens: number;
   /** Whether records keep every token's K/V rows (the `restore` placement). */
   kv: boolean;
+  /** Element type of the cached keys the records were read from (f16, q8_0, q4_0). */
+  kvCacheType: string;
   /** Cache layers whose mean keys make the block summaries. */
   summaryLayers: number[];
   /** The workspace: its folders (absolute), or a hash of documents given directly. */
