@@ -637,7 +637,8 @@ export class Engine {
     const method = request.method ?? "dynsplit";
     if (method !== "full") {
       this.checkCapability("compressed");
-      // Measured (scripts/benchKvShift.ts): llama.cpp's K-shift on a Q8_0 or Q4_0 key cache segfaults in this build.
+      // Measured (scripts/benchKvShift.ts): llama.cpp's K-shift on a Q8_0 or Q4_0 key cache segfaults in this build
+      // (K-shift is not implemented for quantized K caches: ggml-org/llama.cpp#5652, #9383).
       if (this.info!.kvCacheType !== "f16")
         throw new DynSplitInputError(`the compressed stream moves cached keys (K-shift), which crashes llama.cpp on a ${this.info!.kvCacheType} key cache: answer from the repository memory (--answer-from memory), or use --kv-cache f16`);
     }

@@ -25,8 +25,8 @@ async function engineAt(cacheDir: string) {
 const tmp = (prefix: string) => mkdtempSync(path.join(os.tmpdir(), prefix));
 
 /** ~20k tokens of real Python with 8 planted facts (and 16 prefix/suffix-sharing distractors). */
-function plantedWorkspace(seed: number, facts = 8) {
-  const ws = plantFacts(realCodeFiles({chars: 55_000, seed}), {facts, seed});
+function plantedWorkspace(seed: number, facts = 8, chars = 55_000) {
+  const ws = plantFacts(realCodeFiles({chars, seed}), {facts, seed});
   return {...ws, dir: writeWorkspace(ws.files)};
 }
 
@@ -203,7 +203,7 @@ test("memory: a 10,000-file workspace loads at the default budget, and reopens w
 });
 
 test("a quantized key cache (q8_0, q4_0): the repository memory answers from re-prefilled blocks; the compressed stream, whose K-shift crashes llama.cpp there, is refused with a message", {timeout: 300_000}, async () => {
-  const ws = plantedWorkspace(21, 4);
+  const ws = plantedWorkspace(21, 4, 15_000);
   for (const kvCacheType of ["q8_0", "q4_0"] as const) {
     const engine = new Engine({packageRoot: ROOT, cacheDir: tmp("dynsplit-mem-q-"), threads: 1, probe: "off", gpuLayers: "off", kvCacheType});
     try {
