@@ -33,6 +33,7 @@ const files = new Map<TestArchitecture, string>();
 const fileOf = (arch: TestArchitecture) => files.get(arch)!;
 const code = realCodeFiles({chars: 12_000, seed: "architectures"});
 const workspace = writeWorkspace(code);
+const smallWorkspace = writeWorkspace(realCodeFiles({chars: 5_000, seed: "architectures-small"}));
 
 before(async () => {
   for (const m of MODELS) files.set(m.arch, await archModelFile(m.arch, m.vocab));
@@ -73,11 +74,12 @@ for (const m of MODELS.filter((x) => x.verdict !== "refused")) {
       await assert.rejects(engine.ingest({roots: [other], budget: {tokens: 512}}, {signal: controller.signal, onProgress: () => controller.abort()}), (err: Error) => err instanceof CancelledError);
       assert.equal(typeof (await engine.ask("What does it return?", {maxTokens: 4})).answer, "string");
 
-      const once = engine.ingest({roots: [workspace], budget: {tokens: 512}, answerFrom: "once", useCache: false});
+      // The stream on a smaller folder: without key norms it is scored by surprisal, every token's logits over the vocabulary.
+      const once = engine.ingest({roots: [smallWorkspace], budget: {tokens: 512}, answerFrom: "once", useCache: false});
       if (m.arch === "qwen2vl") await assert.rejects(once, /M-RoPE.*--answer-from memory/);
       else {
         const o = await once;
-        assert.ok(o.tokensKept <= 512 && o.tokensRead > 1000, `once kept ${o.tokensKept} of ${o.tokensRead}`);
+        assert.ok(o.tokensKept <= 512 && o.tokensRead > 600, `once kept ${o.tokensKept} of ${o.tokensRead}`);
         if (m.verdict === "adapted") assert.notEqual(o.signal, "keyNorm", "QK-norm and iSWA models are not scored by key norms");
         assert.equal(typeof (await engine.ask("What does it return?", {maxTokens: 4})).answer, "string");
       }
