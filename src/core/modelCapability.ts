@@ -31,6 +31,9 @@ export interface ModelTraits {
   qkNorm: boolean;
   /** Multi-head latent attention (DeepSeek V2/V3): the cache holds a compressed latent, not per-head keys. */
   mla: boolean;
+  /** The key cache is block-quantized (the engine's kvCacheType q8_0 / q4_0): a setting, not the architecture, but it
+   *  decides the same thing — llama.cpp cannot K-shift quantized keys (ggml-org/llama.cpp#5652; here: a segfault). */
+  quantizedKeys?: string;
 }
 
 export interface ModelCapability {
@@ -77,6 +80,11 @@ export function modelCapability(t: ModelTraits): ModelCapability {
   if (t.mla) {
     out.plainKvState = false;
     changes.push("its cache holds a compressed attention latent (MLA), not per-head keys: no key summaries, blocks are re-prefilled");
+  }
+  if (t.quantizedKeys) {
+    // Measured (scripts/benchKvShift.ts): the first decode after a shift of Q8_0/Q4_0 keys segfaults llama.cpp.
+    out.refusedModes.compressed ??= `the compressed stream moves cached keys (K-shift), which crashes llama.cpp on a ${t.quantizedKeys} key cache: answer from the repository memory (--answer-from memory), or use --kv-cache f16`;
+    changes.push(`keys quantized to ${t.quantizedKeys} cannot be shifted: no eviction from a live context, the repository memory re-prefills its blocks`);
   }
   if (changes.length === 0) return out;
   return {...out, verdict: "adapted", reason: changes.join("; ")};

@@ -65,7 +65,6 @@ export interface EngineConfig {
   kvCacheType?: KvCacheType;
 }
 
-
 export interface ModelInfo {
   path: string;
   name: string;
@@ -219,7 +218,7 @@ export class Engine {
   private capability: ModelCapability = modelCapability({architecture: "none", recurrent: false, hybrid: false, encoder: false, multiAxisRope: false, qkNorm: false, mla: false});
   private fingerprint = "";
   private live?: Live;
-  /** The conversation over the loaded workspace (cleared by newConversation and by loading another workspace). */
+  /** The conversation over the loaded workspace (reset by setConversation and by loading another workspace). */
   private conversation: {workspace: string; turns: Turn[]; asked: number} = {workspace: "", turns: [], asked: 0};
   /** Block stores of requests that asked for no persistent cache: a folder removed with the engine. */
   private scratchStores?: string;
@@ -256,7 +255,7 @@ export class Engine {
     });
     // The bundled model keeps its trained card; an instruct model gets its own chat template; others a plain layout.
     this.format = resolved.card ? cardFormat(resolved.card) : (chatFormat(this.model, this.config.answerTokens) ?? plainFormat(this.model, this.config.answerTokens));
-    const traits = modelTraits(this.model);
+    const traits: ModelTraits = {...modelTraits(this.model), quantizedKeys: kvType !== "f16" ? kvType : undefined};
     this.capability = modelCapability(traits);
     this.traits = traits;
     this.rope = modelRope(this.model);
@@ -299,7 +298,7 @@ export class Engine {
     const live = mode === "memory" && request.method !== "full" ? await this.openMemory(request, options) : await this.openCompressed({...request, answerFrom: mode === "memory" ? "once" : mode}, options);
     const previous = this.live;
     this.live = live;
-    const workspace = request.documents ? `documents:${hashDocuments(request.documents)}` : JSON.stringify([...(request.roots ?? [])].map((r) => path.resolve(r)).sort());
+    const workspace = workspaceKeyOf(request);
     if (workspace !== this.conversation.workspace) this.conversation = {workspace, turns: [], asked: 0};
     if (previous && previous.session !== live.session) await previous.session.dispose();
     return live.summary;
@@ -508,7 +507,7 @@ export class Engine {
       kv: ingest.storeKv,
       kvCacheType: this.info!.kvCacheType,
       summaryLayers: ingest.summaryLayers,
-      workspace: request.documents ? `documents:${hashDocuments(request.documents)}` : JSON.stringify([...(request.roots ?? [])].map((r) => path.resolve(r)).sort()),
+      workspace: workspaceKeyOf(request),
     };
     const storeRoot = request.useCache === false ? await this.scratchStoreRoot() : this.storeRoot;
     const build = await buildRepositoryMemory(
@@ -635,13 +634,7 @@ export class Engine {
     const t0 = performance.now();
     const mode = request.answerFrom === "reread" ? "reread" : "once";
     const method = request.method ?? "dynsplit";
-    if (method !== "full") {
-      this.checkCapability("compressed");
-      // Measured (scripts/benchKvShift.ts): llama.cpp's K-shift on a Q8_0 or Q4_0 key cache segfaults in this build
-      // (K-shift is not implemented for quantized K caches: ggml-org/llama.cpp#5652, #9383).
-      if (this.info!.kvCacheType !== "f16")
-        throw new DynSplitInputError(`the compressed stream moves cached keys (K-shift), which crashes llama.cpp on a ${this.info!.kvCacheType} key cache: answer from the repository memory (--answer-from memory), or use --kv-cache f16`);
-    }
+    if (method !== "full") this.checkCapability("compressed");
     let documents = request.documents;
     let skipped: SkippedFile[] = [];
     let skippedByReason: Partial<Record<SkipReason, number>> = {};
@@ -862,6 +855,11 @@ function runtimeVersions(binary: string): {nodeLlamaCpp: string; llamaCpp: strin
     }
   };
   return {nodeLlamaCpp: `${read("package.json").version ?? "?"} ${binary}`, llamaCpp: read("llama/llama.cpp.info.json").tag ?? "?"};
+}
+
+/** What a request reads: its folders (absolute, sorted), or a hash of the documents it gives. */
+function workspaceKeyOf(request: IngestRequest): string {
+  return request.documents ? `documents:${hashDocuments(request.documents)}` : JSON.stringify([...(request.roots ?? [])].map((r) => path.resolve(r)).sort());
 }
 
 function hashDocuments(documents: readonly IngestDocument[]): string {

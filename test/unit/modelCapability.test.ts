@@ -66,3 +66,13 @@ test("capability: any mix of traits gives one verdict, refusal wins, and every a
     })
   );
 });
+
+test("capability: a quantized key cache refuses the compressed stream (K-shift) and keeps the repository memory", () => {
+  const c = modelCapability({...plain, quantizedKeys: "q8_0"});
+  assert.equal(c.verdict, "adapted");
+  assert.match(c.refusedModes.compressed!, /K-shift.*q8_0.*--kv-cache f16/);
+  assert.equal(c.refusedModes.memory, undefined);
+  const both = modelCapability({...plain, multiAxisRope: true, quantizedKeys: "q4_0"});
+  assert.match(both.refusedModes.compressed!, /M-RoPE/, "the first reason stands");
+  assert.equal(both.reason.split("; ").length, 2);
+});
