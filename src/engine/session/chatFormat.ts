@@ -22,14 +22,27 @@ export function chatFormat(model: LlamaModel, maxAnswerTokens = DEFAULT_ANSWER_T
   const wrapper = resolveChatWrapper(model, {fallbackToOtherWrappersOnJinjaError: true});
   if (wrapper.wrapperName === "General" && !model.fileInfo.metadata.tokenizer?.chat_template) return undefined;
   // The workspace opens the first user turn; earlier turns follow it, then the question in a user turn of its own.
+  // Templates that reject a system role (some Jinja ones raise) get the system text at the top of the first user turn.
+  let systemRole = true;
   const render = (history: readonly Turn[]) => {
     const first = history.length > 0 ? history[0].question : QUESTION;
-    const items: ChatHistoryItem[] = [{type: "system", text: SYSTEM}, {type: "user", text: `${WORKSPACE}\n\n${first.trim()}`}];
+    const opening = `${systemRole ? "" : `${SYSTEM}\n\n`}${WORKSPACE}\n\n${first.trim()}`;
+    const items: ChatHistoryItem[] = [...(systemRole ? [{type: "system" as const, text: SYSTEM}] : []), {type: "user", text: opening}];
     history.forEach((t, i) => items.push({type: "model", response: [t.answer.trim()]}, {type: "user", text: i + 1 < history.length ? history[i + 1].question.trim() : QUESTION}));
     items.push({type: "model", response: []});
     return wrapper.generateContextState({chatHistory: items});
   };
-  const state = render([]);
+  let state: ReturnType<typeof render>;
+  try {
+    state = render([]);
+  } catch {
+    systemRole = false;
+    try {
+      state = render([]);
+    } catch {
+      return undefined; // a template we cannot render: the plain layout
+    }
+  }
   const [before, after] = splitAt(state.contextText.values, WORKSPACE);
   if (!after) return undefined; // a template that drops or rewrites the user text: not usable this way
   const [beforeQuestion, afterQuestion] = splitAt(after, QUESTION);
