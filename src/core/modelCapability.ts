@@ -84,6 +84,7 @@ export function modelCapability(t: ModelTraits): ModelCapability {
   if (t.quantizedKeys) {
     // Measured (scripts/benchKvShift.ts): the first decode after a shift of Q8_0/Q4_0 keys segfaults llama.cpp.
     out.refusedModes.compressed ??= `the compressed stream moves cached keys (K-shift), which crashes llama.cpp on a ${t.quantizedKeys} key cache: answer from the repository memory (--answer-from memory), or use --kv-cache f16`;
+    if (t.quantizedKeys === "q4_0") out.plainKvState = false; // the state parser decodes F32, F16, BF16 and Q8_0 keys only
     changes.push(`keys quantized to ${t.quantizedKeys} cannot be shifted: no eviction from a live context, the repository memory re-prefills its blocks`);
   }
   if (changes.length === 0) return out;

@@ -785,8 +785,7 @@ export class Engine {
 
   /** The parser reads plain KV caches only: not sliding-window (iSWA), recurrent, hybrid or latent (MLA) memories. */
   private kvReadable(): boolean {
-    // The state parser decodes F32, F16, BF16 and Q8_0 keys; Q4_0 keys are not read back.
-    return this.capability.plainKvState && this.config.kvCacheType !== "q4_0";
+    return this.capability.plainKvState;
   }
 
   /** The GGUF formula for plain KV caches; measured from llama.cpp's state where the formula does not hold. */

@@ -76,3 +76,8 @@ test("capability: a quantized key cache refuses the compressed stream (K-shift) 
   assert.match(both.refusedModes.compressed!, /M-RoPE/, "the first reason stands");
   assert.equal(both.reason.split("; ").length, 2);
 });
+
+test("capability: q4_0 keys are not read back (no key boxes, no key-norm signal); q8_0 keys are", () => {
+  assert.equal(modelCapability({...plain, quantizedKeys: "q4_0"}).plainKvState, false);
+  assert.equal(modelCapability({...plain, quantizedKeys: "q8_0"}).plainKvState, true);
+});
