@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { DEFAULT_CHARS_PER_TOKEN, generateCase } from "../../src/corpus";
 import type { NeedleCase } from "../../src/corpus";
 import { getCpuLlama } from "../../src/model/loadLlamaRuntime";
-import { CaseOutcome, runCasePair, score } from "../../src/model/retrievalEval";
+import { type CaseOutcome, runCasePair, score } from "../../src/model/retrievalEval";
 import { collectRealCode } from "./realCode";
 
 const args = process.argv.slice(2);

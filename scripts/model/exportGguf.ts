@@ -6,7 +6,7 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { validateGgufFile } from "../../src/engine/gguf/ggufHeader";
 import { buildCodeVocabulary } from "../../src/model/codeVocab";
-import { LlamaHyperparameters, LlamaWeights, writeLlamaGguf } from "../../src/model/llamaGguf";
+import { type LlamaHyperparameters, type LlamaWeights, writeLlamaGguf } from "../../src/model/llamaGguf";
 
 interface Manifest {
   tag: string;

@@ -90,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
 
 // Run when executed directly (the bin wrapper, or tsx during development).
 if (process.argv[1] && /(cli\.mjs|main\.ts)$/.test(process.argv[1])) {
-  main(process.argv.slice(2)).then((code) => {
+  void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }

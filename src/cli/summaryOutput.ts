@@ -118,3 +118,8 @@ export function printSummary(s: IngestSummary, stream: NodeJS.WriteStream = proc
 function beyondModelContextNote(b: NonNullable<IngestSummary["beyondModelContext"]>): string {
   return `note: ${b.tokensKept} tokens stay in the context, more than the ${b.modelContextTokens} this model handles well; answers may be wrong (lower --budget-tokens)`;
 }
+
+/** What `--json` prints: the CLI's machine-readable contract (the integration tests read it through these). */
+export type ModelJson = ReturnType<typeof modelJson>;
+export type AskJson = ModelJson & ReturnType<typeof askJson>;
+export type AskQuestionsJson = ModelJson & {ingest: ReturnType<typeof ingestJson>; answers: ReturnType<typeof answerJson>[]};

@@ -1,3 +1,4 @@
+import {ggufMetadataView, largest} from "./ggufMetadata";
 import {DynSplitInputError} from "./errors";
 
 /** KV cache element types and their size in bytes per element (block-quantized types amortised per element). */
@@ -58,17 +59,14 @@ export function kvBytes(g: KvGeometry, tokens: number): number {
  * <arch>:{block_count, attention:{head_count, head_count_kv, key_length, value_length}, embedding_length}}).
  */
 export function kvGeometryFromGguf(metadata: unknown, typeK: KvType = "F16", typeV: KvType = "F16"): KvGeometry {
-  const md = metadata as Record<string, any>;
-  const arch = md?.general?.architecture;
-  const a = arch ? md[arch] : undefined;
-  if (!a) throw new DynSplitInputError("GGUF metadata has no architecture section");
+  const {architecture: arch, section: a} = ggufMetadataView(metadata);
+  if (!arch || Object.keys(a).length === 0) throw new DynSplitInputError("GGUF metadata has no architecture section");
   const nLayer = Number(a.block_count);
   const nHead = a.attention?.head_count;
   const nHeadKv = a.attention?.head_count_kv ?? nHead;
   const nEmbd = Number(a.embedding_length);
-  const headOf = (h: number | number[]) => (Array.isArray(h) ? Math.max(...h) : Number(h));
-  const headDimK = Number(a.attention?.key_length ?? nEmbd / headOf(nHead));
-  const headDimV = Number(a.attention?.value_length ?? nEmbd / headOf(nHead));
+  const headDimK = Number(a.attention?.key_length ?? nEmbd / largest(nHead));
+  const headDimV = Number(a.attention?.value_length ?? nEmbd / largest(nHead));
   const g: KvGeometry = {nLayer, nHeadKv: Array.isArray(nHeadKv) ? nHeadKv.map(Number) : Number(nHeadKv), headDimK, headDimV, typeK, typeV};
   if (!(nLayer > 0) || !(headDimK > 0) || !(headDimV > 0)) throw new DynSplitInputError(`incomplete KV geometry in GGUF metadata for "${arch}"`);
   return g;

@@ -3,7 +3,7 @@
  * code context, hard distractors (keys sharing the needle's prefix or suffix) elsewhere, and
  * a question at the end whose answer is the needle's value.
  */
-import { Fact, distractorKeys, formatFact, formatQuestion, randomKey, randomValue } from "./facts";
+import { type Fact, distractorKeys, formatFact, formatQuestion, randomKey, randomValue } from "./facts";
 import { fileHeader, generateRepository } from "./repository";
 import { Rng } from "./rng";
 

@@ -1,5 +1,5 @@
 /** Synthetic source files in a few flavours (TypeScript, Python, JSON, YAML/INI config), line by line. */
-import { Rng } from "./rng";
+import { type Rng } from "./rng";
 import { IDENT_WORDS, KEY_PREFIXES, KEY_SUFFIXES, capitalize } from "./words";
 
 export type FileFlavour = "ts" | "py" | "json" | "config";

@@ -3,7 +3,7 @@
  * A fact is a line `const {key} = {value};`; a question is `Q: {key} = ` and the answer
  * is the value, a single token (integers 0..999 are single tokens in the vocabulary).
  */
-import { Rng } from "./rng";
+import { type Rng } from "./rng";
 import { KEY_PREFIXES, KEY_SUFFIXES } from "./words";
 
 export const FACT_TEMPLATE = "const {key} = {value};";

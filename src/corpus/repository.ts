@@ -1,5 +1,5 @@
 /** Synthetic code repositories: a set of files rendered into one context string. */
-import { FileFlavour, generateFile, pickFlavour } from "./codeFiles";
+import { type FileFlavour, generateFile, pickFlavour } from "./codeFiles";
 import { Rng } from "./rng";
 
 export interface Repository {

@@ -2,7 +2,7 @@
  * Training documents for the bundled model: code (synthetic or real) dense with planted facts,
  * and question/answer lines asking about facts seen earlier in the same document.
  */
-import { Fact, distractorKeys, formatFact, formatQuestion, randomKey, randomValue } from "./facts";
+import { type Fact, distractorKeys, formatFact, formatQuestion, randomKey, randomValue } from "./facts";
 import { fileHeader, generateRepository } from "./repository";
 import { Rng } from "./rng";
 

@@ -12,10 +12,10 @@ import {modelCapability, type CapabilityMode, type CapabilityVerdict, type Model
 import {KV_CACHE_GGML, KV_CACHE_TYPES, kvBytesPerToken, kvGeometryFromGguf, type KvCacheType} from "../core/kvMemory";
 import type {MethodOptions} from "../core/methods/registry";
 import type {Budget, MethodName} from "../core/types";
+import {ggufMetadataView} from "../core/ggufMetadata";
 import {DEFAULT_RECENT_WINDOW, DEFAULT_SINK_TOKENS, resolveBudget} from "../core/validate";
 import {PersistentCache} from "./cache/persistentCache";
 import {buildRepositoryMemory, type MemoryBuild} from "./memory/repositoryMemory";
-import {restoreUnsupportedReason} from "./memory/kvPlacement";
 import {MemorySession, type MemoryAnswer, type MemoryScoring, type SelectedFile} from "./memory/memorySession";
 import {resolveModel, type ModelSpec} from "./model/modelSource";
 import {modelRope, type ModelRope} from "./model/modelRope";
@@ -260,10 +260,10 @@ export class Engine {
     this.traits = traits;
     this.rope = modelRope(this.model);
     this.fingerprint = modelFingerprint(resolved.path);
-    const md = this.model.fileInfo.metadata as Record<string, any>;
+    const md = this.model.fileInfo.metadata;
     this.info = {
       path: resolved.path,
-      name: String(md.general?.name ?? path.basename(resolved.path)),
+      name: String(ggufMetadataView(md).general?.name ?? path.basename(resolved.path)),
       fileSize: resolved.fileSize,
       kvBytesPerToken: await this.kvBytesPerTokenOf(md),
       trainContextSize: this.model.trainContextSize,
@@ -638,7 +638,7 @@ export class Engine {
     let documents = request.documents;
     let skipped: SkippedFile[] = [];
     let skippedByReason: Partial<Record<SkipReason, number>> = {};
-    let contentHash = "";
+    let contentHash: string;
     if (!documents) {
       const scan = await scanWorkspace({roots: request.roots ?? [], include: request.include, exclude: request.exclude, maxFileBytes: request.maxFileBytes, signal: options.signal});
       documents = scan.files.map((f) => ({path: f.relPath, content: f.content!})); // no `known`: every file was read
@@ -789,7 +789,7 @@ export class Engine {
   }
 
   /** The GGUF formula for plain KV caches; measured from llama.cpp's state where the formula does not hold. */
-  private async kvBytesPerTokenOf(md: Record<string, any>): Promise<number> {
+  private async kvBytesPerTokenOf(md: unknown): Promise<number> {
     const formula = kvBytesPerToken(kvGeometryFromGguf(md, KV_CACHE_GGML[this.config.kvCacheType ?? "f16"]));
     const t = this.traits!;
     if (Number.isFinite(formula) && !t.recurrent && !t.hybrid && !t.mla) return formula;

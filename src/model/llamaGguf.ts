@@ -2,8 +2,8 @@
  * Assemble a llama-architecture GGUF from hyperparameters, a vocabulary and weights, with the
  * metadata keys llama.cpp needs. Used by the model export and by tests that need random models.
  */
-import { GgufTensorInput, writeGguf } from "../engine/gguf/ggufWriter";
-import { GgufMetadataInput, gguf } from "../engine/gguf/ggufTypes";
+import { type GgufTensorInput, writeGguf } from "../engine/gguf/ggufWriter";
+import { type GgufMetadataInput, gguf } from "../engine/gguf/ggufTypes";
 import type { Vocabulary } from "./codeVocab";
 
 export interface LlamaHyperparameters {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { Llama, LlamaModel, Token } from "node-llama-cpp";
+import type { Llama, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { captureQueryVectors, evaluateObservationWindow, prefillWithAttentionProbe } from "../../src/engine/signals/attentionSignal";
 import { readSequenceKvState } from "../../src/engine/signals/sequenceState";
 import { referenceObservationMassLayer0, referenceQueryLayer0 } from "./helpers/referenceLlama";
@@ -40,7 +40,7 @@ function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): 
 }
 
 /** Reference layer-0 observation mass of the sequence's last `w` tokens, normalised like the signal. */
-async function referenceScores(sequence: import("node-llama-cpp").LlamaContextSequence, w: number): Promise<Float64Array> {
+async function referenceScores(sequence: LlamaContextSequence, w: number): Promise<Float64Array> {
   const state = await readSequenceKvState(sequence, { layers: [0] });
   const tokens = sequence.contextTokens;
   const queries = Array.from({ length: w }, (_, i) => tokens.length - w + i);

@@ -5,6 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import {test} from "node:test";
 import {generateCase} from "../../src/corpus";
+import type {EvalJson} from "../../src/cli/commands/eval";
+import type {AskJson, AskQuestionsJson} from "../../src/cli/summaryOutput";
 import {ROOT, writeWorkspace} from "../helpers/engineFixtures";
 
 const cacheDir = mkdtempSync(path.join(os.tmpdir(), "dynsplit-clicache-"));
@@ -19,13 +21,13 @@ test("dynsplit ask --json prints the documented fields (query-aware re-read)", {
   const dir = writeWorkspace(c.files);
   const r = cli("ask", dir, c.question, "--answer-from", "reread", "--budget", "0.25", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--json");
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout);
+  const out = JSON.parse(r.stdout) as AskJson;
   for (const key of ["answer", "method", "signal", "budgetTokens", "tokensRead", "tokensKept", "kvBytesAllocated", "kvBytesFullCache", "blocks", "timings"]) assert.ok(key in out, `${key} present`);
   assert.equal(out.method, "dynsplit");
   assert.match(out.signal, /^keyNorm/);
   assert.ok(out.tokensKept <= out.budgetTokens && out.tokensKept < out.tokensRead);
-  assert.ok(out.blocks.length > 0 && out.blocks.every((b: any) => typeof b.file === "string" && typeof b.kept === "boolean" && b.startLine >= 0));
-  for (const t of ["prefillMs", "scoringMs", "evictMs", "decodeMs"]) assert.equal(typeof out.timings[t], "number");
+  assert.ok(out.blocks.length > 0 && out.blocks.every((b) => typeof b.file === "string" && typeof b.kept === "boolean" && b.startLine >= 0));
+  for (const t of ["prefillMs", "scoringMs", "evictMs", "decodeMs"] as const) assert.equal(typeof out.timings[t], "number");
 });
 
 test("a context longer than the bundled model handles is flagged; a compressed one is not", {timeout: 120_000}, () => {
@@ -59,9 +61,9 @@ test("ingest prints the memory summary; eval prints accuracy per method", {timeo
   }).join("\n"));
   const ev = cli("eval", casesFile, "--methods", "full,dynsplit,streaming", "--budgets", "0.3", "--answer-from", "reread", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--json");
   assert.equal(ev.code, 0, ev.stderr);
-  const out = JSON.parse(ev.stdout);
+  const out = JSON.parse(ev.stdout) as EvalJson;
   assert.equal(out.cases, 3);
-  assert.deepEqual(out.cells.map((x: any) => [x.method, x.answerFrom, x.budget]), [["full", "once", 1], ["dynsplit", "reread", 0.3], ["streaming", "reread", 0.3]]);
+  assert.deepEqual(out.cells.map((x) => [x.method, x.answerFrom, x.budget]), [["full", "once", 1], ["dynsplit", "reread", 0.3], ["streaming", "reread", 0.3]]);
   for (const cell of out.cells) assert.ok(cell.ci95[0] <= cell.accuracy && cell.accuracy <= cell.ci95[1]);
 });
 
@@ -99,23 +101,23 @@ test("ask --questions answers every line after one ingest (memory), and reads no
   const args = ["ask", dir, "--questions", qfile, "--budget-tokens", "512", "--probe", "off", "--threads", "1", "--json"];
   const first = cli(...args);
   assert.equal(first.code, 0, first.stderr);
-  const out = JSON.parse(first.stdout);
+  const out = JSON.parse(first.stdout) as AskQuestionsJson;
   for (const key of ["tokensRead", "files", "ingestMs", "storeBytes", "fromStore"]) assert.ok(key in out.ingest, `ingest.${key}`);
   assert.ok(out.ingest.tokensRead > 2000 && out.ingest.fromStore === false && out.ingest.storeBytes > 0);
   assert.equal(out.answers.length, facts.length);
   for (const a of out.answers) for (const key of ["question", "answer", "firstTokenMs", "totalMs", "tokensKept", "blocksSelected", "signal"]) assert.ok(key in a, `answers[].${key}`);
-  const right = out.answers.filter((a: any, i: number) => a.answer === facts[i].value).length;
+  const right = out.answers.filter((a, i) => a.answer === facts[i].value).length;
   assert.ok(right >= facts.length - 1, `${right}/${facts.length} right`);
-  const second = JSON.parse(cli(...args).stdout);
+  const second = JSON.parse(cli(...args).stdout) as AskQuestionsJson;
   assert.equal(second.ingest.tokensRead, 0, "the reopened folder reads nothing");
   assert.equal(second.ingest.fromStore, true);
-  assert.deepEqual(second.answers.map((a: any) => a.answer), out.answers.map((a: any) => a.answer));
+  assert.deepEqual(second.answers.map((a) => a.answer), out.answers.map((a) => a.answer));
 
   const casesFile = path.join(mkdtempSync(path.join(os.tmpdir(), "dynsplit-cases-")), "cases.jsonl");
   writeFileSync(casesFile, JSON.stringify({id: "multi", files: c.files, questions: facts.map((f) => ({question: `Q: ${f.key} = `, answer: f.value}))}) + "\n");
   const ev = cli("eval", casesFile, "--methods", "dynsplit", "--budgets", "512", "--answer-from", "memory,once", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--json");
   assert.equal(ev.code, 0, ev.stderr);
-  const cells = JSON.parse(ev.stdout).cells;
-  assert.deepEqual(cells.map((x: any) => [x.answerFrom, x.budget, x.n]), [["memory", 512, facts.length], ["once", 512, facts.length]]);
+  const cells = (JSON.parse(ev.stdout) as EvalJson).cells;
+  assert.deepEqual(cells.map((x) => [x.answerFrom, x.budget, x.n]), [["memory", 512, facts.length], ["once", 512, facts.length]]);
   for (const cell of cells) assert.ok(cell.meanFirstTokenMs > 0);
 });

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { generateCase } from "../../src/corpus";
 import { validateGgufFile } from "../../src/engine/gguf/ggufHeader";
 import { getCpuLlama } from "../../src/model/loadLlamaRuntime";
-import { CaseOutcome, runCasePair, score, tokenizeCase } from "../../src/model/retrievalEval";
+import { type CaseOutcome, runCasePair, score, tokenizeCase } from "../../src/model/retrievalEval";
 
 const card = JSON.parse(readFileSync("models/card.json", "utf8")) as { model: string; charsPerToken: number };
 const modelPath = `models/${card.model}`;

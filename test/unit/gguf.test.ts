@@ -8,7 +8,7 @@ import { readGgufHeader, validateGgufFile } from "../../src/engine/gguf/ggufHead
 import { GgufValueType, gguf } from "../../src/engine/gguf/ggufTypes";
 import { encodeGguf, writeGguf } from "../../src/engine/gguf/ggufWriter";
 import { buildCodeVocabulary } from "../../src/model/codeVocab";
-import { LlamaHyperparameters, llamaGgufInput, randomLlamaWeights } from "../../src/model/llamaGguf";
+import { type LlamaHyperparameters, llamaGgufInput, randomLlamaWeights } from "../../src/model/llamaGguf";
 import { getCpuLlama } from "../../src/model/loadLlamaRuntime";
 
 const dir = mkdtempSync(join(tmpdir(), "gguf-test-"));

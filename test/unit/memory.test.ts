@@ -7,6 +7,7 @@ import {DynSplitInputError} from "../../src/core/errors";
 import {selectMemoryBlocks, type RepositoryBlocks} from "../../src/core/memorySelection";
 import {rotateRows, ropeThetas, type RopeParams} from "../../src/core/rope";
 import {randomSignal, randomTokens} from "../helpers/tokenStreams";
+import type {ParsedSeqState} from "../../src/engine/signals/kvStateParser";
 
 /** A random repository: files with a header each and blocks of 1..24 tokens. */
 const repository = fc
@@ -167,7 +168,7 @@ test("block summaries: each block's per-channel key range with RoPE taken off, p
     const raw = Float32Array.from({length: n * row}, (_, i) => Math.sin(i * 1.7) + (i % 5) * 0.1);
     const roped = Float32Array.from(raw);
     rotateRows(roped, row, heads, Float64Array.from({length: n}, (_, t) => 100 + t), rope);
-    const state = {positions: Int32Array.from({length: n}, (_, t) => 100 + t), layers: [{layer: 0, kRowElems: row, K: roped}]} as any;
+    const state = {positions: Int32Array.from({length: n}, (_, t) => 100 + t), layers: [{layer: 0, kRowElems: row, K: roped}]} as unknown as ParsedSeqState; // only the fields the summaries read
     const offsets = Int32Array.from([0, 5, 12]);
     const s = blockKeySummaries(state, 0, offsets, {rope, nHeadKv: heads, headDim: 8, layers: [0], trig: ropeTrigTable(rope, 200)});
     assert.equal(s.length, 2 * 2 * row, "two blocks × (min, max) × heads × channels");
@@ -175,7 +176,10 @@ test("block summaries: each block's per-channel key range with RoPE taken off, p
       for (let c = 0; c < row; c++) {
         let lo = Infinity;
         let hi = -Infinity;
-        for (let t = offsets[b]; t < offsets[b + 1]; t++) (lo = Math.min(lo, raw[t * row + c])), (hi = Math.max(hi, raw[t * row + c]));
+        for (let t = offsets[b]; t < offsets[b + 1]; t++) {
+          lo = Math.min(lo, raw[t * row + c]);
+          hi = Math.max(hi, raw[t * row + c]);
+        }
         assert.ok(Math.abs(s[b * 2 * row + c] - lo) < 1e-4, `${kind} block ${b} channel ${c} min: ${s[b * 2 * row + c]} vs ${lo}`);
         assert.ok(Math.abs(s[b * 2 * row + row + c] - hi) < 1e-4, `${kind} block ${b} channel ${c} max`);
       }

@@ -2,7 +2,7 @@ import {readFileSync} from "node:fs";
 import {checkFolder, COMMON_OPTIONS, ingestRequestOf, parse, UsageError} from "../options";
 import {openEngine} from "../openEngine";
 import {progressPrinter} from "../progress";
-import {answerJson, askJson, droppedTurnsNote, ingestJson, modelJson, printSummary} from "../summaryOutput";
+import {answerJson, askJson, droppedTurnsNote, ingestJson, modelJson, printSummary, type AskJson, type AskQuestionsJson} from "../summaryOutput";
 
 export const ASK_HELP = `dynsplit ask <dir> "<question>" [options]
 dynsplit ask <dir> --questions <file> [options]
@@ -54,8 +54,8 @@ export async function askCommand(args: string[]) {
     }
     if (values.json) {
       const model = modelJson(engine.modelInfo!);
-      if (values.questions) console.log(JSON.stringify({...model, ingest: ingestJson(summary), answers: answers.map((a, i) => answerJson(questions[i], a))}, null, 2));
-      else console.log(JSON.stringify({...model, ...askJson(summary, questions[0], answers[0])}, null, 2));
+      if (values.questions) console.log(JSON.stringify({...model, ingest: ingestJson(summary), answers: answers.map((a, i) => answerJson(questions[i], a))} satisfies AskQuestionsJson, null, 2));
+      else console.log(JSON.stringify({...model, ...askJson(summary, questions[0], answers[0])} satisfies AskJson, null, 2));
     }
   } finally {
     await engine.dispose();

@@ -1,7 +1,7 @@
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {ANSWER_FROM, type AnswerFrom} from "../../core/answerModes";
+import type {AnswerFrom} from "../../core/answerModes";
 import type {SegmentationName} from "../../core/blockSegmenter";
 import type {MethodName} from "../../core/types";
 import type {Engine} from "../../engine/engine";
@@ -17,6 +17,13 @@ export const EVAL_HELP = `dynsplit eval <cases.jsonl> [--methods dynsplit,chunkk
   "answer"}, ...]} (or one "question" and "answer"). Each case's files are written to a temporary folder and read
   like a workspace, once per method, budget and mode; every question is then asked. Budgets in (0, 1] are shares of
   the workspace, larger ones token counts. Reports accuracy (per question) and mean time to first token.`;
+
+/** What `eval --json` prints. */
+export interface EvalJson {
+  cases: number;
+  questions: number;
+  cells: EvalCell[];
+}
 
 export interface EvalCell {
   method: MethodName;
@@ -45,7 +52,7 @@ export async function evalCommand(args: string[]) {
   const engine = await openEngine(values);
   try {
     const cells = await runEval(engine, cases, {methods, budgets, modes, signal: signalOf(values.signal), queryAware: !values["query-agnostic"], segmentation: segmentationOf(values.segmentation), log: !values.json});
-    if (values.json) console.log(JSON.stringify({cases: cases.length, questions: cases.reduce((a, c) => a + c.questions.length, 0), cells}, null, 2));
+    if (values.json) console.log(JSON.stringify({cases: cases.length, questions: cases.reduce((a, c) => a + c.questions.length, 0), cells} satisfies EvalJson, null, 2));
     else printTable(cells);
   } finally {
     await engine.dispose();
@@ -135,4 +142,3 @@ function printTable(cells: EvalCell[]) {
     );
 }
 
-export {ANSWER_FROM};

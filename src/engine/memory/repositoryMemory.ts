@@ -97,7 +97,10 @@ export async function buildRepositoryMemory(model: LlamaModel, format: PromptFor
   const firstBlockOf: number[] = [];
   if (oldTable) {
     let acc = 0;
-    for (const f of old!.files) (firstBlockOf.push(acc), (acc += f.blocks));
+    for (const f of old!.files) {
+      firstBlockOf.push(acc);
+      acc += f.blocks;
+    }
   }
   const planned: Planned[] = [];
   for (const s of scanned) {

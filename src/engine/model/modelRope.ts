@@ -7,6 +7,7 @@
  */
 import type {LlamaModel} from "node-llama-cpp";
 import type {RopeKind, RopeParams} from "../../core/rope";
+import {ggufMetadataView, largest} from "../../core/ggufMetadata";
 
 const NORM = ["llama", "mistral3", "granite", "granitemoe", "deci", "baichuan", "internlm2", "minicpm", "xverse", "command-r", "cohere2", "olmo", "arctic", "deepseek", "chatglm", "smollm3", "arcee", "ernie4_5", "exaone"];
 const NEOX = ["qwen", "qwen2", "qwen2moe", "qwen3", "qwen3moe", "phi2", "phi3", "phimoe", "gemma", "gemma2", "gemma3", "starcoder2", "stablelm", "falcon", "gptneox", "olmo2", "olmoe", "nemotron", "codeshell", "orion", "exaone4", "dbrx", "bitnet", "openelm", "plamo"];
@@ -14,9 +15,7 @@ const NEOX = ["qwen", "qwen2", "qwen2moe", "qwen3", "qwen3moe", "phi2", "phi3", 
 export type ModelRope = {ok: true; params: RopeParams} | {ok: false; reason: string};
 
 export function modelRope(model: LlamaModel): ModelRope {
-  const md = model.fileInfo.metadata as unknown as Record<string, Record<string, any>> & {general: {architecture: string}};
-  const arch = md.general.architecture;
-  const a = md[arch] ?? {};
+  const {architecture: arch, section: a} = ggufMetadataView(model.fileInfo.metadata);
   const kind: RopeKind | undefined = NORM.includes(arch) ? "norm" : NEOX.includes(arch) ? "neox" : undefined;
   if (!kind) return {ok: false, reason: `RoPE of the "${arch}" architecture is not supported for moving cached keys`};
   const rope = a.rope ?? {};
@@ -24,7 +23,7 @@ export function modelRope(model: LlamaModel): ModelRope {
   if (scaling && scaling !== "none" && scaling !== "linear") return {ok: false, reason: `RoPE scaling "${scaling}" is not a plain rotation`};
   if (Array.isArray(rope.dimension_sections)) return {ok: false, reason: "multi-axis RoPE (M-RoPE) cannot be moved along one axis"};
   if (model.fileInfo.tensorInfo?.some((t) => t.name === "rope_freqs.weight")) return {ok: false, reason: "per-channel RoPE frequency factors are not supported"};
-  const nHead = Array.isArray(a.attention?.head_count) ? Math.max(...a.attention.head_count) : Number(a.attention?.head_count);
+  const nHead = largest(a.attention?.head_count);
   const headDim = Number(a.attention?.key_length ?? Number(a.embedding_length) / nHead);
   const nDims = Number(rope.dimension_count ?? headDim);
   const factor = Number(rope.scaling?.factor ?? 0);

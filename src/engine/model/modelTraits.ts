@@ -5,13 +5,12 @@
  */
 import type {LlamaModel} from "node-llama-cpp";
 import type {ModelTraits} from "../../core/modelCapability";
+import {ggufMetadataView} from "../../core/ggufMetadata";
 
 const MULTI_AXIS_ROPE = new Set(["qwen2vl", "qwen3vl", "qwen3vlmoe", "qwen35", "qwen35moe", "paddleocr"]);
 
 export function modelTraits(model: LlamaModel): ModelTraits {
-  const md = model.fileInfo.metadata as unknown as Record<string, Record<string, any>> & {general: {architecture: string}};
-  const arch = md.general.architecture;
-  const a = md[arch] ?? {};
+  const {architecture: arch, section: a} = ggufMetadataView(model.fileInfo.metadata);
   const insights = model.fileInsights;
   const tensorNames = new Set((model.fileInfo.tensorInfo ?? []).map((t) => t.name));
   const sections = a.rope?.dimension_sections;
@@ -21,7 +20,7 @@ export function modelTraits(model: LlamaModel): ModelTraits {
     hybrid: insights.isHybrid,
     encoder: insights.hasEncoder,
     swaSize: insights.swaSize || undefined,
-    multiAxisRope: MULTI_AXIS_ROPE.has(arch) || (Array.isArray(sections) && sections.some((s: number) => s > 0)),
+    multiAxisRope: MULTI_AXIS_ROPE.has(arch) || (Array.isArray(sections) && sections.some((s) => s > 0)),
     qkNorm: tensorNames.has("blk.0.attn_k_norm.weight"),
     mla: a.attention?.kv_lora_rank != null,
   };

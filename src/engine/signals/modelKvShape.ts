@@ -1,13 +1,12 @@
 /** KV geometry of a loaded model, read from its GGUF metadata (needed to split K rows into heads). */
 import type { LlamaModel } from "node-llama-cpp";
+import {ggufMetadataView} from "../../core/ggufMetadata";
 
 export interface ModelKvShape {
   nLayer: number;
   nHead: number;
   nHeadKv: number;
 }
-
-type MetadataSection = Record<string, unknown> & { attention?: Record<string, unknown> };
 
 function firstNumber(value: unknown): number | undefined {
   if (typeof value === "number") return value;
@@ -16,12 +15,11 @@ function firstNumber(value: unknown): number | undefined {
 }
 
 export function modelKvShape(model: LlamaModel): ModelKvShape {
-  const metadata = model.fileInfo.metadata as unknown as Record<string, MetadataSection> & { general: { architecture: string } };
-  const section = metadata[metadata.general.architecture];
+  const {architecture, section} = ggufMetadataView(model.fileInfo.metadata);
   const nLayer = firstNumber(section?.block_count);
   const nHead = firstNumber(section?.attention?.head_count);
   const nHeadKv = firstNumber(section?.attention?.head_count_kv) ?? nHead;
   if (nLayer == null || nHead == null || nHeadKv == null)
-    throw new Error(`modelKvShape: missing block_count/head_count in the ${metadata.general.architecture} metadata`);
+    throw new Error(`modelKvShape: missing block_count/head_count in the ${architecture} metadata`);
   return { nLayer, nHead, nHeadKv };
 }

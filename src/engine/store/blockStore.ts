@@ -259,7 +259,7 @@ export class BlockStore {
     for (const name of names) {
       const dir = path.join(root, name);
       let used = 0;
-      let bytes = 0;
+      let bytes: number;
       try {
         const m = JSON.parse(await fs.readFile(path.join(dir, "manifest.json"), "utf8")) as StoreManifest;
         used = m.lastUsedAt ?? 0;

@@ -114,7 +114,6 @@ export class StoreIngestor {
     readonly options: StoreIngestOptions
   ) {
     this.texts = new TokenTexts(model);
-    const bos = model.tokens.bos;
     this.promptIds = options.format.promptTokens(model);
     const base = path.join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), `dynsplit-store-${process.pid}-${Math.random().toString(36).slice(2)}`);
     this.statePaths = [`${base}-a.bin`, `${base}-b.bin`];
@@ -390,7 +389,10 @@ function yieldToEventLoop(): Promise<void> {
 function concat(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 

@@ -1,5 +1,5 @@
 import {createHash} from "node:crypto";
-import {promises as fs} from "node:fs";
+import {promises as fs, type Dirent} from "node:fs";
 import path from "node:path";
 import ignore, {type Ignore} from "ignore";
 import {isBinaryFile} from "isbinaryfile";
@@ -101,7 +101,7 @@ export async function scanWorkspace(options: ScanOptions): Promise<ScanResult> {
 
     const walk = async (dirReal: string, rel: string, ignores: {base: string; ig: Ignore}[]) => {
       options.signal?.throwIfAborted();
-      let entries: import("node:fs").Dirent[];
+      let entries: Dirent[];
       try {
         entries = await fs.readdir(dirReal, {withFileTypes: true});
       } catch {
