@@ -1,49 +1,17 @@
 import DOMPurify from "dompurify";
 import {marked} from "marked";
-import {el, vscode} from "./vscodeApi";
+import {CHAT_SCOPES, type ChatEntry, type ChatScope, type ChatViewState, type ChatWebviewState, type FromChat, type ToChat} from "../../src/extension/webviewProtocol";
+import {el, onHostMessage, webviewApi} from "./vscodeApi";
 
-interface Reference {
-  file: string;
-  startLine: number;
-  endLine: number;
-  score: number;
-}
-interface Entry {
-  id: string;
-  role: "user" | "assistant" | "error";
-  text: string;
-  scope?: string;
-  references?: Reference[];
-  stoppedBy?: string;
-  action?: "restartEngine" | "loadWorkspace";
-  /** Repository memory: blocks per file the answer was given. */
-  selection?: {path: string; blocks: number[]; tokens: number}[];
-  answerFrom?: string;
-  firstTokenMs?: number;
-  turnsDropped?: number;
-}
-interface ViewState {
-  phase: string;
-  error?: string;
-  model?: string;
-  scope?: string;
-  method?: string;
-  signal?: string;
-  answerFrom?: string;
-  tokensRead?: number;
-  tokensTotal?: number;
-  tokensKept?: number;
-  kvAllocated?: string;
-  kvFullCache?: string;
-  storeBytes?: string;
-  progress?: {filesRead: number; filesTotal: number; tokensRead: number; tokensTotal: number; tokensKept: number; etaMs?: number};
-}
+const vscode = webviewApi<FromChat, ChatWebviewState>();
 
 const root = document.getElementById("chat-root")!;
 const header = el("div", {class: "header"});
 const log = el("div", {class: "log", attrs: {role: "log", "aria-live": "polite"}});
 const scopeSelect = el("select", {class: "scope", title: "What the model reads", attrs: {"aria-label": "Context"}});
-for (const [value, label] of [["workspace", "Workspace"], ["file", "Current file"], ["selection", "Selection"]]) scopeSelect.append(el("option", {text: label, attrs: {value}}));
+const SCOPE_LABELS: Record<ChatScope, string> = {workspace: "Workspace", file: "Current file", selection: "Selection"};
+for (const value of CHAT_SCOPES) scopeSelect.append(el("option", {text: SCOPE_LABELS[value], attrs: {value}}));
+const selectedScope = (): ChatScope => CHAT_SCOPES.find((s) => s === scopeSelect.value) ?? "workspace";
 const input = el("textarea", {class: "input", attrs: {rows: "3", placeholder: "Ask about the workspace… (Enter to send, Shift+Enter for a new line)", "aria-label": "Question"}});
 const send = el("button", {class: "send", text: "Send", attrs: {id: "send"}});
 const stop = el("button", {class: "stop", text: "Stop", attrs: {id: "stop"}});
@@ -54,12 +22,12 @@ root.append(header, log, composer);
 let streaming: HTMLElement | undefined;
 let streamedText = "";
 let busy = false;
-const saved = vscode.getState<{draft?: string; scope?: string}>();
+const saved = vscode.getState();
 if (saved?.draft) input.value = saved.draft;
 if (saved?.scope) scopeSelect.value = saved.scope;
 
 function persist() {
-  vscode.setState({draft: input.value, scope: scopeSelect.value});
+  vscode.setState({draft: input.value, scope: selectedScope()});
 }
 
 function renderMarkdown(text: string): HTMLElement {
@@ -69,7 +37,7 @@ function renderMarkdown(text: string): HTMLElement {
   return div;
 }
 
-function renderEntry(e: Entry): HTMLElement {
+function renderEntry(e: ChatEntry): HTMLElement {
   const node = el("div", {class: `entry ${e.role}`, attrs: {"data-id": e.id}});
   if (e.role === "assistant") {
     node.append(renderMarkdown(e.text));
@@ -100,8 +68,9 @@ function renderEntry(e: Entry): HTMLElement {
   } else if (e.role === "error") {
     node.append(el("div", {text: e.text}));
     if (e.action) {
-      const b = el("button", {text: e.action === "restartEngine" ? "Restart Engine" : "Load Workspace", class: "action"});
-      b.addEventListener("click", () => vscode.postMessage({type: e.action}));
+      const action = e.action;
+      const b = el("button", {text: action === "restartEngine" ? "Restart Engine" : "Load Workspace", class: "action"});
+      b.addEventListener("click", () => vscode.postMessage({type: action}));
       node.append(b);
     }
   } else {
@@ -116,7 +85,7 @@ function append(node: HTMLElement) {
   log.scrollTop = log.scrollHeight;
 }
 
-function renderState(s: ViewState) {
+function renderState(s: ChatViewState) {
   header.replaceChildren();
   const line1 = el("div", {class: "title"}, el("strong", {text: s.model ?? "no model loaded"}), el("span", {class: `phase ${s.phase}`, text: s.phase}));
   header.append(line1);
@@ -161,7 +130,7 @@ function submit() {
   const text = input.value.trim();
   if (!text || busy) return;
   setBusy(true);
-  vscode.postMessage({type: "ask", text, scope: scopeSelect.value});
+  vscode.postMessage({type: "ask", text, scope: selectedScope()});
   input.value = "";
   persist();
 }
@@ -177,18 +146,17 @@ input.addEventListener("keydown", (e) => {
 input.addEventListener("input", persist);
 scopeSelect.addEventListener("change", persist);
 
-window.addEventListener("message", (event: MessageEvent) => {
-  const msg = event.data;
-  switch (msg?.type) {
+onHostMessage<ToChat>((msg) => {
+  switch (msg.type) {
     case "history":
-      log.replaceChildren(...(msg.entries as Entry[]).map(renderEntry));
+      log.replaceChildren(...msg.entries.map(renderEntry));
       log.scrollTop = log.scrollHeight;
       break;
     case "state":
-      renderState(msg.state as ViewState);
+      renderState(msg.state);
       break;
     case "entry": {
-      const e = msg.entry as Entry;
+      const e = msg.entry;
       if (e.role === "user") setBusy(true);
       if (streaming && (e.role === "assistant" || e.role === "error")) {
         streaming.replaceWith(renderEntry(e));

@@ -1,59 +1,13 @@
 import {buildTree, squarify, type TreeNode} from "./treemap";
-import {el, vscode} from "./vscodeApi";
+import {formatBytes as bytes, savingText} from "../../src/core/kvMemory";
+import {COMPARISON_METHODS, type MethodName} from "../../src/core/types";
+import type {BlockMap, FileBlock, FromVisualizer, MapBlock, RepositoryMap, ToVisualizer, VisualizerWebviewState} from "../../src/extension/webviewProtocol";
+import {el, onHostMessage, webviewApi} from "./vscodeApi";
 
-interface Block {
-  file: string;
-  startLine: number;
-  endLine: number;
-  tokens: number;
-  kept: boolean;
-  score: number;
-  boundary: string;
-  preview: string;
-}
-interface BlockMap {
-  type: "blocks";
-  label: "current" | "compare";
-  empty?: boolean;
-  method: string;
-  signal: string;
-  tokensRead: number;
-  tokensKept: number;
-  budgetTokens: number;
-  kvBytesAllocated: number;
-  kvBytesFullCache: number;
-  kvBytesInUse: number;
-  files: number;
-  fromCache: boolean;
-  skippedByReason: Record<string, number>;
-  blocks: Block[];
-}
+type Block = MapBlock;
+type LoadedMap = Extract<BlockMap, {empty?: false}>;
 
-/** The repository memory (answerFrom memory): the whole workspace, and what one answer selected from it. */
-interface RepositoryMap {
-  type: "repository";
-  segmentation: string;
-  placement?: string;
-  signal: string;
-  budgetTokens: number;
-  tokensTotal: number;
-  tokensRead: number;
-  blocks: number;
-  storeBytes: number;
-  fromStore: boolean;
-  contextSize: number;
-  kvBytesAllocated: number;
-  kvBytesFullCache: number;
-  files: {path: string; tokens: number; blocks: number; selectedTokens: number; selectedBlocks: number[]}[];
-  answer?: {question: string; answer: string; tokensKept: number; blocksSelected: number; files: number; firstTokenMs?: number};
-}
-
-interface FileBlock {
-  startLine: number;
-  endLine: number;
-  tokens: number;
-  score: number;
-}
+const vscode = webviewApi<FromVisualizer, VisualizerWebviewState>();
 
 const root = document.getElementById("visualizer-root")!;
 let repo: RepositoryMap | undefined;
@@ -66,26 +20,21 @@ function requestBlocks(file: string) {
   requested.add(file);
   vscode.postMessage({type: "fileBlocks", file});
 }
-let zoom = ""; // the folder the treemap shows
-let openedFile = "";
+const restored = vscode.getState();
+let zoom = restored?.zoom ?? ""; // the folder the treemap shows
+let openedFile = restored?.openedFile ?? "";
+/** Where the user was: kept across a reload (the serializer revives the panel, the page reads it back). */
+function persist() {
+  vscode.setState({zoom, openedFile});
+}
 /** Up to this many files the overview lists every file with its strip; beyond it, a treemap. */
 const LIST_LIMIT = 36;
 let current: BlockMap | undefined;
-let compare: BlockMap | undefined;
-let comparing = "";
+let compare: LoadedMap | undefined;
+let comparing: MethodName | "" = "";
 let errorText = "";
 
 const SVG = "http://www.w3.org/2000/svg";
-
-function bytes(n: number): string {
-  const u = ["B", "KiB", "MiB", "GiB"];
-  let i = 0;
-  while (n >= 1024 && i < u.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n.toFixed(i ? 1 : 0)} ${u[i]}`;
-}
 
 /** Delimiters are mostly whitespace: show them visibly. */
 function showBoundary(b: string): string {
@@ -123,7 +72,7 @@ function bars(rows: [string, number, string][], label: string): SVGSVGElement {
   return svg;
 }
 
-function memoryBar(m: BlockMap): SVGSVGElement {
+function memoryBar(m: LoadedMap): SVGSVGElement {
   return bars(
     [
       [`full cache ${bytes(m.kvBytesFullCache)}`, m.kvBytesFullCache, "bar-full"],
@@ -165,6 +114,7 @@ function byFile(blocks: Block[]): Map<string, Block[]> {
 }
 
 function render() {
+  persist();
   root.replaceChildren();
   if (repo) return renderRepository(repo);
   if (!current || current.empty) {
@@ -174,20 +124,22 @@ function render() {
     return;
   }
   const m = current;
-  const ratio = m.kvBytesFullCache / Math.max(1, m.kvBytesAllocated);
   const totals = el(
     "div",
     {class: "totals", attrs: {id: "totals"}},
     el("div", {class: "big", text: `${m.tokensKept.toLocaleString()} / ${m.tokensRead.toLocaleString()} tokens kept`}),
     el("div", {text: `${m.method} · signal ${m.signal} · ${m.files} files · budget ${m.budgetTokens} tokens${m.fromCache ? " · from the persistent cache" : ""}`}),
-    el("div", {text: `KV memory: a full cache needs ${bytes(m.kvBytesFullCache)}, ${bytes(m.kvBytesAllocated)} allocated (${ratio.toFixed(1)}× less)`, attrs: {id: "memory-text"}}),
+    el("div", {text: `KV memory: a full cache needs ${bytes(m.kvBytesFullCache)}, ${bytes(m.kvBytesAllocated)} allocated (${savingText(m.kvBytesFullCache, m.kvBytesAllocated)})`, attrs: {id: "memory-text"}}),
     memoryBar(m)
   );
   const methodSelect = el("select", {attrs: {"aria-label": "Compare with"}});
-  for (const name of ["chunkkv", "streaming", "snapkv", "delimiter", "random"]) methodSelect.append(el("option", {text: name, attrs: {value: name}}));
+  for (const name of COMPARISON_METHODS) methodSelect.append(el("option", {text: name, attrs: {value: name}}));
   const compareButton = el("button", {text: comparing ? `Running ${comparing}…` : "Compare", attrs: {id: "compare"}});
   compareButton.disabled = !!comparing;
-  compareButton.addEventListener("click", () => vscode.postMessage({type: "compare", method: methodSelect.value}));
+  compareButton.addEventListener("click", () => {
+    const method = COMPARISON_METHODS.find((m) => m === methodSelect.value);
+    if (method) vscode.postMessage({type: "compare", method});
+  });
   const deco = el("button", {text: "Toggle editor decorations", class: "secondary"});
   deco.addEventListener("click", () => vscode.postMessage({type: "toggleDecorations"}));
   const tools = el("div", {class: "tools"}, el("span", {text: "Side by side with"}), methodSelect, compareButton, deco);
@@ -242,14 +194,13 @@ function shareColour(selected: number, total: number): string {
 }
 
 function renderRepository(m: RepositoryMap) {
-  const saving = m.kvBytesFullCache / Math.max(1, m.kvBytesAllocated);
   root.append(
     el(
       "div",
       {class: "totals", attrs: {id: "totals"}},
       el("div", {class: "big", text: `Repository memory: ${m.files.length.toLocaleString()} files · ${m.blocks.toLocaleString()} ${m.segmentation} blocks · ${m.tokensTotal.toLocaleString()} tokens`}),
       el("div", {text: `each question gets up to ${m.budgetTokens.toLocaleString()} tokens of them (context ${m.contextSize}, ${m.placement ?? "prefill"} placement, scored by ${m.signal}) · ${m.fromStore ? "nothing re-read: all from the store" : `${m.tokensRead.toLocaleString()} tokens read into the store`}`}),
-      el("div", {attrs: {id: "memory-text"}, text: `KV memory: a full cache of the workspace needs ${bytes(m.kvBytesFullCache)}, ${bytes(m.kvBytesAllocated)} allocated (${saving > 1.05 ? `${saving.toFixed(1)}× less` : "nothing saved: the workspace fits the context"}); the store takes ${bytes(m.storeBytes)} on disk`}),
+      el("div", {attrs: {id: "memory-text"}, text: `KV memory: a full cache of the workspace needs ${bytes(m.kvBytesFullCache)}, ${bytes(m.kvBytesAllocated)} allocated (${savingText(m.kvBytesFullCache, m.kvBytesAllocated)}); the store takes ${bytes(m.storeBytes)} on disk`}),
       memoryBars(m)
     )
   );
@@ -366,43 +317,44 @@ function treemap(m: RepositoryMap): HTMLElement {
   return wrap;
 }
 
-window.addEventListener("message", (event: MessageEvent) => {
-  const msg = event.data;
-  if (msg?.type === "repository") {
-    const next = msg as RepositoryMap;
-    // Another workspace, or the same one re-read: block lists fetched before may be stale.
-    if (!repo || repo.blocks !== next.blocks || repo.tokensTotal !== next.tokensTotal) {
-      fileBlocks.clear();
-      requested.clear();
-    }
-    repo = next;
-    errorText = "";
-    render();
-  } else if (msg?.type === "fileBlocks") {
-    requested.delete(msg.file);
-    fileBlocks.set(msg.file, msg.blocks as FileBlock[]);
-    render();
-  } else if (msg?.type === "blocks") {
-    if (msg.label !== "compare") {
-      // The compressed stream's block map (once/reread) replaces the repository view.
-      repo = undefined;
-      fileBlocks.clear();
-      requested.clear();
-    }
-    if (msg.label === "compare") {
-      compare = msg as BlockMap;
+onHostMessage<ToVisualizer>((msg) => {
+  switch (msg.type) {
+    case "repository":
+      // Another workspace, or the same one re-read: block lists fetched before may be stale.
+      if (!repo || repo.blocks !== msg.blocks || repo.tokensTotal !== msg.tokensTotal) {
+        fileBlocks.clear();
+        requested.clear();
+      }
+      repo = msg;
+      errorText = "";
+      if (openedFile) requestBlocks(openedFile);
+      break;
+    case "fileBlocks":
+      requested.delete(msg.file);
+      fileBlocks.set(msg.file, msg.blocks);
+      break;
+    case "blocks":
+      if (msg.label === "compare") {
+        compare = msg.empty ? undefined : msg;
+        comparing = "";
+      } else {
+        // The compressed stream's block map (once/reread) replaces the repository view.
+        repo = undefined;
+        fileBlocks.clear();
+        requested.clear();
+        current = msg;
+      }
+      errorText = "";
+      break;
+    case "comparing":
+      comparing = msg.method;
+      break;
+    case "error":
       comparing = "";
-    } else current = msg as BlockMap;
-    errorText = "";
-    render();
-  } else if (msg?.type === "comparing") {
-    comparing = msg.method;
-    render();
-  } else if (msg?.type === "error") {
-    comparing = "";
-    errorText = msg.message;
-    render();
+      errorText = msg.message;
+      break;
   }
+  render();
 });
 
 vscode.postMessage({type: "ready"});

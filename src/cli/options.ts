@@ -6,7 +6,7 @@ import {isMethodName} from "../core/methods/registry";
 import {isSegmentationName, SEGMENTATION_NAMES, type SegmentationName} from "../core/blockSegmenter";
 import {METHOD_NAMES, type Budget, type MethodName} from "../core/types";
 import {ANSWER_FROM, PLACEMENTS, type AnswerFrom, type Placement} from "../core/answerModes";
-import type {SignalChoice} from "../engine/session/compressedSession";
+import {isSignalSetting, SIGNAL_SETTINGS, type SignalSetting} from "../core/signalNames";
 import {KV_CACHE_TYPES, type KvCacheType} from "../core/kvMemory";
 
 /** A usage mistake: printed with a hint to --help, exit code 2. */
@@ -65,10 +65,10 @@ export function budgetOf(ratio: string | undefined, tokens: string | undefined):
   return {ratio: r};
 }
 
-export function signalOf(value: string | undefined): SignalChoice | "auto" {
+export function signalOf(value: string | undefined): SignalSetting {
   const s = value ?? "auto";
-  if (!["auto", "attention", "keyNorm", "surprisal"].includes(s)) throw new UsageError(`unknown --signal "${s}"; choose auto, attention, keyNorm or surprisal`);
-  return s as SignalChoice | "auto";
+  if (!isSignalSetting(s)) throw new UsageError(`unknown --signal "${s}"; choose ${SIGNAL_SETTINGS.join(", ")}`);
+  return s;
 }
 
 export function probeOf(value: string | undefined): "auto" | "on" | "off" {

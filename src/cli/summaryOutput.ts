@@ -1,5 +1,5 @@
 /** What `ask` and `ingest` print: the JSON shapes and the human-readable summary, shared by both commands. */
-import {formatBytes} from "../core/kvMemory";
+import {formatBytes, savingText} from "../core/kvMemory";
 import type {AskSummary, IngestSummary, ModelInfo} from "../engine/engine";
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
@@ -91,8 +91,7 @@ export function askJson(s: IngestSummary, question: string, a: AskSummary) {
 /** The memory line: KV allocated against a full cache, and how much less it is — or that nothing was saved. */
 export function memoryLine(s: IngestSummary): string {
   const m = s.memory;
-  const ratio = m.kvBytesFullCache / m.kvBytesAllocated;
-  const saving = ratio > 1.05 ? `${ratio.toFixed(1)}× less` : "nothing saved: the whole workspace fits the context";
+  const saving = savingText(m.kvBytesFullCache, m.kvBytesAllocated, "the whole workspace");
   return `KV allocated ${formatBytes(m.kvBytesAllocated)} (context ${m.contextSize}) · a full cache would need ${formatBytes(m.kvBytesFullCache)} · ${saving}`;
 }
 

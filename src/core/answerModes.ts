@@ -23,3 +23,13 @@ export const ANSWER_FROM_DESCRIPTIONS: Record<AnswerFrom, string> = {
  */
 export const PLACEMENTS = ["restore", "prefill"] as const;
 export type Placement = (typeof PLACEMENTS)[number];
+
+/** The setting: a placement, or `auto` (restore where the model allows it). */
+export const PLACEMENT_SETTINGS = ["auto", ...PLACEMENTS] as const;
+export type PlacementSetting = (typeof PLACEMENT_SETTINGS)[number];
+
+export const PLACEMENT_DESCRIPTIONS: Record<PlacementSetting, string> = {
+  auto: "restore where the model allows it, else prefill",
+  restore: "Load the selected blocks' stored K/V (keys re-rotated to their new positions): fastest",
+  prefill: "Evaluate the selected blocks' tokens again: exact, costs the budget's prefill per question",
+};

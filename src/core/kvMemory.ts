@@ -19,6 +19,11 @@ export type KvType = keyof typeof KV_TYPE_BYTES;
 export const KV_CACHE_TYPES = ["f16", "q8_0", "q4_0"] as const;
 export type KvCacheType = (typeof KV_CACHE_TYPES)[number];
 export const KV_CACHE_GGML = {f16: "F16", q8_0: "Q8_0", q4_0: "Q4_0"} as const satisfies Record<KvCacheType, KvType>;
+export const KV_CACHE_TYPE_DESCRIPTIONS: Record<KvCacheType, string> = {
+  f16: "16-bit keys (exact K-shift and restore)",
+  q8_0: "8-bit block-quantized keys: about half the key memory; moved keys are re-quantized, the store re-prefills its blocks",
+  q4_0: "4-bit block-quantized keys: about a quarter; the key-norm signal is unavailable",
+};
 
 /** ggml type ids as written in GGUF and KV state files. */
 const GGML_TYPE_IDS: Record<number, KvType> = {0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 6: "Q5_0", 7: "Q5_1", 8: "Q8_0", 20: "IQ4_NL", 30: "BF16"};
@@ -70,6 +75,12 @@ export function kvGeometryFromGguf(metadata: unknown, typeK: KvType = "F16", typ
   const g: KvGeometry = {nLayer, nHeadKv: Array.isArray(nHeadKv) ? nHeadKv.map(Number) : Number(nHeadKv), headDimK, headDimV, typeK, typeV};
   if (!(nLayer > 0) || !(headDimK > 0) || !(headDimV > 0)) throw new DynSplitInputError(`incomplete KV geometry in GGUF metadata for "${arch}"`);
   return g;
+}
+
+/** "3.2× less" than a full cache, or that nothing was saved (a context as large as the input saves nothing). */
+export function savingText(fullCacheBytes: number, allocatedBytes: number, input = "the workspace"): string {
+  const ratio = fullCacheBytes / Math.max(1, allocatedBytes);
+  return ratio > 1.05 ? `${ratio.toFixed(1)}× less` : `nothing saved: ${input} fits the context`;
 }
 
 /** Human-readable byte count (KiB/MiB/GiB, binary units). */

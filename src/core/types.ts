@@ -48,9 +48,9 @@ export interface CompressionInput {
 
 /** Options every method understands. */
 export interface CommonOptions {
-  /** First tokens always kept (attention sinks; token 0 is never evicted). */
+  /** First tokens always kept (attention sinks; token 0 is never evicted). Default 4 (DEFAULT_SINK_TOKENS). */
   nSink?: number;
-  /** Last tokens always kept (the recent window). */
+  /** Last tokens always kept (the recent window). Default 64 (DEFAULT_RECENT_WINDOW), at most a quarter of the budget. */
   recentWindow?: number;
 }
 
@@ -90,5 +90,26 @@ export interface CompressionMethod {
   compress(input: CompressionInput): CompressionResult;
 }
 
-export const METHOD_NAMES = ["dynsplit", "full", "streaming", "chunkkv", "delimiter", "snapkv", "random"] as const;
+/** Every compression method, in the order pickers and the manifest list them (the benchmark's baselines too). */
+export const METHOD_NAMES = ["dynsplit", "chunkkv", "snapkv", "streaming", "delimiter", "random", "full"] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
+
+/** One line per method for pickers, settings and the visualizer; the class comment of each cites its paper. */
+export const METHOD_DESCRIPTIONS: Record<MethodName, string> = {
+  dynsplit: "DynSplit-KV: importance-aware semantic blocks",
+  chunkkv: "ChunkKV: fixed 10-token chunks",
+  snapkv: "SnapKV-like token-level top-k",
+  streaming: "StreamingLLM: sinks + recent window",
+  delimiter: "Rigid split at fixed delimiters",
+  random: "Random chunks (sanity floor)",
+  full: "No compression",
+};
+
+/** Methods the repository memory can cut its store with: whole blocks, semantic or fixed-size. */
+export const MEMORY_METHODS = ["dynsplit", "chunkkv"] as const satisfies readonly MethodName[];
+export function isMemoryMethod(name: string): name is (typeof MEMORY_METHODS)[number] {
+  return (MEMORY_METHODS as readonly string[]).includes(name);
+}
+
+/** The methods the visualizer runs side by side with the current one. */
+export const COMPARISON_METHODS = ["chunkkv", "streaming", "snapkv", "delimiter", "random"] as const satisfies readonly MethodName[];

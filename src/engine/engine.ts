@@ -11,8 +11,9 @@ import {DynSplitInputError} from "../core/errors";
 import {modelCapability, type CapabilityMode, type CapabilityVerdict, type ModelCapability, type ModelTraits} from "../core/modelCapability";
 import {KV_CACHE_GGML, KV_CACHE_TYPES, kvBytesPerToken, kvGeometryFromGguf, type KvCacheType} from "../core/kvMemory";
 import type {MethodOptions} from "../core/methods/registry";
-import type {Budget, MethodName} from "../core/types";
+import {isMemoryMethod, type Budget, type MethodName} from "../core/types";
 import {ggufMetadataView} from "../core/ggufMetadata";
+import type {SignalKind, SignalSetting} from "../core/signalNames";
 import {DEFAULT_RECENT_WINDOW, DEFAULT_SINK_TOKENS, resolveBudget} from "../core/validate";
 import {PersistentCache} from "./cache/persistentCache";
 import {buildRepositoryMemory, type MemoryBuild} from "./memory/repositoryMemory";
@@ -21,7 +22,7 @@ import {resolveModel, type ModelSpec} from "./model/modelSource";
 import {modelRope, type ModelRope} from "./model/modelRope";
 import {measuredKvBytesPerToken} from "./model/measuredKvBytes";
 import {modelTraits} from "./model/modelTraits";
-import {CompressedSession, snapshotSession, type AnswerResult, type IngestDocument, type IngestProgress, type MemoryReport, type SignalChoice, type Timings} from "./session/compressedSession";
+import {CompressedSession, snapshotSession, type AnswerResult, type IngestDocument, type IngestProgress, type MemoryReport, type Timings} from "./session/compressedSession";
 import {CancelledError} from "./session/cancelledError";
 import type {GenerateOptions, TurnOptions} from "./session/generateAnswer";
 import type {BlockRecord} from "./session/blockMapRecorder";
@@ -101,7 +102,7 @@ export interface IngestRequest {
   method?: MethodName;
   methodOptions?: MethodOptions;
   budget: Budget;
-  signal?: SignalChoice | "auto";
+  signal?: SignalSetting;
   chunkTokens?: number;
   /** reread: the question that steers this read (query-aware); later questions re-read with their own. */
   question?: string;
@@ -476,7 +477,7 @@ export class Engine {
     const t0 = performance.now();
     const method = request.method ?? "dynsplit";
     const segmentation: SegmentationName = request.segmentation ?? (method === "chunkkv" ? "chunkkv" : "dynsplit");
-    if (!["dynsplit", "chunkkv"].includes(method) && request.segmentation == null)
+    if (!isMemoryMethod(method) && request.segmentation == null)
       throw new DynSplitInputError(`the ${method} method has no repository-memory form: answer with --answer-from once or reread, or choose --segmentation`);
     const placement = this.resolvePlacement(request.placement);
     const segmenter = createSegmenter(segmentation, request.methodOptions);
@@ -773,7 +774,7 @@ export class Engine {
     return this.loaded.llama;
   }
 
-  private resolveSignal(choice: SignalChoice | "auto"): SignalChoice {
+  private resolveSignal(choice: SignalSetting): SignalKind {
     if (choice === "attention" && !this.loaded?.hasProbe)
       throw new DynSplitInputError("the attention signal needs the probe build: run `npm run build:kernels`, or use --signal keyNorm|surprisal");
     const keyNormUsable = this.capability.keyNormInformative && this.kvReadable();

@@ -1,36 +1,13 @@
 import * as vscode from "vscode";
-import type {AskSummary} from "../engine/engine";
 import type {Turn} from "../engine/session/promptFormat";
 import {formatBytes} from "../core/kvMemory";
 import {message, type ContextScope, type EngineService, type EngineState} from "./engineService";
 import {openReference} from "./openReference";
 import {webviewHtml, webviewOptions} from "./webviewHtml";
-import {chatMessageSchema, parseMessage, type ChatViewMessage} from "./webviewMessages";
+import type {ChatEntry, ChatViewState, FromChat, ToChat} from "./webviewProtocol";
+import {fromChatSchema, parseWebviewMessage} from "./webviewSchemas";
 
-export interface ChatReference {
-  file: string;
-  startLine: number;
-  endLine: number;
-  score: number;
-}
-
-export interface ChatEntry {
-  id: string;
-  role: "user" | "assistant" | "error";
-  text: string;
-  scope?: ContextScope["kind"];
-  references?: ChatReference[];
-  stoppedBy?: AskSummary["stoppedBy"];
-  /** Repository memory: the blocks this answer was given, per file (the visualizer shows them). */
-  selection?: AskSummary["selection"];
-  /** How it was answered, and the time to its first token. */
-  answerFrom?: AskSummary["answerFrom"];
-  firstTokenMs?: number;
-  /** How many of the oldest turns left the model's context to make room (the transcript keeps them). */
-  turnsDropped?: number;
-  /** A button the webview offers with an error (e.g. restart after a crash). */
-  action?: "restartEngine" | "loadWorkspace";
-}
+export type {ChatEntry};
 
 const HISTORY_KEY = "dynsplit.chatHistory";
 /** Turns handed to the engine; it keeps as many of the latest as fit half the budget. */
@@ -59,7 +36,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private running?: AbortController;
   private readonly disposables: vscode.Disposable[] = [];
   /** Messages posted to the webview, kept for the extension-host tests. */
-  readonly posted: unknown[] = [];
+  readonly posted: ToChat[] = [];
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly engine: EngineService, private readonly onShowBlocks: (entry?: ChatEntry) => void) {
     this.history = context.workspaceState.get<ChatEntry[]>(HISTORY_KEY, []);
@@ -118,7 +95,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         scope: scope.kind,
         stoppedBy: result.stoppedBy,
         references: result.references.map((r) => ({file: r.file, startLine: r.startLine, endLine: r.endLine, score: r.score})),
-        selection: result.selection,
+        selection: result.selection?.map((f) => ({path: f.path, blocks: f.blocks, tokens: f.tokens})),
         answerFrom: result.answerFrom,
         firstTokenMs: result.firstTokenMs,
         turnsDropped: result.turnsDropped || undefined,
@@ -162,12 +139,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   private async onMessage(raw: unknown) {
-    const parsed = parseMessage(chatMessageSchema, raw);
+    const parsed = parseWebviewMessage(fromChatSchema, raw);
     if (!parsed.ok) {
       console.warn(`[dynsplit] ignored an invalid chat message: ${parsed.error}`);
       return;
     }
-    const msg: ChatViewMessage = parsed.value;
+    const msg: FromChat = parsed.value;
     switch (msg.type) {
       case "ready":
         this.post({type: "history", entries: this.history});
@@ -210,7 +187,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.post({type: "entry", entry});
   }
 
-  private post(msg: unknown) {
+  private post(msg: ToChat) {
     this.posted.push(msg);
     if (this.posted.length > 500) this.posted.splice(0, 100);
     void this.view?.webview.postMessage(msg);
@@ -218,7 +195,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 }
 
 /** The state the chat header shows: model, method, signal, tokens and memory. */
-export function viewState(s: EngineState) {
+export function viewState(s: EngineState): ChatViewState {
   const i = s.ingest;
   return {
     phase: s.phase,

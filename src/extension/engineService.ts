@@ -5,8 +5,10 @@ import type {Turn} from "../engine/session/promptFormat";
 import type {IngestProgress} from "../engine/session/compressedSession";
 import {EngineClient, EngineCrashedError} from "../engine/worker/engineClient";
 import {readSettings, type DynSplitSettings} from "./settings";
+import type {EnginePhase} from "./webviewProtocol";
 
-export type EnginePhase = "stopped" | "starting" | "loading-model" | "ready" | "ingesting" | "answering" | "crashed";
+export type {EnginePhase};
+
 
 /** What the context holds: the whole workspace, one file, or a selection. */
 export type ContextScope = {kind: "workspace"} | {kind: "file"; uri: vscode.Uri} | {kind: "selection"; uri: vscode.Uri; range: vscode.Range};
@@ -46,7 +48,7 @@ export class EngineService implements vscode.Disposable {
 
   /** Settings that live in the worker process (threads, GPU layers): read at start and at restart. */
   private workerConfig(): EngineConfig {
-    const {settings} = readSettings();
+    const {settings} = readSettings(vscode.workspace.getConfiguration("dynsplit"));
     return {
       packageRoot: this.context.extensionPath,
       cacheDir: this.context.globalStorageUri.fsPath,
@@ -68,7 +70,7 @@ export class EngineService implements vscode.Disposable {
 
   /** Loads the model named in the settings (once; again when the setting changes). */
   async ensureModel(progress?: (message: string) => void): Promise<ModelInfo> {
-    const {settings} = readSettings();
+    const {settings} = readSettings(vscode.workspace.getConfiguration("dynsplit"));
     const spec = vscode.workspace.isTrusted ? settings.model : "bundled";
     if (this.current.model && this.loadedModelSpec === spec && this.current.phase !== "crashed") return this.current.model;
     this.setState({phase: "loading-model", error: undefined});
@@ -92,7 +94,7 @@ export class EngineService implements vscode.Disposable {
    */
   async load(scope: ContextScope, options: {onProgress?: (p: IngestProgress) => void; signal?: AbortSignal} = {}): Promise<IngestSummary> {
     await this.ensureModel();
-    const {settings} = readSettings();
+    const {settings} = readSettings(vscode.workspace.getConfiguration("dynsplit"));
     const request = await this.requestFor(scope, settings);
     const before = {ingest: this.current.ingest, scope: this.current.scope};
     this.setState({phase: "ingesting", progress: undefined, error: undefined});
@@ -124,7 +126,7 @@ export class EngineService implements vscode.Disposable {
   async compare(method: IngestRequest["method"]): Promise<IngestSummary> {
     const scope = this.lastScope;
     if (!scope) throw new Error("load the workspace first");
-    const {settings} = readSettings();
+    const {settings} = readSettings(vscode.workspace.getConfiguration("dynsplit"));
     const base = await this.requestFor(scope, settings);
     // The comparison runs the compressed stream (one block map per method); the current context comes back after.
     const other = await this.client.request("ingest", {...base, answerFrom: "once", method, useCache: true});

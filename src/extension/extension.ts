@@ -183,7 +183,7 @@ function questionOf(chat: ChatViewProvider, entry: ChatEntry): string {
 }
 
 function reportSettingProblems() {
-  const {problems} = readSettings();
+  const {problems} = readSettings(vscode.workspace.getConfiguration("dynsplit"));
   if (problems.length)
     void vscode.window.showWarningMessage(`DynSplit settings: ${problems.join(" · ")}`, "Open Settings").then((a) => {
       if (a) void vscode.commands.executeCommand("workbench.action.openSettings", "dynsplit");

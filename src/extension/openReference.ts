@@ -1,11 +1,12 @@
 import path from "node:path";
 import * as vscode from "vscode";
+import type {OpenReference} from "./webviewProtocol";
 
 /**
  * Opens a block's source at its lines. The path comes from a webview, so it is resolved only inside the
  * workspace folders (a multi-root path starts with its folder's name); anything else is refused.
  */
-export async function openReference(ref: {file: string; startLine: number; endLine: number}) {
+export async function openReference(ref: Pick<OpenReference, "file" | "startLine" | "endLine">) {
   const uri = resolveInWorkspace(ref.file);
   if (!uri) {
     void vscode.window.showWarningMessage(`DynSplit: ${ref.file} is not inside the workspace`);

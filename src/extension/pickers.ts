@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import {ANSWER_FROM, ANSWER_FROM_DESCRIPTIONS} from "../core/answerModes";
-import {METHOD_NAMES} from "../core/types";
+import {MEMORY_METHODS, METHOD_DESCRIPTIONS, METHOD_NAMES, type MethodName} from "../core/types";
 
 /** "Select Model": the bundled model, a GGUF file, or an hf: URI; the choice goes into the `dynsplit.model` setting. */
 export async function pickModel(): Promise<string | undefined> {
@@ -38,19 +38,10 @@ export async function pickMethodAndBudget(): Promise<boolean> {
     {title: "DynSplit: how questions are answered"}
   );
   if (!mode) return false;
-  const descriptions: Record<string, string> = {
-    dynsplit: "importance-aware semantic blocks (default)",
-    chunkkv: "fixed 10-token chunks",
-    snapkv: "token-level top-k",
-    streaming: "attention sinks + recent window",
-    delimiter: "rigid split at fixed delimiters",
-    random: "random chunks (sanity floor)",
-    full: "no compression",
-  };
   // The repository memory selects whole blocks: DynSplit's semantic blocks or ChunkKV-size chunks.
-  const methods = mode.label === "memory" ? METHOD_NAMES.filter((m) => m === "dynsplit" || m === "chunkkv") : METHOD_NAMES;
+  const methods: readonly MethodName[] = mode.label === "memory" ? MEMORY_METHODS : METHOD_NAMES;
   const method = await vscode.window.showQuickPick(
-    methods.map((m) => ({label: m, description: descriptions[m], picked: m === config.get("method")})),
+    methods.map((m) => ({label: m, description: METHOD_DESCRIPTIONS[m], picked: m === config.get("method")})),
     {title: mode.label === "memory" ? "DynSplit: blocks of the repository memory" : "DynSplit: compression method"}
   );
   if (!method) return false;

@@ -1,13 +1,14 @@
 import * as vscode from "vscode";
-import type {AskSummary, IngestSummary} from "../engine/engine";
+import type {IngestSummary} from "../engine/engine";
 import type {MethodName} from "../core/types";
 import {message, type EngineService} from "./engineService";
 import {openReference} from "./openReference";
 import {webviewHtml, webviewOptions} from "./webviewHtml";
-import {parseMessage, visualizerMessageSchema} from "./webviewMessages";
+import type {BlockMap, FileBlock, RepositoryMap, SelectedFileBlocks, ToVisualizer} from "./webviewProtocol";
+import {fromVisualizerSchema, parseWebviewMessage} from "./webviewSchemas";
 
 /** The block map as the visualizer draws it (block texts are trimmed to keep messages small). */
-export function blockMapMessage(ingest: IngestSummary | undefined, label = "current") {
+export function blockMapMessage(ingest: IngestSummary | undefined, label: BlockMap["label"] = "current"): BlockMap {
   if (!ingest) return {type: "blocks", label, empty: true};
   return {
     type: "blocks",
@@ -33,7 +34,7 @@ export function blockMapMessage(ingest: IngestSummary | undefined, label = "curr
 export interface ShownAnswer {
   question: string;
   answer: string;
-  selection: NonNullable<AskSummary["selection"]>;
+  selection: SelectedFileBlocks[];
   tokensKept: number;
   blocksSelected: number;
   firstTokenMs?: number;
@@ -43,7 +44,7 @@ export interface ShownAnswer {
  * The repository memory as the visualizer draws it: every file with its size (the overview), the store and the live
  * context side by side, and the blocks the shown answer selected; a file's blocks come on demand (fileBlocks).
  */
-export function repositoryMessage(ingest: IngestSummary, answer: ShownAnswer | undefined) {
+export function repositoryMessage(ingest: IngestSummary, answer: ShownAnswer | undefined): RepositoryMap {
   const selected = new Map((answer?.selection ?? []).map((f) => [f.path, f]));
   return {
     type: "repository",
@@ -74,7 +75,7 @@ export class VisualizerPanel implements vscode.Disposable {
   static readonly viewType = "dynsplit.visualizer";
   private static current?: VisualizerPanel;
   private readonly disposables: vscode.Disposable[] = [];
-  readonly posted: unknown[] = [];
+  readonly posted: ToVisualizer[] = [];
   /** An answer picked in the chat; otherwise the latest answer is shown. */
   private pinned?: ShownAnswer;
 
@@ -137,7 +138,7 @@ export class VisualizerPanel implements vscode.Disposable {
   async sendFileBlocks(file: string) {
     try {
       const blocks = await this.engine.fileBlocks(file);
-      this.post({type: "fileBlocks", file, blocks: blocks.map((b) => ({startLine: b.startLine, endLine: b.endLine, tokens: b.tokens, score: b.score, kept: b.keptTokens > 0}))});
+      this.post({type: "fileBlocks", file, blocks: blocks.map((b): FileBlock => ({startLine: b.startLine, endLine: b.endLine, tokens: b.tokens, score: b.score, kept: b.keptTokens > 0}))});
     } catch (err) {
       this.post({type: "error", message: message(err)});
     }
@@ -160,7 +161,7 @@ export class VisualizerPanel implements vscode.Disposable {
   }
 
   private async onMessage(raw: unknown) {
-    const parsed = parseMessage(visualizerMessageSchema, raw);
+    const parsed = parseWebviewMessage(fromVisualizerSchema, raw);
     if (!parsed.ok) {
       console.warn(`[dynsplit] ignored an invalid visualizer message: ${parsed.error}`);
       return;
@@ -175,7 +176,7 @@ export class VisualizerPanel implements vscode.Disposable {
     else if (msg.type === "showLatest") this.showLatest();
   }
 
-  private post(msg: unknown) {
+  private post(msg: ToVisualizer) {
     this.posted.push(msg);
     if (this.posted.length > 200) this.posted.splice(0, 50);
     void this.panel.webview.postMessage(msg);

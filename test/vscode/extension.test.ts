@@ -3,6 +3,12 @@ import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import type {DynSplitApi} from "../../src/extension/extension";
 import {readSettings} from "../../src/extension/settings";
+import type {ToVisualizer} from "../../src/extension/webviewProtocol";
+
+/** The last message of one kind a webview was sent, narrowed to that kind. */
+function lastOf<K extends ToVisualizer["type"]>(posted: readonly ToVisualizer[], type: K, where: (m: Extract<ToVisualizer, {type: K}>) => boolean = () => true) {
+  return posted.filter((m): m is Extract<ToVisualizer, {type: K}> => m.type === type).filter(where).pop();
+}
 
 const EXTENSION_ID = "dynsplit.dynsplit-chat";
 const QUESTION = "Q: retry_limit = ";
@@ -50,7 +56,7 @@ suite("DynSplit Chat in a real extension host", function () {
     const entry = await a.ask(QUESTION);
     assert.equal(entry.role, "assistant", entry.text);
     assert.equal(entry.text.trim(), "41");
-    const streamed = a.chat.posted.slice(before).filter((m: any) => m.type === "answerText");
+    const streamed = a.chat.posted.slice(before).filter((m) => m.type === "answerText");
     assert.ok(streamed.length > 0, "the answer was streamed to the view");
     assert.ok(entry.references?.some((r) => r.file === "src/http/client.ts" && r.startLine <= 5 && r.endLine >= 5), JSON.stringify(entry.references));
     assert.ok(a.chat.entries.length >= 2, "the history holds the question and the answer");
@@ -72,20 +78,21 @@ suite("DynSplit Chat in a real extension host", function () {
     const panel = a.visualizer();
     assert.ok(panel, "the visualizer panel is open");
     panel.update();
-    const map = panel.posted.filter((m: any) => m.type === "repository").pop() as any;
+    const map = lastOf(panel.posted, "repository");
     assert.ok(map, "the repository map was posted");
     assert.equal(map.files.length, a.engine.state.ingest!.files);
     assert.ok(map.storeBytes > 0 && map.kvBytesAllocated > 0);
     assert.equal(map.answer?.question, QUESTION);
-    const client = map.files.find((f: any) => f.path === "src/http/client.ts");
-    assert.ok(client?.selectedBlocks.length > 0, "the fact's file has selected blocks");
+    const client = map.files.find((f) => f.path === "src/http/client.ts");
+    assert.ok(client && client.selectedBlocks.length > 0, "the fact's file has selected blocks");
     await panel.sendFileBlocks("src/http/client.ts");
-    const blocks = panel.posted.filter((m: any) => m.type === "fileBlocks" && m.file === "src/http/client.ts").pop() as any;
+    const blocks = lastOf(panel.posted, "fileBlocks", (m) => m.file === "src/http/client.ts");
     assert.ok(blocks?.blocks.length === client.blocks, "every block of the file, on demand");
-    assert.ok(blocks.blocks.some((b: any) => b.startLine <= 5 && b.endLine >= 5), "with lines");
+    assert.ok(blocks.blocks.some((b) => b.startLine <= 5 && b.endLine >= 5), "with lines");
     await panel.compare("chunkkv");
-    const other = panel.posted.filter((m: any) => m.type === "blocks" && m.label === "compare").pop() as any;
-    assert.equal(other?.method, "chunkkv");
+    const other = lastOf(panel.posted, "blocks", (m) => m.label === "compare");
+    assert.ok(other && !other.empty);
+    assert.equal(other.method, "chunkkv");
     assert.equal(a.engine.state.ingest!.method, "dynsplit", "the current context is restored after comparing");
   });
 
@@ -116,7 +123,7 @@ suite("DynSplit Chat in a real extension host", function () {
     await vscode.commands.executeCommand("dynsplit.clearContext");
     assert.equal(a.engine.state.ingest, undefined);
     const values: Record<string, unknown> = {budgetTokens: -5, method: "magic", blockSize: 8, tolerance: 9, include: "src"};
-    const {settings, problems} = readSettings({get: (k: string) => values[k]} as any);
+    const {settings, problems} = readSettings({get: <T>(k: string) => values[k] as T});
     assert.equal(settings.budgetTokens, 4096);
     assert.equal(settings.method, "dynsplit");
     assert.equal(settings.tolerance, 4);

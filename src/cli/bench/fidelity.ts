@@ -2,7 +2,7 @@ import {generateCase, type NeedleCase} from "../../corpus";
 import type {MethodOptions} from "../../core/methods/registry";
 import type {MethodName} from "../../core/types";
 import type {Engine} from "../../engine/engine";
-import type {SignalChoice} from "../../engine/session/compressedSession";
+import type {SignalSetting} from "../../core/signalNames";
 import {isCorrect, wilson} from "../answerMatch";
 
 /** One retrieval case of a suite: documents, one or more questions (all must be answered right). */
@@ -17,7 +17,7 @@ export interface FidelityCase {
 /** One grid of runs: a suite under one signal and query mode, some methods at some budgets. */
 export interface FidelityGrid {
   suite: FidelityCase["suite"];
-  signal: SignalChoice | "auto";
+  signal: SignalSetting;
   query: "aware" | "agnostic";
   methods: MethodName[];
   budgets: number[];
@@ -90,7 +90,7 @@ export async function runFidelity(engine: Engine, config: FidelityConfig): Promi
 async function runCell(
   engine: Engine,
   cases: FidelityCase[],
-  cell: {method: MethodName; variant: string; options?: MethodOptions; budget: number; signal: SignalChoice | "auto"; query: "aware" | "agnostic"; suite: string}
+  cell: {method: MethodName; variant: string; options?: MethodOptions; budget: number; signal: SignalSetting; query: "aware" | "agnostic"; suite: string}
 ): Promise<FidelityRow> {
   let correct = 0;
   let read = 0;

@@ -3,9 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import type {AnswerFrom} from "../../core/answerModes";
 import type {SegmentationName} from "../../core/blockSegmenter";
-import type {MethodName} from "../../core/types";
+import {isMemoryMethod, type MethodName} from "../../core/types";
 import type {Engine} from "../../engine/engine";
-import type {SignalChoice} from "../../engine/session/compressedSession";
+import type {SignalSetting} from "../../core/signalNames";
 import {isCorrect, wilson} from "../answerMatch";
 import {budgetOfValue, readCases, type EvalCase} from "../evalCases";
 import {answerFromOf, COMMON_OPTIONS, methodOf, parse, segmentationOf, signalOf, UsageError} from "../options";
@@ -69,7 +69,7 @@ function budgetValue(b: string): number {
 export async function runEval(
   engine: Engine,
   cases: readonly EvalCase[],
-  options: {methods: readonly MethodName[]; budgets: readonly number[]; modes: readonly AnswerFrom[]; signal: SignalChoice | "auto"; queryAware: boolean; segmentation?: SegmentationName; log?: boolean}
+  options: {methods: readonly MethodName[]; budgets: readonly number[]; modes: readonly AnswerFrom[]; signal: SignalSetting; queryAware: boolean; segmentation?: SegmentationName; log?: boolean}
 ): Promise<EvalCell[]> {
   const cells: EvalCell[] = [];
   const tmp = mkdtempSync(path.join(os.tmpdir(), "dynsplit-eval-"));
@@ -77,7 +77,7 @@ export async function runEval(
     const dirs = cases.map((c, i) => writeCase(tmp, i, c));
     for (const method of options.methods)
       for (const answerFrom of method === "full" ? (["once"] as const) : options.modes) {
-        if (answerFrom === "memory" && !["dynsplit", "chunkkv"].includes(method)) {
+        if (answerFrom === "memory" && !isMemoryMethod(method)) {
           if (options.log) process.stderr.write(`${method.padEnd(10)} has no repository-memory form: skipped for --answer-from memory\n`);
           continue;
         }

@@ -5,13 +5,16 @@ import {positiveInteger} from "../validate";
 import {compressByBlocks} from "./blockMethod";
 
 export interface ChunkKvOptions extends CommonOptions {
-  /** Fixed chunk length; the ChunkKV paper uses 10 everywhere. */
+  /** Fixed chunk length. Default 10 (the ChunkKV paper's; kvpress's ChunkKVPress uses 20). */
   chunkSize?: number;
-  /** The paper sums token scores over the chunk. */
+  /** Chunk score. Default "sum", as the paper sums token scores over the chunk. */
   aggregate?: BlockAggregate;
 }
 
-/** ChunkKV: fixed-size chunks at a rigid interval, the highest-scoring chunks kept within the budget. */
+/**
+ * ChunkKV: fixed-size chunks at a rigid interval, the highest-scoring chunks kept within the budget.
+ * Paper: ChunkKV (NeurIPS 2025), https://arxiv.org/abs/2502.00299; kvpress's ChunkKVPress is its code.
+ */
 export class ChunkKvMethod implements CompressionMethod {
   readonly name = "chunkkv" as const;
   readonly usesSignal = true;

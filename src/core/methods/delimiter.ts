@@ -7,8 +7,11 @@ import {compressByBlocks} from "./blockMethod";
 export interface DelimiterOptions extends CommonOptions {
   /** The fixed delimiter set (SepLLM's by default). */
   delimiters?: readonly string[];
+  /** Block size C, as DynSplit's. Default 16. */
   blockSize?: number;
+  /** Tolerance Δ. Default min(8, C/2). */
   tolerance?: number;
+  /** Block score from token scores. Default "mean". */
   aggregate?: BlockAggregate;
 }
 
@@ -18,6 +21,7 @@ export const SEPLLM_DELIMITERS = ["\n", ".", ",", "?", "!", ";", ":"] as const;
  * Rigid delimiter split (SepLLM/SentenceKV-style): a block ends at the FIRST token from a fixed delimiter set
  * once it is C−Δ tokens long (at C+Δ if none comes). Same lengths and scoring as DynSplit, but the boundary is
  * chosen by a fixed list instead of by importance: the DD-Select ablation.
+ * Paper: SepLLM, https://arxiv.org/abs/2412.12094 (the delimiter set).
  */
 export class DelimiterMethod implements CompressionMethod {
   readonly name = "delimiter" as const;

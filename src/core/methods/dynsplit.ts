@@ -7,15 +7,15 @@ import {finiteNumber, positiveInteger} from "../validate";
 import {compressByBlocks} from "./blockMethod";
 
 export interface DynSplitOptions extends CommonOptions {
-  /** Base block size C (tokens). */
+  /** Base block size C (tokens). Default 16. */
   blockSize?: number;
-  /** Tolerance Δ: blocks are C±Δ tokens long. */
+  /** Tolerance Δ: blocks are C±Δ tokens long. Default 8. */
   tolerance?: number;
-  /** Penalty α on distant attention mass (or on importance cut through, for per-token signals). */
+  /** Penalty α on distant attention mass (or on importance cut through, for per-token signals). Default 1. */
   alpha?: number;
-  /** Tokens on each side of a candidate the boundary score looks at. */
+  /** Tokens on each side of a candidate the boundary score looks at. Default 8. */
   boundaryWindow?: number;
-  /** Weight of the structural delimiter strength in the boundary weight. */
+  /** Weight of the structural delimiter strength in the boundary weight. Default 0.25. */
   structureWeight?: number;
   /** Block score from token scores; "mean" by default because blocks differ in length. */
   aggregate?: BlockAggregate;
@@ -26,6 +26,7 @@ export const DYNSPLIT_DEFAULTS = {blockSize: 16, tolerance: 8, alpha: 1, boundar
 /**
  * DynSplit-KV: variable-length semantic blocks whose boundaries DD-Select picks among candidate delimiters by
  * importance, scored through the uniform layout (slots of C+Δ), selected whole within the budget.
+ * Paper: DynSplit-KV, https://arxiv.org/abs/2602.03184 (digest in docs/methods.md).
  */
 export class DynSplitMethod implements CompressionMethod {
   readonly name = "dynsplit" as const;

@@ -2,7 +2,7 @@ import {buildResult} from "../result";
 import type {CompressionInput, CompressionMethod, CompressionResult} from "../types";
 import {validateInput} from "../validate";
 
-/** The full cache: keeps every token whatever the budget; the reference every method is measured against. */
+/** The full cache: keeps every token whatever the budget; the reference every method is measured against. No paper: a control. */
 export class FullMethod implements CompressionMethod {
   readonly name = "full" as const;
   readonly usesSignal = false;

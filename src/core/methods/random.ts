@@ -5,11 +5,13 @@ import {positiveInteger} from "../validate";
 import {compressByBlocks} from "./blockMethod";
 
 export interface RandomOptions extends CommonOptions {
+  /** PRNG seed. Default 0x5eed. */
   seed?: number;
+  /** Chunk length. Default 10, as ChunkKV's. */
   chunkSize?: number;
 }
 
-/** The sanity floor: random fixed-size chunks (seeded, so reproducible) within the same budget. */
+/** The sanity floor: random fixed-size chunks (seeded, so reproducible) within the same budget. No paper: a control. */
 export class RandomMethod implements CompressionMethod {
   readonly name = "random" as const;
   readonly usesSignal = false;

@@ -5,12 +5,16 @@ import {positiveInteger} from "../validate";
 import {prepareSelection} from "./blockMethod";
 
 export interface SnapKvOptions extends CommonOptions {
-  /** 1-D pooling kernel over token scores (SnapKV's LongBench configs use max-pooling with 7). */
+  /** 1-D pooling kernel over token scores. Default 7 (SnapKV's LongBench configs; kvpress uses 5). */
   kernelSize?: number;
+  /** Pooling kind. Default "max". */
   pooling?: "max" | "avg";
 }
 
-/** SnapKV-like token-level top-k: pooled observation-window scores, the best tokens kept one by one. */
+/**
+ * SnapKV-like token-level top-k: pooled observation-window scores, the best tokens kept one by one.
+ * Paper: SnapKV, https://arxiv.org/abs/2404.14469.
+ */
 export class SnapKvMethod implements CompressionMethod {
   readonly name = "snapkv" as const;
   readonly usesSignal = true;

@@ -3,7 +3,10 @@ import {countOnes} from "../selection";
 import type {CommonOptions, CompressionInput, CompressionMethod, CompressionResult} from "../types";
 import {prepareSelection} from "./blockMethod";
 
-/** StreamingLLM: the attention sinks plus the most recent tokens, as many as the budget allows. No scores. */
+/**
+ * StreamingLLM: the attention sinks plus the most recent tokens, as many as the budget allows. No scores.
+ * Paper: Efficient Streaming Language Models with Attention Sinks, https://arxiv.org/abs/2309.17453.
+ */
 export class StreamingMethod implements CompressionMethod {
   readonly name = "streaming" as const;
   readonly usesSignal = false;

@@ -14,17 +14,17 @@ import {TokenLedger, SOURCE_PROMPT} from "./tokenLedger";
 import {TokenTexts} from "./tokenTexts";
 import {generateAnswer, nextTokenDistribution, type GeneratedAnswer, type TurnOptions} from "./generateAnswer";
 import {CancelledError} from "./cancelledError";
+import type {SignalKind} from "../../core/signalNames";
 
 /** Tokens per llama.cpp batch (n_batch). */
 const BATCH_TOKENS = 512;
 
-/** Which importance signal scores tokens: the attention probe (patched binary) or a proxy on stock binaries. */
-export type SignalChoice = "attention" | "keyNorm" | "surprisal";
 
 export interface SessionOptions {
   method: MethodName;
   methodOptions?: MethodOptions;
-  signal: SignalChoice;
+  /** Which importance signal scores tokens: the attention probe (patched binary) or a proxy on stock binaries. */
+  signal: SignalKind;
   /** Tokens kept in the KV cache after compression (the budget). */
   budgetTokens: number;
   /** Tokens prefilled between compression points. */

@@ -3,7 +3,9 @@
  * All arrays are indexed by TOKEN INDEX of `sequence.contextTokens` (= KV position, since node-llama-cpp
  * keeps positions contiguous after erasures), and their length is the number of tokens in the sequence.
  */
-export type SignalKind = "attention" | "keyNorm" | "surprisal";
+import type {SignalKind} from "../../core/signalNames";
+
+export type {SignalKind};
 
 export interface TokenSignal {
   kind: SignalKind;
