@@ -2,7 +2,7 @@ import {fork, type ChildProcess} from "node:child_process";
 import {EventEmitter} from "node:events";
 import type {AskSummary, EngineConfig} from "../engine";
 import type {Turn} from "../session/promptFormat";
-import type {ClientMessage, ProgressOf, RequestMap, RequestType, WorkerMessage} from "./protocol";
+import type {ClientMessage, PayloadOf, ProgressOf, RequestEvent, RequestMessage, RequestType, ResultOf, WorkerMessage} from "./protocol";
 
 export class EngineCrashedError extends Error {
   constructor(readonly exitCode: number | null, readonly exitSignal: NodeJS.Signals | null) {
@@ -19,11 +19,18 @@ export class EngineRequestError extends Error {
   }
 }
 
+/** A request in flight: it routes its own events, typed by its request type. */
 interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (err: Error) => void;
-  onProgress?: (p: never) => void;
-  onText?: (text: string) => void;
+  deliver(event: RequestEvent): void;
+  fail(err: Error): void;
+}
+
+/** Narrows a message or event by its request type (checked at run time, not cast). */
+function isRequest<T extends RequestType>(m: RequestMessage, type: T): m is RequestMessage<T> {
+  return m.type === type;
+}
+function isEventOf<T extends RequestType>(e: RequestEvent, type: T): e is RequestEvent<T> {
+  return e.type === type;
 }
 
 export interface RequestOptions<K extends RequestType = RequestType> {
@@ -44,8 +51,8 @@ export class EngineClient extends EventEmitter<{crash: [EngineCrashedError]; log
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private ready?: Promise<void>;
-  private lastModel?: RequestMap["loadModel"][0];
-  private lastIngest?: RequestMap["ingest"][0];
+  private lastModel?: PayloadOf<"loadModel">;
+  private lastIngest?: PayloadOf<"ingest">;
   /** The conversation the worker holds, replayed into a restarted one so that no turn is lost. */
   private turns: Turn[] = [];
 
@@ -80,7 +87,7 @@ export class EngineClient extends EventEmitter<{crash: [EngineCrashedError]; log
         if (this.child !== child) return;
         this.child = undefined;
         this.ready = undefined;
-        for (const p of this.pending.values()) p.reject(err);
+        for (const p of this.pending.values()) p.fail(err);
         this.pending.clear();
         if (!this.stopping) this.emit("crash", err);
       });
@@ -89,29 +96,46 @@ export class EngineClient extends EventEmitter<{crash: [EngineCrashedError]; log
     return this.ready;
   }
 
-  async request<K extends RequestType>(type: K, payload: RequestMap[K][0], options: RequestOptions<K> = {}): Promise<RequestMap[K][1]> {
+  async request<K extends RequestType>(type: K, payload: PayloadOf<K>, options: RequestOptions<K> = {}): Promise<ResultOf<K>> {
     await this.start();
-    if (type === "loadModel") this.lastModel = payload as RequestMap["loadModel"][0];
-    if (type === "ingest") this.lastIngest = payload as RequestMap["ingest"][0];
-    if (type === "clear") this.lastIngest = undefined;
-    if (type === "setConversation") this.turns = [...(payload as RequestMap["setConversation"][0]).turns];
     const id = this.nextId++;
+    const message: RequestMessage<K> = {kind: "request", id, type, payload};
+    this.remember(message);
     const child = this.child!;
-    const result = new Promise<RequestMap[K][1]>((resolve, reject) => {
+    return new Promise<ResultOf<K>>((resolve, reject) => {
       if (options.signal?.aborted) return reject(new EngineRequestError("CancelledError", "cancelled"));
-      this.pending.set(id, {resolve: resolve as (v: unknown) => void, reject, onProgress: options.onProgress as ((p: never) => void) | undefined, onText: options.onText});
+      this.pending.set(id, {
+        fail: reject,
+        deliver: (event) => {
+          if (!isEventOf(event, type)) return; // another request's event under this id cannot happen; ignore it
+          if (event.kind === "progress") options.onProgress?.(event.progress);
+          else if (event.kind === "text") options.onText?.(event.text);
+          else {
+            this.pending.delete(id);
+            if (!event.ok) return reject(new EngineRequestError(event.error.name, event.error.message));
+            if (isRequest(message, "ask") && isEventOf(event, "ask")) this.recordTurn(message.payload, event.result);
+            resolve(event.result);
+          }
+        },
+      });
       options.signal?.addEventListener("abort", () => child.connected && child.send({kind: "cancel", id} satisfies ClientMessage), {once: true});
-      child.send({kind: "request", id, type, payload} as ClientMessage);
+      child.send(message);
     });
-    if (type === "ask" && (payload as RequestMap["ask"][0]).conversation) {
-      const a = (await result) as AskSummary;
-      if (a.stoppedBy !== "cancelled" && a.answer) {
-        this.turns.push({question: (payload as RequestMap["ask"][0]).question, answer: a.answer});
-        if (a.turnsDropped) this.turns.splice(0, a.turnsDropped);
-      }
-      return a as RequestMap[K][1];
-    }
-    return result;
+  }
+
+  /** What a restarted worker needs to be given again: the model, the workspace, the conversation. */
+  private remember(message: RequestMessage) {
+    if (isRequest(message, "loadModel")) this.lastModel = message.payload;
+    else if (isRequest(message, "ingest")) this.lastIngest = message.payload;
+    else if (isRequest(message, "clear")) this.lastIngest = undefined;
+    else if (isRequest(message, "setConversation")) this.turns = [...message.payload.turns];
+  }
+
+  /** A conversational answer becomes a turn the client can replay (the worker dropped the oldest if it said so). */
+  private recordTurn(ask: PayloadOf<"ask">, a: AskSummary) {
+    if (!ask.conversation || a.stoppedBy === "cancelled" || !a.answer) return;
+    this.turns.push({question: ask.question, answer: a.answer});
+    if (a.turnsDropped) this.turns.splice(0, a.turnsDropped);
   }
 
   /**
@@ -145,14 +169,6 @@ export class EngineClient extends EventEmitter<{crash: [EngineCrashedError]; log
   private onMessage(m: WorkerMessage) {
     if (m.kind === "log") return void this.emit("log", m.message);
     if (m.kind === "ready") return;
-    const p = this.pending.get(m.id);
-    if (!p) return;
-    if (m.kind === "progress") p.onProgress?.(m.progress as never);
-    else if (m.kind === "text") p.onText?.(m.text);
-    else {
-      this.pending.delete(m.id);
-      if (m.ok) p.resolve(m.result);
-      else p.reject(new EngineRequestError(m.error.name, m.error.message));
-    }
+    this.pending.get(m.id)?.deliver(m);
   }
 }

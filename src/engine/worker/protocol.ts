@@ -21,41 +21,75 @@ export interface EngineStatus {
 
 export type DownloadProgress = {downloadedBytes: number; totalBytes: number};
 
-/** Request name → [payload, result, progress events streamed before the result]. */
+export interface LoadModelRequest {
+  /** "bundled", a .gguf path or an hf: URI; the configured default when absent. */
+  model?: string;
+}
+export interface AskRequest {
+  question: string;
+  maxTokens?: number;
+  ignoreStops?: boolean;
+  /** Return the exact text the model read (special tokens visible). */
+  showPrompt?: boolean;
+  /** Answer as the next turn of the conversation the worker holds (setConversation). */
+  conversation?: boolean;
+}
+export interface SetConversationRequest {
+  turns: Turn[];
+}
+export interface FileBlocksRequest {
+  file: string;
+}
+type NoPayload = Record<string, never>;
+
+/**
+ * Request name → [payload, result, progress event streamed before the result]: the one table both ends are typed
+ * by. `never` as progress: the request streams none.
+ */
 export interface RequestMap {
-  loadModel: [{model?: string}, ModelInfo, DownloadProgress];
+  loadModel: [LoadModelRequest, ModelInfo, DownloadProgress];
   ingest: [IngestRequest, IngestSummary, IngestProgress];
-  ask: [{question: string; maxTokens?: number; ignoreStops?: boolean; showPrompt?: boolean; conversation?: boolean}, AskSummary, never];
+  ask: [AskRequest, AskSummary, never];
   /** The turns later questions see: [] starts a new conversation; the client replays them after a restart. */
-  setConversation: [{turns: Turn[]}, null, never];
+  setConversation: [SetConversationRequest, null, never];
   /** Every block of one file (the visualizer asks when a file is opened): details on demand, not in every summary. */
-  fileBlocks: [{file: string}, BlockRecord[], never];
-  clear: [Record<string, never>, null, never];
-  clearCache: [Record<string, never>, null, never];
-  status: [Record<string, never>, EngineStatus, never];
+  fileBlocks: [FileBlocksRequest, BlockRecord[], never];
+  clear: [NoPayload, null, never];
+  clearCache: [NoPayload, null, never];
+  status: [NoPayload, EngineStatus, never];
   /** Test hook: makes the worker die as a native crash would. */
-  crash: [Record<string, never>, null, never];
+  crash: [NoPayload, null, never];
 }
 export type RequestType = keyof RequestMap;
+export type PayloadOf<K extends RequestType> = RequestMap[K][0];
+export type ResultOf<K extends RequestType> = RequestMap[K][1];
 export type ProgressOf<K extends RequestType> = RequestMap[K][2];
 
-export type ClientMessage =
-  | {kind: "init"; config: EngineConfig}
-  | {[K in RequestType]: {kind: "request"; id: number; type: K; payload: RequestMap[K][0]}}[RequestType]
-  | {kind: "cancel"; id: number};
+/** One request of type K; the union over every K is what the client sends. */
+export interface RequestMessage<K extends RequestType = RequestType> {
+  kind: "request";
+  id: number;
+  type: K;
+  payload: PayloadOf<K>;
+}
+type AnyRequestMessage = {[K in RequestType]: RequestMessage<K>}[RequestType];
+
+export type ClientMessage = {kind: "init"; config: EngineConfig} | AnyRequestMessage | {kind: "cancel"; id: number};
 
 export interface SerializedError {
   name: string;
   message: string;
 }
 
-export type WorkerMessage =
-  | {kind: "ready"; pid: number}
-  | {kind: "response"; id: number; ok: true; result: unknown}
-  | {kind: "response"; id: number; ok: false; error: SerializedError}
-  | {kind: "progress"; id: number; progress: ProgressOf<RequestType>}
-  | {kind: "text"; id: number; text: string}
-  | {kind: "log"; level: "info" | "warn" | "error"; message: string};
+/** What the worker sends about request K: its progress and text events, then exactly one response. */
+export type RequestEvent<K extends RequestType = RequestType> =
+  | {kind: "response"; id: number; type: K; ok: true; result: ResultOf<K>}
+  | {kind: "response"; id: number; type: K; ok: false; error: SerializedError}
+  | {kind: "progress"; id: number; type: K; progress: ProgressOf<K>}
+  | {kind: "text"; id: number; type: K; text: string};
+type AnyRequestEvent = {[K in RequestType]: RequestEvent<K>}[RequestType];
+
+export type WorkerMessage = {kind: "ready"; pid: number} | AnyRequestEvent | {kind: "log"; level: "info" | "warn" | "error"; message: string};
 
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof Error) return {name: err.name, message: err.message};

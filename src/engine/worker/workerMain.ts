@@ -3,7 +3,7 @@
  * out-of-memory kill) ends this process and never the VS Code extension host. Requests run one at a time.
  */
 import {Engine} from "../engine";
-import {serializeError, type ClientMessage, type RequestMap, type RequestType, type WorkerMessage} from "./protocol";
+import {serializeError, type ClientMessage, type PayloadOf, type ProgressOf, type RequestEvent, type RequestMessage, type RequestType, type ResultOf, type WorkerMessage} from "./protocol";
 
 let engine: Engine | undefined;
 const controllers = new Map<number, AbortController>();
@@ -13,13 +13,18 @@ function send(message: WorkerMessage) {
   process.send?.(message);
 }
 
-type Handler<K extends RequestType> = (payload: RequestMap[K][0], ctx: {id: number; signal: AbortSignal}) => Promise<RequestMap[K][1]>;
+/** A request's context: its cancellation, and its own typed progress and text streams. */
+interface HandlerContext<K extends RequestType> {
+  signal: AbortSignal;
+  progress: (p: ProgressOf<K>) => void;
+  text: (t: string) => void;
+}
+type Handler<K extends RequestType> = (payload: PayloadOf<K>, ctx: HandlerContext<K>) => Promise<ResultOf<K>>;
 
 const handlers: {[K in RequestType]: Handler<K>} = {
-  loadModel: (p, {id, signal}) =>
-    requireEngine().loadModel(p.model, {signal, onDownloadProgress: (downloadedBytes, totalBytes) => send({kind: "progress", id, progress: {downloadedBytes, totalBytes}})}),
-  ingest: (p, {id, signal}) => requireEngine().ingest(p, {signal, onProgress: (progress) => send({kind: "progress", id, progress})}),
-  ask: (p, {id, signal}) => requireEngine().ask(p.question, {signal, maxTokens: p.maxTokens, ignoreStops: p.ignoreStops, showPrompt: p.showPrompt, conversation: p.conversation, onText: (text) => send({kind: "text", id, text})}),
+  loadModel: (p, {signal, progress}) => requireEngine().loadModel(p.model, {signal, onDownloadProgress: (downloadedBytes, totalBytes) => progress({downloadedBytes, totalBytes})}),
+  ingest: (p, {signal, progress}) => requireEngine().ingest(p, {signal, onProgress: progress}),
+  ask: (p, {signal, text}) => requireEngine().ask(p.question, {signal, maxTokens: p.maxTokens, ignoreStops: p.ignoreStops, showPrompt: p.showPrompt, conversation: p.conversation, onText: text}),
   fileBlocks: (p) => requireEngine().fileBlocks(p.file),
   setConversation: async (p) => {
     requireEngine().setConversation(p.turns);
@@ -49,6 +54,20 @@ function requireEngine(): Engine {
   return engine;
 }
 
+/** Runs one request: its events carry its type, so the client routes them without narrowing by hand. */
+async function run<K extends RequestType>(message: RequestMessage<K>, signal: AbortSignal): Promise<void> {
+  const {id, type} = message;
+  const emit = (event: RequestEvent<K>) => process.send?.(event);
+  try {
+    if (signal.aborted) throw Object.assign(new Error("cancelled"), {name: "CancelledError"});
+    const handler: Handler<K> = handlers[type];
+    const result = await handler(message.payload, {signal, progress: (progress) => emit({kind: "progress", id, type, progress}), text: (text) => emit({kind: "text", id, type, text})});
+    emit({kind: "response", id, type, ok: true, result});
+  } catch (err) {
+    emit({kind: "response", id, type, ok: false, error: serializeError(err)});
+  }
+}
+
 process.on("message", (message: ClientMessage) => {
   if (message.kind === "init") {
     engine = new Engine(message.config);
@@ -64,18 +83,12 @@ process.on("message", (message: ClientMessage) => {
   controllers.set(message.id, controller);
   queue = queue.then(async () => {
     try {
-      if (controller.signal.aborted) throw Object.assign(new Error("cancelled"), {name: "CancelledError"});
-      const handler = handlers[message.type] as Handler<RequestType>;
-      const result = await handler(message.payload as never, {id: message.id, signal: controller.signal});
-      send({kind: "response", id: message.id, ok: true, result});
-    } catch (err) {
-      send({kind: "response", id: message.id, ok: false, error: serializeError(err)});
+      await run(message, controller.signal);
     } finally {
       controllers.delete(message.id);
     }
   });
 });
-
 process.on("disconnect", () => {
   // The parent is gone: free the model and leave.
   void engine?.dispose().finally(() => process.exit(0));
