@@ -13,8 +13,9 @@ import {KV_CACHE_GGML, KV_CACHE_TYPES, kvBytesPerToken, kvGeometryFromGguf, type
 import type {MethodOptions} from "../core/methods/registry";
 import {isMemoryMethod, type Budget, type MethodName} from "../core/types";
 import {ggufMetadataView} from "../core/ggufMetadata";
+import {planBudget, planStream} from "../core/sessionPlan";
+import {tokenizeDocument} from "./session/tokenizedDocument";
 import type {SignalKind, SignalSetting} from "../core/signalNames";
-import {DEFAULT_RECENT_WINDOW, DEFAULT_SINK_TOKENS, resolveBudget} from "../core/validate";
 import {PersistentCache} from "./cache/persistentCache";
 import {buildRepositoryMemory, type MemoryBuild} from "./memory/repositoryMemory";
 import {MemorySession, type MemoryAnswer, type MemoryScoring, type SelectedFile} from "./memory/memorySession";
@@ -42,8 +43,6 @@ export {ANSWER_FROM, type AnswerFrom};
 export const DEFAULT_STORE_MAX_BYTES = 4 * 2 ** 30;
 /** Tokens per store ingest window: the context every block's keys are computed in. */
 export const DEFAULT_WINDOW_TOKENS = 2048;
-/** A ratio budget never goes below this (or the whole workspace, when smaller). */
-export const MIN_RATIO_BUDGET_TOKENS = 512;
 /** Context reserved for a question (a longer one takes room from the blocks): the card's one-line form, or prose. */
 const CARD_QUESTION_TOKENS = 32;
 const PLAIN_QUESTION_TOKENS = 256;
@@ -527,7 +526,7 @@ export class Engine {
     const index = build.index;
     const tokensTotal = index.files.reduce((a, f) => a + f.headerTokens + f.bodyTokens, 0) + build.prompt.headerIds.length;
     const questionTokens = this.format.name === "card" ? CARD_QUESTION_TOKENS : PLAIN_QUESTION_TOKENS;
-    const budgetTokens = this.memoryBudget(request.budget, tokensTotal);
+    const budgetTokens = planBudget(request.budget, tokensTotal, {handlesContextTokens: this.info!.handlesContextTokens, maxAnswerTokens: this.format.maxAnswerTokens});
     const session = await MemorySession.create(model, build.store, index, build.prompt, {
       budgetTokens,
       questionTokens,
@@ -590,14 +589,6 @@ export class Engine {
     return {mode: "memory", session, build, request, summary};
   }
 
-  /** Ratio budgets are capped at what the model handles and floored at a usable context; token budgets are used as set. */
-  private memoryBudget(budget: Budget, tokensTotal: number): number {
-    if ("tokens" in budget) return resolveBudget(budget, Math.max(budget.tokens, 1));
-    const wanted = resolveBudget(budget, tokensTotal);
-    const floor = Math.min(tokensTotal, MIN_RATIO_BUDGET_TOKENS);
-    return Math.min(Math.max(wanted, floor), Math.max(floor, this.info!.handlesContextTokens - this.format.maxAnswerTokens - 64));
-  }
-
   private async scratchStoreRoot(): Promise<string> {
     this.scratchStores ??= await fs.mkdtemp(path.join(os.tmpdir(), "dynsplit-store-"));
     return this.scratchStores;
@@ -650,25 +641,27 @@ export class Engine {
     if (documents.length === 0) throw new DynSplitInputError("nothing to read: no text files in the workspace (all were skipped or excluded)");
 
     const signal = this.resolveSignal(request.signal ?? "auto");
-    const tokenized = documents.map((d) => ({path: d.path, header: model.tokenize(this.format.fileHeader(d.path)).length, body: model.tokenize(d.content).length}));
-    const promptTokens = this.format.promptTokens(model).length;
-    const pinnedTokens = promptTokens + tokenized.reduce((a, d) => a + d.header, 0);
-    const totalTokens = tokenized.reduce((a, d) => a + d.header + d.body + 1, 0);
-    const budgetTokens = resolveBudget(request.budget, totalTokens + pinnedTokens);
-    const nSink = request.methodOptions?.nSink ?? DEFAULT_SINK_TOKENS;
-    const recent = Math.min(request.methodOptions?.recentWindow ?? DEFAULT_RECENT_WINDOW, Math.floor(budgetTokens / 4));
-    if (pinnedTokens + nSink + recent > budgetTokens)
-      throw new DynSplitInputError(
-        `the workspace is too large for the budget: its ${documents.length} file headers alone need ${pinnedTokens} tokens, ` +
-          `the budget is ${budgetTokens}; raise the budget, exclude folders, or answer from the repository memory (--answer-from memory)`
-      );
-    // A compression every quarter budget: each costs O(budget), so compression work per token read stays constant
-    // whatever the budget, while the context (budget + chunk) grows by a quarter only.
-    const chunkTokens = request.chunkTokens ?? Math.max(64, Math.floor(budgetTokens / 4));
+    // Each document is tokenised once: the plan counts the tokens the session then streams.
+    const texts = new TokenTexts(model);
+    const tokenized = documents.map((d) => tokenizeDocument(model, this.format, texts, d));
     const question = request.question;
     const queryAware = request.queryAware ?? question != null;
-    const reserveTokens = (question ? model.tokenize(this.format.observation(question)).length : 64) + this.format.maxAnswerTokens + 16;
-    const methodOptions = {...request.methodOptions, recentWindow: recent, nSink};
+    const plan = planStream({
+      budget: request.budget,
+      documentTokens: tokenized.reduce((a, d) => a + d.ids.length, 0),
+      headerTokens: tokenized.reduce((a, d) => a + d.headerTokens, 0),
+      promptTokens: this.format.promptTokens(model).length,
+      files: documents.length,
+      nSink: request.methodOptions?.nSink,
+      recentWindow: request.methodOptions?.recentWindow,
+      chunkTokens: request.chunkTokens,
+      questionTokens: question ? model.tokenize(this.format.observation(question)).length : undefined,
+      maxAnswerTokens: this.format.maxAnswerTokens,
+      handlesContextTokens: this.info!.handlesContextTokens,
+      keepsEverything: method === "full",
+    });
+    const {budgetTokens, chunkTokens, reserveTokens} = plan;
+    const methodOptions = {...request.methodOptions, recentWindow: plan.recentWindow, nSink: plan.nSink};
     const sessionOptions = {method, methodOptions, signal, budgetTokens, chunkTokens, reserveTokens, queryAware, format: this.format, denseAttention: signal === "attention" && method === "dynsplit", kvBytesPerToken: this.info!.kvBytesPerToken};
 
     const key = PersistentCache.key({
@@ -699,7 +692,7 @@ export class Engine {
     if (!session) {
       session = await CompressedSession.create(model, sessionOptions, this.contextOptions(sessionOptions.denseAttention));
       try {
-        await session.ingest(documents, {question, onProgress: options.onProgress, signal: options.signal});
+        await session.ingest(tokenized, {question, onProgress: options.onProgress, signal: options.signal});
         if (useCache) {
           const s = session;
           await s.settle(); // never save keys whose re-rotation is still pending
@@ -718,14 +711,14 @@ export class Engine {
       signal: s.signalUsed,
       budgetTokens,
       tokensRead: s.tokensRead,
-      tokensTotal: totalTokens + promptTokens,
+      tokensTotal: plan.wholeTokens,
       tokensKept: s.ledger.length,
       files: documents.length,
       skipped,
       skippedByReason,
       memory: s.memory(),
       blocks,
-      fileMap: fileMapOf(documents.map((d, i) => ({path: d.path, tokens: tokenized[i].header + tokenized[i].body})), blocks),
+      fileMap: fileMapOf(tokenized.map((d) => ({path: d.path, tokens: d.ids.length})), blocks),
       compressions: s.compressions,
       timings: {...s.timings},
       ingestMs: performance.now() - t0,

@@ -121,3 +121,14 @@ test("ask --questions answers every line after one ingest (memory), and reads no
   assert.deepEqual(cells.map((x) => [x.answerFrom, x.budget, x.n]), [["memory", 512, facts.length], ["once", 512, facts.length]]);
   for (const cell of cells) assert.ok(cell.meanFirstTokenMs > 0);
 });
+
+test("a workspace of two small files at the default ratio budget is read whole in every mode", {timeout: 120_000}, () => {
+  const dir = writeWorkspace({"a.py": "def add(a, b):\n    return a + b\n", "b.js": "const retry_limit = 41;\n"});
+  for (const mode of ["memory", "once", "reread"]) {
+    const r = cli("ask", dir, "Q: retry_limit = ", "--answer-from", mode, "--probe", "off", "--threads", "1", "--no-cache", "--json");
+    assert.equal(r.code, 0, `${mode}: ${r.stderr}`);
+    const out = JSON.parse(r.stdout) as AskJson;
+    assert.ok(out.budgetTokens >= out.tokensRead && out.tokensRead > 0, `${mode}: the budget (${out.budgetTokens}) holds the whole workspace (${out.tokensRead})`);
+    assert.ok(out.tokensKept >= out.tokensRead, `${mode}: nothing was evicted (${out.tokensKept} of ${out.tokensRead} kept)`);
+  }
+});

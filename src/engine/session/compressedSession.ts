@@ -14,6 +14,7 @@ import {TokenLedger, SOURCE_PROMPT} from "./tokenLedger";
 import {TokenTexts} from "./tokenTexts";
 import {generateAnswer, nextTokenDistribution, type GeneratedAnswer, type TurnOptions} from "./generateAnswer";
 import {CancelledError} from "./cancelledError";
+import {tokenizeDocument, type IngestDocument, type TokenizedDocument} from "./tokenizedDocument";
 import type {SignalKind} from "../../core/signalNames";
 
 /** Tokens per llama.cpp batch (n_batch). */
@@ -40,12 +41,7 @@ export interface SessionOptions {
   format: PromptFormat;
 }
 
-export interface IngestDocument {
-  path: string;
-  content: string;
-  /** Line number of the content's first line (a selection); default 1. */
-  firstLine?: number;
-}
+export type {IngestDocument};
 
 export interface IngestProgress {
   filesRead: number;
@@ -165,11 +161,11 @@ export class CompressedSession {
 
   /** Streams documents into the context; compresses whenever the next chunk would overflow the budget. */
   async ingest(
-    documents: readonly IngestDocument[],
+    documents: readonly IngestDocument[] | readonly TokenizedDocument[],
     options: {question?: string; onProgress?: (p: IngestProgress) => void; signal?: AbortSignal} = {}
   ): Promise<void> {
     const question = options.question ? this.model.tokenize(this.options.format.observation(options.question)) : undefined;
-    const tokenized = documents.map((doc) => this.tokenizeDocument(doc));
+    const tokenized = documents.map((doc) => ("ids" in doc ? doc : tokenizeDocument(this.model, this.options.format, this.texts, doc)));
     const tokensTotal = tokenized.reduce((a, d) => a + d.ids.length, 0);
     const {budgetTokens, chunkTokens} = this.options;
     let filesRead = 0;
@@ -293,20 +289,6 @@ export class CompressedSession {
     this.tokensRead = snapshot.tokensRead;
     this.compressions = snapshot.compressions;
     this.signalUsed = snapshot.signalUsed;
-  }
-
-  private tokenizeDocument(doc: IngestDocument) {
-    const header = this.model.tokenize(this.options.format.fileHeader(doc.path));
-    const body = this.model.tokenize(doc.content.endsWith("\n") ? doc.content : doc.content + "\n");
-    const ids = [...header, ...body];
-    const lines: number[] = new Array(header.length).fill(0);
-    let line = doc.firstLine ?? 1;
-    for (const t of body) {
-      lines.push(line);
-      const text = this.texts.of(t);
-      for (let c = 0; c < text.length; c++) if (text.charCodeAt(c) === 10) line++;
-    }
-    return {path: doc.path, ids, lines, headerTokens: header.length};
   }
 
   /** Evaluates tokens into the sequence, measuring the prefill-time signal the session uses. */
