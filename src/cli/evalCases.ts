@@ -10,8 +10,9 @@ export interface EvalCase {
 }
 
 /** A share of the workspace in (0, 1], or a token count above 1. */
+/** An eval measures the share it names: exact, neither floored nor capped. */
 export function budgetOfValue(v: number): Budget {
-  return v > 1 ? {tokens: v} : {ratio: v};
+  return v > 1 ? {tokens: v} : {ratio: v, exact: true};
 }
 
 export function readCases(file: string, limit?: number): EvalCase[] {

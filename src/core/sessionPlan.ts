@@ -12,11 +12,12 @@ export const MIN_RATIO_BUDGET_TOKENS = 512;
 
 /**
  * Ratio budgets are floored at a usable context (the whole workspace when it is smaller: a small workspace is read
- * whole) and capped at what the model handles minus the answer's room; token budgets are used as set.
+ * whole) and capped at what the model handles minus the answer's room; token and exact budgets are used as set.
  */
 export function planBudget(budget: Budget, tokensTotal: number, model: {handlesContextTokens: number; maxAnswerTokens: number}): number {
   if ("tokens" in budget) return resolveBudget(budget, Math.max(budget.tokens, 1));
   const wanted = resolveBudget(budget, Math.max(1, tokensTotal));
+  if (budget.exact) return wanted;
   const floor = Math.min(tokensTotal, MIN_RATIO_BUDGET_TOKENS);
   const cap = Math.max(floor, model.handlesContextTokens - model.maxAnswerTokens - 64);
   return Math.max(1, Math.min(Math.max(wanted, floor), cap));

@@ -10,7 +10,11 @@ export interface TokenRange {
 }
 
 /** How many tokens to keep: a fraction of the input in (0, 1], or an absolute count. */
-export type Budget = { ratio: number } | { tokens: number };
+/**
+ * A share of the input or a token count. A share is floored at a usable context and capped at what the model
+ * handles (core/sessionPlan) unless `exact`: benchmarks measure the share they name.
+ */
+export type Budget = {ratio: number; exact?: boolean} | {tokens: number};
 
 /** How token scores are folded into one block score. */
 export type BlockAggregate = "sum" | "mean" | "max";

@@ -40,7 +40,7 @@ test("planted facts are answered right with DynSplit at a 25 % budget", {timeout
     const cases = caseWorkspaces(10, {contextTokens: 1000});
     let correct = 0;
     for (const {c, dir} of cases) {
-      const s = await engine.ingest({roots: [dir], answerFrom: "reread", method: "dynsplit", budget: {ratio: 0.25}, signal: "keyNorm", question: c.question, useCache: false});
+      const s = await engine.ingest({roots: [dir], answerFrom: "reread", method: "dynsplit", budget: {ratio: 0.25, exact: true}, signal: "keyNorm", question: c.question, useCache: false});
       assert.ok(s.tokensKept <= Math.ceil(0.25 * (s.tokensRead + 64)));
       const a = await engine.ask(c.question);
       if (isCorrect(a.answer, c.answer)) correct++;

@@ -12,6 +12,7 @@ test("a ratio budget is floored at a usable context and capped at what the model
   assert.equal(planBudget({ratio: 0.25}, 8000, model), 2000);
   assert.equal(planBudget({ratio: 0.25}, 173_000, model), 4096 - 8 - 64, "a 173k-token folder does not get a 43k-token context");
   assert.equal(planBudget({tokens: 20_000}, 173_000, model), 20_000, "what the user set");
+  assert.equal(planBudget({ratio: 0.1, exact: true}, 1000, model), 100, "a benchmark's exact share");
   fc.assert(
     fc.property(fc.integer({min: 1, max: 2_000_000}), fc.double({min: 0.001, max: 1, noNaN: true}), (n, r) => {
       const b = planBudget({ratio: r}, n, model);

@@ -105,7 +105,7 @@ async function runCell(
       documents: c.documents,
       method: cell.method,
       methodOptions: cell.options,
-      budget: {ratio: cell.budget},
+      budget: {ratio: cell.budget, exact: true},
       signal: cell.signal,
       answerFrom: cell.query === "aware" ? "reread" : "once",
       question: cell.query === "aware" ? joined : undefined,

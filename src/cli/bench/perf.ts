@@ -51,7 +51,7 @@ async function measureOnce(config: PerfConfig, binary: "stock" | "probe", method
     await client.request("loadModel", {model: "bundled"});
     const c = generateCase(`perf:${contextTokens}`, {contextTokens});
     const documents = Object.entries(c.files).map(([p, content]) => ({path: p, content}));
-    const s = await client.request("ingest", {documents, answerFrom: "reread", method, budget: {ratio: method === "full" ? 1 : config.budget}, signal: "auto", question: c.question, useCache});
+    const s = await client.request("ingest", {documents, answerFrom: "reread", method, budget: {ratio: method === "full" ? 1 : config.budget, exact: true}, signal: "auto", question: c.question, useCache});
     const a = await client.request("ask", {question: c.question, maxTokens: config.decodeTokens, ignoreStops: true});
     const firstAnswerMs = performance.now() - t0;
     const status = await client.request("status", {});

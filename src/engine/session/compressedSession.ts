@@ -4,12 +4,9 @@ import {createMethod, type MethodOptions} from "../../core/methods/registry";
 import {rangesLength} from "../../core/ranges";
 import {kvBytesPerToken, kvGeometryFromGguf} from "../../core/kvMemory";
 import type {CompressionMethod, CompressionResult, ImportanceSignal, MethodName, TokenRange} from "../../core/types";
-import {evaluateObservationWindow, prefillWithAttentionProbe} from "../signals/attentionSignal";
-import {computeKeyNormSignal} from "../signals/keyNormSignal";
-import {prefillWithSurprisal} from "../signals/surprisalSignal";
 import {BlockMapRecorder, type BlockRecord} from "./blockMapRecorder";
 import type {PromptFormat} from "./promptFormat";
-import {queryOverlapBoost} from "./queryOverlap";
+import {createSessionSignal, type SessionSignal} from "./sessionSignals";
 import {TokenLedger, SOURCE_PROMPT} from "./tokenLedger";
 import {TokenTexts} from "./tokenTexts";
 import {generateAnswer, nextTokenDistribution, type GeneratedAnswer, type TurnOptions} from "./generateAnswer";
@@ -105,6 +102,7 @@ export class CompressedSession {
   /** Set by an erasure that shifted positions: llama.cpp re-rotates the keys at the next decode, not before. */
   private shiftPending = false;
   private readonly method: CompressionMethod;
+  private readonly signal: SessionSignal;
   private readonly texts: TokenTexts;
   private readonly bytesPerToken: number;
 
@@ -115,6 +113,7 @@ export class CompressedSession {
     readonly options: SessionOptions
   ) {
     this.method = createMethod(options.method, options.methodOptions);
+    this.signal = createSessionSignal(options.signal, {queryAware: options.queryAware, denseAttention: options.denseAttention});
     this.texts = new TokenTexts(model);
     this.bytesPerToken = options.kvBytesPerToken ?? kvBytesPerToken(kvGeometryFromGguf(model.fileInfo.metadata));
   }
@@ -295,25 +294,7 @@ export class CompressedSession {
   private async prefill(ids: Token[], meta: {file: number; lines?: number[]; pinned: boolean; headerEnd?: number}) {
     if (ids.length === 0) return;
     const t0 = performance.now();
-    let scores: ArrayLike<number> | undefined;
-    let local: ArrayLike<number> | undefined;
-    let distant: ArrayLike<number> | undefined;
-    const offset = this.ledger.length;
-    if (this.options.signal === "surprisal") {
-      const m = await prefillWithSurprisal(this.sequence, ids);
-      scores = fillNaN(m.bitsOfInput);
-    } else if (this.options.signal === "attention" && (!this.options.queryAware || this.options.denseAttention)) {
-      const m = await prefillWithAttentionProbe(this.sequence, ids, {observationWindow: 32, dense: this.options.denseAttention === true});
-      // Accumulate the attention the chunk's last queries paid to every earlier token (H2O-style running sum).
-      for (let p = 0; p < offset; p++) this.ledger.prefillScores[p] += m.signal.tokenScores[p];
-      scores = m.signal.tokenScores.subarray(offset);
-      if (m.signal.localMass && m.signal.distantMass) {
-        local = m.signal.localMass.subarray(offset);
-        distant = m.signal.distantMass.subarray(offset);
-      }
-    } else {
-      await this.sequence.evaluateWithoutGeneratingNewTokens(ids);
-    }
+    const {scores, local, distant} = await this.signal.prefill(this.sequence, ids, this.ledger);
     this.shiftPending = false; // the decode applied it
     this.timings.prefillMs += performance.now() - t0;
     const pinned = meta.pinned;
@@ -337,35 +318,7 @@ export class CompressedSession {
       return undefined;
     }
     const t0 = performance.now();
-    const n = this.ledger.length;
-    let signal: ImportanceSignal;
-    let label: string = this.options.signal;
-    if (this.options.signal === "attention" && question && this.options.queryAware) {
-      const m = await evaluateObservationWindow(this.sequence, question);
-      await this.sequence.eraseContextTokenRanges([{start: n, end: this.sequence.contextTokens.length}]);
-      signal = {kind: "attention", tokenScores: m.signal.tokenScores.slice(0, n)};
-      label = "attention+query";
-    } else if (this.options.signal === "keyNorm") {
-      // Each token is scored once: only the keys appended since the last compression are read.
-      const from = this.ledger.firstUnmeasuredKeyNorm();
-      if (from < n) {
-        const s = await computeKeyNormSignal(this.sequence, {fromRow: from});
-        for (let t = from; t < n; t++) this.ledger.keyNorms[t] = s.tokenScores[t];
-      }
-      signal = {kind: "keyNorm", tokenScores: Float32Array.from(this.ledger.keyNorms)};
-    } else {
-      signal = {kind: this.options.signal, tokenScores: Float32Array.from(this.ledger.prefillScores)};
-    }
-    // DD-Select's local/distant masses, when the probe measured every token as a query (dense mode).
-    const local = this.ledger.localMass;
-    if (this.options.signal === "attention" && local.every(Number.isFinite) && this.ledger.distantMass.every(Number.isFinite)) {
-      signal.localMass = Float32Array.from(local);
-      signal.distantMass = Float32Array.from(this.ledger.distantMass);
-    }
-    if (question && this.options.queryAware && this.options.signal !== "attention") {
-      signal = queryOverlapBoost(signal, this.ledger.ids, question);
-      label += "+query";
-    }
+    const {signal, label} = await this.signal.measure(this.sequence, this.ledger, question);
     this.signalUsed = label;
     this.timings.scoringMs += performance.now() - t0;
     return signal;
@@ -446,12 +399,6 @@ export class CompressedSession {
     const n = this.sequence.contextTokens.length;
     if (n !== this.ledger.length) throw new Error(`internal: KV sequence holds ${n} tokens but the ledger ${this.ledger.length}`);
   }
-}
-
-function fillNaN(bits: Float64Array): Float64Array {
-  let max = 0;
-  for (const b of bits) if (Number.isFinite(b) && b > max) max = b;
-  return bits.map((b) => (Number.isFinite(b) ? b : max));
 }
 
 function diffTimings(now: Timings, before: Timings): Timings {
