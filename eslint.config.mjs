@@ -1,12 +1,19 @@
 // One lint configuration for the TypeScript tree. Type-aware rules catch what tsc does not: promises nobody awaits
 // or handles (a lost rejection in the extension host is a silent failure) and code nothing uses.
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  {ignores: ["node_modules/", "dist/", "docs/", "models/", "examples/", "kernels/", "test/fixtures/", ".vscode-test/", "**/*.mjs", "**/*.js"]},
-  js.configs.recommended,
-  ...tseslint.configs.recommended,
+  {ignores: ["node_modules/", "dist/", "docs/", "models/", "examples/", "kernels/", "test/fixtures/", ".vscode-test/"]},
+  {
+    // Build and host scripts, UI scenarios: plain JavaScript on Node (scenarios also pass functions to the page).
+    files: ["**/*.mjs"],
+    ...js.configs.recommended,
+    languageOptions: {ecmaVersion: 2024, sourceType: "module", globals: {...globals.node, ...globals.browser}},
+    rules: {...js.configs.recommended.rules, "no-empty": ["error", {allowEmptyCatch: true}]},
+  },
+  ...[js.configs.recommended, ...tseslint.configs.recommended].map((c) => ({...c, files: ["**/*.ts"]})),
   {
     files: ["**/*.ts"],
     languageOptions: {parserOptions: {projectService: true, tsconfigRootDir: import.meta.dirname}},

@@ -49,6 +49,10 @@ export function activate(context: vscode.ExtensionContext): DynSplitApi {
       if (s.model?.demo) offerRealModel(context);
     }),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, {webviewOptions: {retainContextWhenHidden: true}}),
+    // The visualizer survives a window reload: VS Code restores the panel, we give it back its page.
+    vscode.window.registerWebviewPanelSerializer(VisualizerPanel.viewType, {
+      deserializeWebviewPanel: async (panel) => void VisualizerPanel.revive(panel, context, engine, () => toggleDecorations()),
+    }),
     command("dynsplit.openChat", () => chat.reveal()),
     command("dynsplit.loadWorkspace", () => loadWorkspace(engine)),
     command("dynsplit.askSelection", () => askAbout(chat, "selection")),

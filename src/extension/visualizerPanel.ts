@@ -95,6 +95,17 @@ export class VisualizerPanel implements vscode.Disposable {
     return VisualizerPanel.current;
   }
 
+  /**
+   * Brings back a panel VS Code restored after a window reload (the serializer): the page gets its HTML again and
+   * its saved state (the folder and file it showed) through getState, then asks for the current map.
+   */
+  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, engine: EngineService, onToggleDecorations: () => void): VisualizerPanel {
+    VisualizerPanel.current?.dispose();
+    panel.webview.options = webviewOptions(context.extensionUri);
+    VisualizerPanel.current = new VisualizerPanel(panel, context, engine, onToggleDecorations);
+    return VisualizerPanel.current;
+  }
+
   static get instance(): VisualizerPanel | undefined {
     return VisualizerPanel.current;
   }

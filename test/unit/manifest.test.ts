@@ -72,3 +72,9 @@ test("every default passes its own rule; bad values fall back to the default wit
   const good = readSettings({get: <T>(k: string) => ({gpuLayers: 12, placement: "prefill", model: " /m.gguf "})[k] as T});
   assert.deepEqual([good.settings.gpuLayers, good.settings.placement, good.settings.model, good.problems], [12, "prefill", "/m.gguf", []]);
 });
+
+test("the extension runs where the workspace is (Remote-SSH, Dev Containers, code-server), and its visualizer is revived after a reload", () => {
+  const pkg = manifest as typeof manifest & {activationEvents: string[]};
+  assert.deepEqual(pkg.extensionKind, ["workspace"]);
+  assert.ok(pkg.activationEvents.includes("onWebviewPanel:dynsplit.visualizer"));
+});
