@@ -18,7 +18,10 @@ export default tseslint.config(
     files: ["**/*.ts"],
     languageOptions: {parserOptions: {projectService: true, tsconfigRootDir: import.meta.dirname}},
     rules: {
-      "@typescript-eslint/no-floating-promises": ["error", {allowForKnownSafeCalls: [{from: "package", package: "node:test", name: ["test", "describe", "it", "suite"]}]}],
+      "@typescript-eslint/no-floating-promises": [
+        "error",
+        {allowForKnownSafeCalls: [{from: "package", package: "node:test", name: ["test", "describe", "it", "suite"]}]},
+      ],
       "@typescript-eslint/no-misused-promises": ["error", {checksVoidReturn: {arguments: false, attributes: false}}],
       "@typescript-eslint/no-unused-vars": ["error", {argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none"}],
       "@typescript-eslint/no-explicit-any": "error",

@@ -35,7 +35,9 @@ const strengths = delimiterStrengths(texts);
 const weights = boundaryScores(strengths, signal, {alpha: 1, window: 8, structureWeight: 0.25});
 const offsets = ddSelect(strengths, weights, {blockSize: C, tolerance: D});
 const nBlocks = offsets.length - 1;
-console.log(`core benchmark: ${N.toLocaleString()} tokens, ${nBlocks.toLocaleString()} DynSplit blocks (C=${C}, Δ=${D}), median of ${REPS} runs, node ${process.version}`);
+console.log(
+  `core benchmark: ${N.toLocaleString()} tokens, ${nBlocks.toLocaleString()} DynSplit blocks (C=${C}, Δ=${D}), median of ${REPS} runs, node ${process.version}`
+);
 
 // 1. Block scoring over a token signal: ragged per-block index lists vs one dense pass over the slot layout.
 const ragged = raggedBlocks(offsets);
@@ -49,7 +51,8 @@ for (const agg of ["sum", "mean", "max"] as const) {
 const tBuild = median(() => buildUniformLayout(offsets, signal.tokenScores, C + D, "mean"));
 const tRaggedBuild = median(() => raggedBlocks(offsets));
 console.log("\nblock scoring from token scores (ms)   ragged   uniform   ratio");
-for (const [agg, r, u] of rows) console.log(`  ${agg.padEnd(37)} ${r.toFixed(3).padStart(7)} ${u.toFixed(3).padStart(9)}   ${(r / u).toFixed(2)}×`);
+for (const [agg, r, u] of rows)
+  console.log(`  ${agg.padEnd(37)} ${r.toFixed(3).padStart(7)} ${u.toFixed(3).padStart(9)}   ${(r / u).toFixed(2)}×`);
 console.log(`  layout build (once per segmentation)  ${tRaggedBuild.toFixed(3).padStart(7)} ${tBuild.toFixed(3).padStart(9)}`);
 
 // 2. Query-aware block scoring from keys: per-token dot products vs fixed-size block summaries (min/max keys).
@@ -62,7 +65,9 @@ const tSummary = median(() => scoreSummaries(summary, query));
 const tSummarise = median(() => summariseBlockKeys(offsets, keys, dim), 5);
 console.log(`\nquery-aware block scoring, keys of dim ${dim} (ms)`);
 console.log(`  per token (ragged)   ${tTokenwise.toFixed(3)}`);
-console.log(`  block summaries      ${tSummary.toFixed(3)}   ratio ${(tTokenwise / tSummary).toFixed(1)}×   (summaries built once: ${tSummarise.toFixed(1)} ms)`);
+console.log(
+  `  block summaries      ${tSummary.toFixed(3)}   ratio ${(tTokenwise / tSummary).toFixed(1)}×   (summaries built once: ${tSummarise.toFixed(1)} ms)`
+);
 
 // 3. Every method end to end at a 25 % budget.
 console.log(`\nmethod.compress at 25 % budget (ms, end to end incl. validation)`);
@@ -73,4 +78,6 @@ for (const name of METHOD_NAMES) {
 }
 
 const meanRow = rows.find((r) => r[0] === "mean")!;
-console.log(`\nuniform vs ragged block scoring at ${N.toLocaleString()} tokens (mean aggregate): ${(meanRow[1] / meanRow[2]).toFixed(2)}× faster`);
+console.log(
+  `\nuniform vs ragged block scoring at ${N.toLocaleString()} tokens (mean aggregate): ${(meanRow[1] / meanRow[2]).toFixed(2)}× faster`
+);

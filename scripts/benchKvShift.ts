@@ -52,8 +52,19 @@ async function main() {
   const code = realCodeFiles({chars, seed: "kvshift"});
   const planted = plantFacts(code, {facts: factCount, seed: "kvshift"});
   const documents = Object.entries(planted.files).map(([p, content]) => ({path: p, content}));
-  const absent = Array.from({length: 10}, (_, i) => `Q: ${["retry", "cache", "pool", "batch", "limit"][i % 5]}_${["zeta", "omega", "kappa", "sigma", "theta"][(i * 3) % 5]} = `);
-  const engineFor = (kvCacheType: KvCacheType) => new Engine({packageRoot: root, cacheDir: mkdtempSync(path.join(os.tmpdir(), "dynsplit-kvshift-")), threads: 1, probe: "off", gpuLayers: "off", kvCacheType});
+  const absent = Array.from(
+    {length: 10},
+    (_, i) => `Q: ${["retry", "cache", "pool", "batch", "limit"][i % 5]}_${["zeta", "omega", "kappa", "sigma", "theta"][(i * 3) % 5]} = `
+  );
+  const engineFor = (kvCacheType: KvCacheType) =>
+    new Engine({
+      packageRoot: root,
+      cacheDir: mkdtempSync(path.join(os.tmpdir(), "dynsplit-kvshift-")),
+      threads: 1,
+      probe: "off",
+      gpuLayers: "off",
+      kvCacheType,
+    });
   console.log(`${documents.length} files of real code (${chars} characters), ${factCount} planted facts, the bundled model\n`);
 
   // K-shift cost with f16 keys.
@@ -69,19 +80,24 @@ async function main() {
       try {
         const seq = fresh.getSequence();
         await seq.evaluateWithoutGeneratingNewTokens(kept);
-        for (const q of absent) l1.push(l1Distance(await engine.nextTokenDistribution(q, q), await nextTokenDistribution(seq, live.model.tokenize(q))));
+        for (const q of absent)
+          l1.push(l1Distance(await engine.nextTokenDistribution(q, q), await nextTokenDistribution(seq, live.model.tokenize(q))));
       } finally {
         await fresh.dispose();
       }
       const mean = l1.reduce((a, b) => a + b, 0) / l1.length;
-      console.log(`K-shift, f16 keys: ${s.compressions} compressions over ${s.tokensRead} tokens; next-token L1, shifted vs prefilled afresh: mean ${mean.toExponential(2)}, max ${Math.max(...l1).toExponential(2)}`);
+      console.log(
+        `K-shift, f16 keys: ${s.compressions} compressions over ${s.tokensRead} tokens; next-token L1, shifted vs prefilled afresh: mean ${mean.toExponential(2)}, max ${Math.max(...l1).toExponential(2)}`
+      );
     } finally {
       await engine.dispose();
     }
   }
   for (const type of ["q8_0", "q4_0"] as const) {
     const r = spawnSync(process.execPath, ["--import", "tsx", import.meta.filename, "--child-shift", type], {encoding: "utf8"});
-    console.log(`K-shift, ${type} keys: ${r.status === 0 ? "survived" : `llama.cpp died (${r.signal ?? `exit ${r.status}`}) at the first decode after a shift`}`);
+    console.log(
+      `K-shift, ${type} keys: ${r.status === 0 ? "survived" : `llama.cpp died (${r.signal ?? `exit ${r.status}`}) at the first decode after a shift`}`
+    );
   }
 
   console.log("\nRepository memory (no K-shift), 1,024-token budget:\n");
@@ -99,7 +115,9 @@ async function main() {
         if (a.answer === f.value) right++;
         firstToken += a.firstTokenMs ?? 0;
       }
-      console.log(`| ${kvCacheType} | ${info.kvBytesPerToken.toFixed(0)} | ${s.store?.placement} | ${((s.store?.bytes ?? 0) / 2 ** 20).toFixed(1)} MiB | ${right}/${planted.facts.length} | ${(firstToken / planted.facts.length).toFixed(0)} ms |`);
+      console.log(
+        `| ${kvCacheType} | ${info.kvBytesPerToken.toFixed(0)} | ${s.store?.placement} | ${((s.store?.bytes ?? 0) / 2 ** 20).toFixed(1)} MiB | ${right}/${planted.facts.length} | ${(firstToken / planted.facts.length).toFixed(0)} ms |`
+      );
     } finally {
       await engine.dispose();
     }

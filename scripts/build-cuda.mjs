@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Compile-only check of the CUDA probe reductions (kernels/cuda/*.cu): `nvcc -c` to an object file and
 // `nvcc --ptx`, for the architectures below. Nothing is run: there is no GPU on the build machine.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import {spawnSync} from "node:child_process";
+import {mkdtempSync, readdirSync, rmSync, statSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {dirname, join, resolve} from "node:path";
+import {fileURLToPath} from "node:url";
 
 const cudaDir = resolve(dirname(fileURLToPath(import.meta.url)), "..", "kernels", "cuda");
 const nvcc = process.env.NVCC ?? "nvcc";
@@ -14,7 +14,7 @@ const out = mkdtempSync(join(tmpdir(), "dynsplit-cuda-"));
 
 function run(argv) {
   console.log(`[build:cuda] $ ${nvcc} ${argv.join(" ")}`);
-  const r = spawnSync(nvcc, argv, { stdio: "inherit" });
+  const r = spawnSync(nvcc, argv, {stdio: "inherit"});
   if (r.error) throw new Error(`cannot run ${nvcc} (${r.error.message}); install the CUDA toolkit or set NVCC`);
   if (r.status !== 0) throw new Error(`nvcc failed with status ${r.status}`);
 }
@@ -32,5 +32,5 @@ try {
   }
   console.log("[build:cuda] compiled only — not run (no GPU here)");
 } finally {
-  rmSync(out, { recursive: true, force: true });
+  rmSync(out, {recursive: true, force: true});
 }

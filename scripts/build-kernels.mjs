@@ -8,10 +8,10 @@
 // Flags: --incremental  reuse an existing probe build folder: re-apply patches, `cmake --build`, copy the libs
 //                       (seconds instead of ~8 minutes; for working on the patch)
 //        --revert       remove our patches from the node-llama-cpp sources and exit
-import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import {execFileSync, spawnSync} from "node:child_process";
+import {copyFileSync, existsSync, readFileSync, readdirSync} from "node:fs";
+import {dirname, join, resolve} from "node:path";
+import {fileURLToPath} from "node:url";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const kernelsDir = join(repoRoot, "kernels");
@@ -23,34 +23,44 @@ const llamaDir = (() => {
 })();
 const addonPatch = join(kernelsDir, "node-llama-cpp-addon.patch");
 const llamaCppPatch = join(kernelsDir, "llama.cpp.patch");
-const probeEnv = { ...process.env, NODE_LLAMA_CPP_CMAKE_OPTION_DYNSPLIT_PROBE: "ON" };
+const probeEnv = {...process.env, NODE_LLAMA_CPP_CMAKE_OPTION_DYNSPLIT_PROBE: "ON"};
 const args = new Set(process.argv.slice(2));
 
-function log(msg) { console.log(`[build:kernels] ${msg}`); }
+function log(msg) {
+  console.log(`[build:kernels] ${msg}`);
+}
 
 function run(cmd, argv, options = {}) {
   log(`$ ${cmd} ${argv.join(" ")}`);
-  const r = spawnSync(cmd, argv, { stdio: "inherit", cwd: repoRoot, ...options });
+  const r = spawnSync(cmd, argv, {stdio: "inherit", cwd: repoRoot, ...options});
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(" ")} failed with status ${r.status}`);
 }
 
 function patchApplies(patchFile, dir, reverse) {
   // --force: in batch mode GNU patch would otherwise "ignore -R" on an unapplied patch and report success
-  const r = spawnSync("patch", ["-p1", "-d", dir, "--dry-run", "--force", "-s", ...(reverse ? ["-R"] : ["-N"]), "-i", patchFile], { encoding: "utf8" });
+  const r = spawnSync("patch", ["-p1", "-d", dir, "--dry-run", "--force", "-s", ...(reverse ? ["-R"] : ["-N"]), "-i", patchFile], {
+    encoding: "utf8",
+  });
   return r.status === 0;
 }
 
 /** Applies a patch unless it is already applied; fails loudly when it neither applies nor is applied. */
 function ensurePatched(patchFile, dir) {
-  if (patchApplies(patchFile, dir, true)) { log(`already applied: ${patchFile} in ${dir}`); return; }
+  if (patchApplies(patchFile, dir, true)) {
+    log(`already applied: ${patchFile} in ${dir}`);
+    return;
+  }
   if (!patchApplies(patchFile, dir, false)) throw new Error(`${patchFile} does not apply to ${dir} (node-llama-cpp version changed?)`);
-  execFileSync("patch", ["-p1", "-d", dir, "--batch", "-i", patchFile], { stdio: "inherit" });
+  execFileSync("patch", ["-p1", "-d", dir, "--batch", "-i", patchFile], {stdio: "inherit"});
   log(`applied: ${patchFile}`);
 }
 
 function revertPatch(patchFile, dir) {
-  if (!existsSync(dir) || !patchApplies(patchFile, dir, true)) { log(`not applied: ${patchFile}`); return; }
-  execFileSync("patch", ["-p1", "-d", dir, "--batch", "-R", "-i", patchFile], { stdio: "inherit" });
+  if (!existsSync(dir) || !patchApplies(patchFile, dir, true)) {
+    log(`not applied: ${patchFile}`);
+    return;
+  }
+  execFileSync("patch", ["-p1", "-d", dir, "--batch", "-R", "-i", patchFile], {stdio: "inherit"});
   log(`reverted: ${patchFile}`);
 }
 
@@ -91,12 +101,13 @@ if (args.has("--incremental") && existing && existsSync(join(existing, "build.ni
   ensurePatched(llamaCppPatch, join(llamaDir, "llama.cpp"));
   run("cmake", ["--build", existing, "--config", "Release", "--parallel", "2"]);
   // node-llama-cpp copies the shared libs next to the addon after a full build; do the same
-  for (const f of readdirSync(join(existing, "bin"))) if (f.endsWith(".so")) copyFileSync(join(existing, "bin", f), join(existing, "Release", f));
+  for (const f of readdirSync(join(existing, "bin")))
+    if (f.endsWith(".so")) copyFileSync(join(existing, "bin", f), join(existing, "Release", f));
   verify(existing);
 } else {
-  run("npx", ["--no", "node-llama-cpp", "source", "download", "--skipBuild", "--gpu", "false"], { env: probeEnv });
+  run("npx", ["--no", "node-llama-cpp", "source", "download", "--skipBuild", "--gpu", "false"], {env: probeEnv});
   ensurePatched(llamaCppPatch, join(llamaDir, "llama.cpp"));
-  run("npx", ["--no", "node-llama-cpp", "source", "build", "--gpu", "false", "--noUsageExample"], { env: probeEnv });
+  run("npx", ["--no", "node-llama-cpp", "source", "build", "--gpu", "false", "--noUsageExample"], {env: probeEnv});
   const folder = probeBuildFolder();
   if (!folder) throw new Error("no local build with DYNSPLIT_PROBE=ON was produced");
   verify(folder);

@@ -15,7 +15,8 @@ const questionsFile = path.join(root, "examples", "demo-questions.txt");
 
 /** The planted facts (key → value), to mark each answer right or wrong. */
 const facts = new Map();
-const walk = (dir) => readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? walk(path.join(dir, n)) : [path.join(dir, n)]));
+const walk = (dir) =>
+  readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? walk(path.join(dir, n)) : [path.join(dir, n)]));
 for (const f of walk(repo)) for (const m of readFileSync(f, "utf8").matchAll(/const ([a-z]+_[a-z]+) = ([0-9]+);/g)) facts.set(m[1], m[2]);
 
 function ask(args) {
@@ -32,25 +33,45 @@ const memory = ask(["--questions", questionsFile, "--budget-tokens", "512", "--n
 const reread = ask(["--questions", questionsFile, "--budget-tokens", "512", "--no-cache", "--answer-from", "reread"]);
 const keyOf = (q) => q.match(/[a-z]+_[a-z]+/)[0];
 const right = (a) => a.answer === facts.get(keyOf(a.question));
-console.log(`read once: ${memory.ingest.tokensRead} tokens of ${memory.ingest.files} files into the repository memory (${(memory.ingest.storeBytes / 2 ** 20).toFixed(1)} MiB), ${(memory.ingest.ingestMs / 1000).toFixed(1)} s`);
-console.log(`each question: a ${memory.answers[0].tokensKept}-token context chosen from all ${memory.ingest.tokensTotal} tokens (${memory.answers[0].signal})\n`);
+console.log(
+  `read once: ${memory.ingest.tokensRead} tokens of ${memory.ingest.files} files into the repository memory (${(memory.ingest.storeBytes / 2 ** 20).toFixed(1)} MiB), ${(memory.ingest.ingestMs / 1000).toFixed(1)} s`
+);
+console.log(
+  `each question: a ${memory.answers[0].tokensKept}-token context chosen from all ${memory.ingest.tokensTotal} tokens (${memory.answers[0].signal})\n`
+);
 // reread: the first question steers the read made at load, so that read is part of its time to the first token.
 const rereadFirstToken = reread.answers.map((b, i) => b.firstTokenMs + (i === 0 ? reread.ingest.ingestMs : 0));
 console.log(`question                 answer  expected   memory: first token   reread: first token`);
 memory.answers.forEach((a, i) => {
   const b = reread.answers[i];
-  console.log(`${a.question.padEnd(24)} ${a.answer.padEnd(7)} ${facts.get(keyOf(a.question)).padEnd(9)}  ${right(a) ? "right" : "WRONG"} ${a.firstTokenMs.toFixed(0).padStart(5)} ms       ${right(b) ? "right" : "WRONG"} ${rereadFirstToken[i].toFixed(0).padStart(6)} ms`);
+  console.log(
+    `${a.question.padEnd(24)} ${a.answer.padEnd(7)} ${facts.get(keyOf(a.question)).padEnd(9)}  ${right(a) ? "right" : "WRONG"} ${a.firstTokenMs.toFixed(0).padStart(5)} ms       ${right(b) ? "right" : "WRONG"} ${rereadFirstToken[i].toFixed(0).padStart(6)} ms`
+  );
 });
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const mMean = mean(memory.answers.map((a) => a.firstTokenMs));
 const rMean = mean(rereadFirstToken);
-console.log(`\nmemory ${memory.answers.filter(right).length}/${memory.answers.length} right, ${mMean.toFixed(0)} ms to the first token on average; re-reading per question ${reread.answers.filter(right).length}/${reread.answers.length}, ${rMean.toFixed(0)} ms (${(rMean / mMean).toFixed(0)}× slower)`);
+console.log(
+  `\nmemory ${memory.answers.filter(right).length}/${memory.answers.length} right, ${mMean.toFixed(0)} ms to the first token on average; re-reading per question ${reread.answers.filter(right).length}/${reread.answers.length}, ${rMean.toFixed(0)} ms (${(rMean / mMean).toFixed(0)}× slower)`
+);
 
 console.log("\nOne question, the same 512-token budget, other methods (re-reading with the question):");
 const question = readFileSync(path.join(root, "examples", "demo-question.txt"), "utf8").trimEnd() + " ";
 for (const method of ["dynsplit", "chunkkv", "streaming", "full"]) {
-  const args = [question, "--answer-from", "reread", "--method", method, "--no-cache", ...(method === "full" ? ["--budget", "1"] : ["--budget-tokens", "512"])];
+  const args = [
+    question,
+    "--answer-from",
+    "reread",
+    "--method",
+    method,
+    "--no-cache",
+    ...(method === "full" ? ["--budget", "1"] : ["--budget-tokens", "512"]),
+  ];
   const out = ask(args);
-  const beyond = out.beyondModelContext ? ` (beyond the ${out.beyondModelContext.modelContextTokens} tokens the bundled model handles)` : "";
-  console.log(`  ${method.padEnd(10)} answer ${JSON.stringify(out.answer).padEnd(8)} kept ${out.tokensKept}/${out.tokensRead} tokens, KV ${(out.kvBytesAllocated / 1024).toFixed(0)} KiB allocated${beyond}`);
+  const beyond = out.beyondModelContext
+    ? ` (beyond the ${out.beyondModelContext.modelContextTokens} tokens the bundled model handles)`
+    : "";
+  console.log(
+    `  ${method.padEnd(10)} answer ${JSON.stringify(out.answer).padEnd(8)} kept ${out.tokensKept}/${out.tokensRead} tokens, KV ${(out.kvBytesAllocated / 1024).toFixed(0)} KiB allocated${beyond}`
+  );
 }

@@ -56,7 +56,8 @@ if (!existsSync(join(cached, "DONE"))) {
   rmSync(tmp, {recursive: true, force: true});
   mkdirSync(join(tmp, name), {recursive: true});
   cpSync(join(localBuilds, name, "Release"), join(tmp, name, "Release"), {recursive: true});
-  for (const f of readdirSync(join(localBuilds, name))) if (statSync(join(localBuilds, name, f)).isFile()) cpSync(join(localBuilds, name, f), join(tmp, name, f));
+  for (const f of readdirSync(join(localBuilds, name)))
+    if (statSync(join(localBuilds, name, f)).isFile()) cpSync(join(localBuilds, name, f), join(tmp, name, f));
   writeFileSync(join(tmp, "DONE"), name);
   mkdirSync(cacheRoot, {recursive: true});
   rmSync(cached, {recursive: true, force: true});

@@ -17,6 +17,8 @@ for (const [rel, content] of Object.entries(c.files)) {
 }
 writeFileSync(path.join(root, "examples", "demo-question.txt"), c.question.trimEnd() + "\n");
 // Every planted fact, asked after one ingest (the repository-memory part of the demo), in file order.
-const planted = Object.values(c.files).flatMap((text) => [...text.matchAll(/const ([a-z]+_[a-z]+) = [0-9]+;/g)].map((m) => `Q: ${m[1]} = `));
+const planted = Object.values(c.files).flatMap((text) =>
+  [...text.matchAll(/const ([a-z]+_[a-z]+) = [0-9]+;/g)].map((m) => `Q: ${m[1]} = `)
+);
 writeFileSync(path.join(root, "examples", "demo-questions.txt"), planted.join("\n") + "\n");
 console.log(`${Object.keys(c.files).length} files, needle ${c.needle.key} = ${c.needle.value}, question "${c.question}"`);

@@ -1,6 +1,14 @@
 import DOMPurify from "dompurify";
 import {marked} from "marked";
-import {CHAT_SCOPES, type ChatEntry, type ChatScope, type ChatViewState, type ChatWebviewState, type FromChat, type ToChat} from "../../src/extension/webviewProtocol";
+import {
+  CHAT_SCOPES,
+  type ChatEntry,
+  type ChatScope,
+  type ChatViewState,
+  type ChatWebviewState,
+  type FromChat,
+  type ToChat,
+} from "../../src/extension/webviewProtocol";
 import {el, onHostMessage, webviewApi} from "./vscodeApi";
 
 const vscode = webviewApi<FromChat, ChatWebviewState>();
@@ -12,7 +20,10 @@ const scopeSelect = el("select", {class: "scope", title: "What the model reads",
 const SCOPE_LABELS: Record<ChatScope, string> = {workspace: "Workspace", file: "Current file", selection: "Selection"};
 for (const value of CHAT_SCOPES) scopeSelect.append(el("option", {text: SCOPE_LABELS[value], attrs: {value}}));
 const selectedScope = (): ChatScope => CHAT_SCOPES.find((s) => s === scopeSelect.value) ?? "workspace";
-const input = el("textarea", {class: "input", attrs: {rows: "3", placeholder: "Ask about the workspace… (Enter to send, Shift+Enter for a new line)", "aria-label": "Question"}});
+const input = el("textarea", {
+  class: "input",
+  attrs: {rows: "3", placeholder: "Ask about the workspace… (Enter to send, Shift+Enter for a new line)", "aria-label": "Question"},
+});
 const send = el("button", {class: "send", text: "Send", attrs: {id: "send"}});
 const stop = el("button", {class: "stop", text: "Stop", attrs: {id: "stop"}});
 stop.hidden = true;
@@ -42,11 +53,21 @@ function renderEntry(e: ChatEntry): HTMLElement {
   if (e.role === "assistant") {
     node.append(renderMarkdown(e.text));
     if (e.stoppedBy === "cancelled") node.append(el("div", {class: "note", text: "stopped"}));
-    if (e.turnsDropped) node.append(el("div", {class: "note", text: `the ${e.turnsDropped} oldest turn${e.turnsDropped > 1 ? "s" : ""} left the model's context to make room (still shown here)`}));
+    if (e.turnsDropped)
+      node.append(
+        el("div", {
+          class: "note",
+          text: `the ${e.turnsDropped} oldest turn${e.turnsDropped > 1 ? "s" : ""} left the model's context to make room (still shown here)`,
+        })
+      );
     if (e.selection?.length) {
       const blocks = e.selection.reduce((a, f) => a + f.blocks.length, 0);
       const tokens = e.selection.reduce((a, f) => a + f.tokens, 0);
-      const show = el("a", {class: "selection", text: `${blocks} blocks from ${e.selection.length} files (${tokens} tokens)${e.firstTokenMs != null ? ` · ${e.firstTokenMs.toFixed(0)} ms to the first token` : ""}`, attrs: {href: "#", title: "Show which blocks of the workspace this answer was given"}});
+      const show = el("a", {
+        class: "selection",
+        text: `${blocks} blocks from ${e.selection.length} files (${tokens} tokens)${e.firstTokenMs != null ? ` · ${e.firstTokenMs.toFixed(0)} ms to the first token` : ""}`,
+        attrs: {href: "#", title: "Show which blocks of the workspace this answer was given"},
+      });
       show.addEventListener("click", (ev) => {
         ev.preventDefault();
         vscode.postMessage({type: "showBlocks", entryId: e.id});
@@ -54,9 +75,17 @@ function renderEntry(e: ChatEntry): HTMLElement {
       node.append(el("div", {class: "note"}, show));
     }
     if (e.references?.length) {
-      const refs = el("div", {class: "references"}, el("span", {class: "label", text: e.answerFrom === "memory" ? "From selected blocks:" : "From kept blocks:"}));
+      const refs = el(
+        "div",
+        {class: "references"},
+        el("span", {class: "label", text: e.answerFrom === "memory" ? "From selected blocks:" : "From kept blocks:"})
+      );
       for (const r of e.references) {
-        const a = el("a", {class: "reference", text: `${r.file}:${r.startLine}–${r.endLine}`, attrs: {href: "#", title: `score ${r.score.toFixed(3)}`}});
+        const a = el("a", {
+          class: "reference",
+          text: `${r.file}:${r.startLine}–${r.endLine}`,
+          attrs: {href: "#", title: `score ${r.score.toFixed(3)}`},
+        });
         a.addEventListener("click", (ev) => {
           ev.preventDefault();
           vscode.postMessage({type: "openReference", file: r.file, startLine: r.startLine, endLine: r.endLine});
@@ -75,7 +104,8 @@ function renderEntry(e: ChatEntry): HTMLElement {
     }
   } else {
     node.append(el("div", {text: e.text}));
-    if (e.scope && e.scope !== "workspace") node.append(el("div", {class: "note", text: e.scope === "file" ? "about the current file" : "about the selection"}));
+    if (e.scope && e.scope !== "workspace")
+      node.append(el("div", {class: "note", text: e.scope === "file" ? "about the current file" : "about the selection"}));
   }
   return node;
 }
@@ -87,12 +117,22 @@ function append(node: HTMLElement) {
 
 function renderState(s: ChatViewState) {
   header.replaceChildren();
-  const line1 = el("div", {class: "title"}, el("strong", {text: s.model ?? "no model loaded"}), el("span", {class: `phase ${s.phase}`, text: s.phase}));
+  const line1 = el(
+    "div",
+    {class: "title"},
+    el("strong", {text: s.model ?? "no model loaded"}),
+    el("span", {class: `phase ${s.phase}`, text: s.phase})
+  );
   header.append(line1);
   if (s.progress) {
     const p = s.progress;
     const eta = p.etaMs != null && p.tokensRead < p.tokensTotal ? ` · about ${Math.max(1, Math.round(p.etaMs / 1000))} s left` : "";
-    header.append(el("div", {class: "meta", text: `reading ${p.filesRead}/${p.filesTotal} files · ${p.tokensRead}/${p.tokensTotal} tokens${p.tokensKept ? ` · ${p.tokensKept} kept` : ""}${eta}`}));
+    header.append(
+      el("div", {
+        class: "meta",
+        text: `reading ${p.filesRead}/${p.filesTotal} files · ${p.tokensRead}/${p.tokensTotal} tokens${p.tokensKept ? ` · ${p.tokensKept} kept` : ""}${eta}`,
+      })
+    );
   } else if (s.tokensRead != null)
     header.append(
       el("div", {

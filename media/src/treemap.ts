@@ -71,7 +71,10 @@ export function squarify(sizes: readonly number[], rect: Rect): Rect[] {
       out[i + k] = free.w >= free.h ? {x: free.x, y: free.y + along, w: thick, h: len} : {x: free.x + along, y: free.y, w: len, h: thick};
       along += len;
     }
-    free = free.w >= free.h ? {x: free.x + thick, y: free.y, w: free.w - thick, h: free.h} : {x: free.x, y: free.y + thick, w: free.w, h: free.h - thick};
+    free =
+      free.w >= free.h
+        ? {x: free.x + thick, y: free.y, w: free.w - thick, h: free.h}
+        : {x: free.x, y: free.y + thick, w: free.w, h: free.h - thick};
     i = j;
   }
   return out;

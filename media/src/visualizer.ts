@@ -1,7 +1,15 @@
 import {buildTree, squarify, type TreeNode} from "./treemap";
 import {formatBytes as bytes, savingText} from "../../src/core/kvMemory";
 import {COMPARISON_METHODS, type MethodName} from "../../src/core/types";
-import type {BlockMap, FileBlock, FromVisualizer, MapBlock, RepositoryMap, ToVisualizer, VisualizerWebviewState} from "../../src/extension/webviewProtocol";
+import type {
+  BlockMap,
+  FileBlock,
+  FromVisualizer,
+  MapBlock,
+  RepositoryMap,
+  ToVisualizer,
+  VisualizerWebviewState,
+} from "../../src/extension/webviewProtocol";
 import {el, onHostMessage, webviewApi} from "./vscodeApi";
 
 type Block = MapBlock;
@@ -128,8 +136,13 @@ function render() {
     "div",
     {class: "totals", attrs: {id: "totals"}},
     el("div", {class: "big", text: `${m.tokensKept.toLocaleString()} / ${m.tokensRead.toLocaleString()} tokens kept`}),
-    el("div", {text: `${m.method} · signal ${m.signal} · ${m.files} files · budget ${m.budgetTokens} tokens${m.fromCache ? " · from the persistent cache" : ""}`}),
-    el("div", {text: `KV memory: a full cache needs ${bytes(m.kvBytesFullCache)}, ${bytes(m.kvBytesAllocated)} allocated (${savingText(m.kvBytesFullCache, m.kvBytesAllocated)})`, attrs: {id: "memory-text"}}),
+    el("div", {
+      text: `${m.method} · signal ${m.signal} · ${m.files} files · budget ${m.budgetTokens} tokens${m.fromCache ? " · from the persistent cache" : ""}`,
+    }),
+    el("div", {
+      text: `KV memory: a full cache needs ${bytes(m.kvBytesFullCache)}, ${bytes(m.kvBytesAllocated)} allocated (${savingText(m.kvBytesFullCache, m.kvBytesAllocated)})`,
+      attrs: {id: "memory-text"},
+    }),
     memoryBar(m)
   );
   const methodSelect = el("select", {attrs: {"aria-label": "Compare with"}});
@@ -143,7 +156,15 @@ function render() {
   const deco = el("button", {text: "Toggle editor decorations", class: "secondary"});
   deco.addEventListener("click", () => vscode.postMessage({type: "toggleDecorations"}));
   const tools = el("div", {class: "tools"}, el("span", {text: "Side by side with"}), methodSelect, compareButton, deco);
-  const legend = el("div", {class: "legend"}, el("span", {text: "kept, by score: low"}), el("span", {class: "swatch scale"}), el("span", {text: "high"}), el("span", {class: "swatch evicted"}), el("span", {text: "evicted"}));
+  const legend = el(
+    "div",
+    {class: "legend"},
+    el("span", {text: "kept, by score: low"}),
+    el("span", {class: "swatch scale"}),
+    el("span", {text: "high"}),
+    el("span", {class: "swatch evicted"}),
+    el("span", {text: "evicted"})
+  );
   root.append(totals, tools, legend);
   if (errorText) root.append(el("div", {class: "error", text: errorText}));
 
@@ -157,16 +178,33 @@ function render() {
     const kept = blocks.filter((b) => b.kept).reduce((a, b) => a + b.tokens, 0);
     const total = blocks.reduce((a, b) => a + b.tokens, 0);
     const section = el("section", {class: "file"});
-    section.append(el("h3", {}, el("span", {text: file}), el("span", {class: "pct", text: `${Math.round((100 * kept) / Math.max(1, total))}% kept · ${blocks.length} blocks`})));
+    section.append(
+      el(
+        "h3",
+        {},
+        el("span", {text: file}),
+        el("span", {class: "pct", text: `${Math.round((100 * kept) / Math.max(1, total))}% kept · ${blocks.length} blocks`})
+      )
+    );
     section.append(el("div", {class: "strip-label", text: m.method}), strip(blocks, lo, hi, m.method));
-    if (other && compare) section.append(el("div", {class: "strip-label", text: compare.method}), strip(other.get(file) ?? [], Math.min(...cScores), Math.max(...cScores), compare.method));
+    if (other && compare)
+      section.append(
+        el("div", {class: "strip-label", text: compare.method}),
+        strip(other.get(file) ?? [], Math.min(...cScores), Math.max(...cScores), compare.method)
+      );
     const details = el("details", {});
     details.append(el("summary", {text: "blocks"}));
     const table = el("table", {});
     table.append(el("tr", {}, ...["lines", "tokens", "score", "boundary", ""].map((h) => el("th", {text: h}))));
     for (const b of blocks) {
       const row = el("tr", {class: b.kept ? "kept" : "evicted"});
-      row.append(el("td", {text: `${b.startLine}–${b.endLine}`}), el("td", {text: String(b.tokens)}), el("td", {text: b.score.toFixed(3)}), el("td", {class: "mono", text: showBoundary(b.boundary)}), el("td", {text: b.kept ? "kept" : "evicted"}));
+      row.append(
+        el("td", {text: `${b.startLine}–${b.endLine}`}),
+        el("td", {text: String(b.tokens)}),
+        el("td", {text: b.score.toFixed(3)}),
+        el("td", {class: "mono", text: showBoundary(b.boundary)}),
+        el("td", {text: b.kept ? "kept" : "evicted"})
+      );
       row.addEventListener("click", () => open(b));
       table.append(row);
     }
@@ -198,9 +236,17 @@ function renderRepository(m: RepositoryMap) {
     el(
       "div",
       {class: "totals", attrs: {id: "totals"}},
-      el("div", {class: "big", text: `Repository memory: ${m.files.length.toLocaleString()} files · ${m.blocks.toLocaleString()} ${m.segmentation} blocks · ${m.tokensTotal.toLocaleString()} tokens`}),
-      el("div", {text: `each question gets up to ${m.budgetTokens.toLocaleString()} tokens of them (context ${m.contextSize}, ${m.placement ?? "prefill"} placement, scored by ${m.signal}) · ${m.fromStore ? "nothing re-read: all from the store" : `${m.tokensRead.toLocaleString()} tokens read into the store`}`}),
-      el("div", {attrs: {id: "memory-text"}, text: `KV memory: a full cache of the workspace needs ${bytes(m.kvBytesFullCache)}, ${bytes(m.kvBytesAllocated)} allocated (${savingText(m.kvBytesFullCache, m.kvBytesAllocated)}); the store takes ${bytes(m.storeBytes)} on disk`}),
+      el("div", {
+        class: "big",
+        text: `Repository memory: ${m.files.length.toLocaleString()} files · ${m.blocks.toLocaleString()} ${m.segmentation} blocks · ${m.tokensTotal.toLocaleString()} tokens`,
+      }),
+      el("div", {
+        text: `each question gets up to ${m.budgetTokens.toLocaleString()} tokens of them (context ${m.contextSize}, ${m.placement ?? "prefill"} placement, scored by ${m.signal}) · ${m.fromStore ? "nothing re-read: all from the store" : `${m.tokensRead.toLocaleString()} tokens read into the store`}`,
+      }),
+      el("div", {
+        attrs: {id: "memory-text"},
+        text: `KV memory: a full cache of the workspace needs ${bytes(m.kvBytesFullCache)}, ${bytes(m.kvBytesAllocated)} allocated (${savingText(m.kvBytesFullCache, m.kvBytesAllocated)}); the store takes ${bytes(m.storeBytes)} on disk`,
+      }),
       memoryBars(m)
     )
   );
@@ -209,14 +255,26 @@ function renderRepository(m: RepositoryMap) {
   if (a) {
     answer.append(
       el("div", {class: "question", text: `“${a.question}” → ${a.answer || "(no answer)"}`}),
-      el("div", {text: `${a.blocksSelected} blocks from ${a.files} files selected, ${a.tokensKept} tokens in the context${a.firstTokenMs != null ? ` · first token after ${a.firstTokenMs.toFixed(0)} ms` : ""}`})
+      el("div", {
+        text: `${a.blocksSelected} blocks from ${a.files} files selected, ${a.tokensKept} tokens in the context${a.firstTokenMs != null ? ` · first token after ${a.firstTokenMs.toFixed(0)} ms` : ""}`,
+      })
     );
     const latest = el("button", {text: "Show the latest answer", class: "secondary"});
     latest.addEventListener("click", () => vscode.postMessage({type: "showLatest"}));
     answer.append(latest);
   } else answer.append(el("div", {text: "Ask a question in the chat: the blocks it selects from the whole workspace show here."}));
   root.append(answer);
-  root.append(el("div", {class: "legend"}, el("span", {text: "share of a file in the answer's context: none"}), el("span", {class: "swatch evicted"}), el("span", {text: "low"}), el("span", {class: "swatch scale"}), el("span", {text: "all"})));
+  root.append(
+    el(
+      "div",
+      {class: "legend"},
+      el("span", {text: "share of a file in the answer's context: none"}),
+      el("span", {class: "swatch evicted"}),
+      el("span", {text: "low"}),
+      el("span", {class: "swatch scale"}),
+      el("span", {text: "all"})
+    )
+  );
   if (errorText) root.append(el("div", {class: "error", text: errorText}));
   if (m.files.length <= LIST_LIMIT) {
     for (const f of m.files) root.append(fileSection(f));
@@ -230,7 +288,14 @@ function renderRepository(m: RepositoryMap) {
 
 function fileSection(f: RepositoryMap["files"][number]): HTMLElement {
   const section = el("section", {class: "file", attrs: {"data-file": f.path}});
-  section.append(el("h3", {}, el("span", {text: f.path}), el("span", {class: "pct", text: `${f.selectedBlocks.length} of ${f.blocks} blocks selected · ${f.tokens} tokens`})));
+  section.append(
+    el(
+      "h3",
+      {},
+      el("span", {text: f.path}),
+      el("span", {class: "pct", text: `${f.selectedBlocks.length} of ${f.blocks} blocks selected · ${f.tokens} tokens`})
+    )
+  );
   const blocks = fileBlocks.get(f.path);
   if (!blocks) {
     section.append(el("div", {class: "strip-label", text: "loading blocks…"}));
@@ -242,7 +307,16 @@ function fileSection(f: RepositoryMap["files"][number]): HTMLElement {
   const hi = Math.max(...scores);
   section.append(
     strip(
-      blocks.map((b, i) => ({file: f.path, startLine: b.startLine, endLine: b.endLine, tokens: b.tokens, kept: selected.has(i), score: b.score, boundary: "", preview: selected.has(i) ? "in the answer's context" : "not selected"})),
+      blocks.map((b, i) => ({
+        file: f.path,
+        startLine: b.startLine,
+        endLine: b.endLine,
+        tokens: b.tokens,
+        kept: selected.has(i),
+        score: b.score,
+        boundary: "",
+        preview: selected.has(i) ? "in the answer's context" : "not selected",
+      })),
       lo,
       hi,
       f.path
@@ -274,7 +348,10 @@ function treemap(m: RepositoryMap): HTMLElement {
   svg.setAttribute("aria-label", `treemap of ${zoom || "the workspace"}: area = tokens, colour = share in the answer's context`);
   const draw = (n: TreeNode, x: number, y: number, w: number, h: number, depth: number) => {
     const kids = n.children ?? [];
-    const rects = squarify(kids.map((k) => k.tokens), {x, y, w, h});
+    const rects = squarify(
+      kids.map((k) => k.tokens),
+      {x, y, w, h}
+    );
     kids.forEach((k, i) => {
       const r = rects[i];
       if (r.w < 1 || r.h < 1) return;

@@ -2,11 +2,11 @@
  * Assemble the GGUF from train.py's raw export (manifest.json + float32 tensor files).
  * Usage: node --import tsx scripts/model/exportGguf.ts [exportDir] [out.gguf]
  */
-import { readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { validateGgufFile } from "../../src/engine/gguf/ggufHeader";
-import { buildCodeVocabulary } from "../../src/model/codeVocab";
-import { type LlamaHyperparameters, type LlamaWeights, writeLlamaGguf } from "../../src/model/llamaGguf";
+import {readFileSync, statSync} from "node:fs";
+import {join} from "node:path";
+import {validateGgufFile} from "../../src/engine/gguf/ggufHeader";
+import {buildCodeVocabulary} from "../../src/model/codeVocab";
+import {type LlamaHyperparameters, type LlamaWeights, writeLlamaGguf} from "../../src/model/llamaGguf";
 
 interface Manifest {
   tag: string;
@@ -30,7 +30,7 @@ export async function exportGguf(exportDir: string, outPath: string): Promise<vo
   const h = manifest.hparams;
   const weights: LlamaWeights = {
     tokenEmbd: load("tokenEmbd"),
-    layers: Array.from({ length: h.nLayer }, (_, i) => ({
+    layers: Array.from({length: h.nLayer}, (_, i) => ({
       attnNorm: load(`layers.${i}.attnNorm`),
       wq: load(`layers.${i}.wq`),
       wk: load(`layers.${i}.wk`),
@@ -50,7 +50,7 @@ export async function exportGguf(exportDir: string, outPath: string): Promise<vo
     vocab,
     weights,
     f16: true,
-    extraMetadata: { "general.description": "DynSplit Chat tiny retrieval model; see models/README.md" },
+    extraMetadata: {"general.description": "DynSplit Chat tiny retrieval model; see models/README.md"},
   });
   const check = await validateGgufFile(outPath);
   if (!check.ok) throw new Error(check.error);

@@ -2,9 +2,9 @@
  * Real source files from node_modules, split by package into a training pool and a held-out
  * pool (the held-out pool, incl. all of `typescript`, is never seen in training).
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
-import { hashString } from "../../src/corpus";
+import {readFileSync, readdirSync, statSync} from "node:fs";
+import {join, relative} from "node:path";
+import {hashString} from "../../src/corpus";
 
 export interface RealCodePools {
   train: string[];
@@ -52,8 +52,8 @@ export function collectRealCode(root: string, maxFiles = 3000): RealCodePools {
   for (const f of [...new Set(files)]) {
     const text = readFileSync(f, "utf8").replace(/\r\n/g, "\n");
     if (!/\n/.test(text) || text.split("\n").some((l) => l.length > 2000)) continue; // skip bundled one-liners
-    if (isHeldOut(packageOf(root, f))) heldOut.push({ [relative(root, f)]: text });
+    if (isHeldOut(packageOf(root, f))) heldOut.push({[relative(root, f)]: text});
     else train.push(text);
   }
-  return { train, heldOut };
+  return {train, heldOut};
 }

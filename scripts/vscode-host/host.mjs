@@ -44,7 +44,8 @@ async function waitUntil(pred, ms, step = 100) {
 }
 
 // Offline noise of code-server that says nothing about the extension (see docs: harmless).
-const NOISE = /open-vsx\.org|authentication provider 'github'|vsda|status of 404|ERR_NAME_NOT_RESOLVED|allow-scripts and allow-same-origin|^\S+:\s+at |Extension host \(Web(Worker)?\)|AccountPolicyGate/;
+const NOISE =
+  /open-vsx\.org|authentication provider 'github'|vsda|status of 404|ERR_NAME_NOT_RESOLVED|allow-scripts and allow-same-origin|^\S+:\s+at |Extension host \(Web(Worker)?\)|AccountPolicyGate/;
 
 /**
  * One run's state, passed to every step instead of module globals: what to clean up, the logs to dump on failure,
@@ -129,7 +130,6 @@ export class HostRun {
     return this.cleaning;
   }
 
-
   /** Cleans up, prints `N passed, N failed` and exits (0 only when nothing failed). */
   async finish(passed, failed, extra) {
     if (this.finished) return;
@@ -146,7 +146,9 @@ export class HostRun {
   dumpLogs() {
     const pageLog = VERBOSE ? this.pageLog : this.pageLog.filter((l) => !NOISE.test(l));
     if (pageLog.length) {
-      console.error(`--- last workbench / extension host log lines (${Math.min(80, pageLog.length)}${VERBOSE ? "" : ", offline noise left out"}) ---`);
+      console.error(
+        `--- last workbench / extension host log lines (${Math.min(80, pageLog.length)}${VERBOSE ? "" : ", offline noise left out"}) ---`
+      );
       for (const l of pageLog.slice(-80)) console.error("  " + l);
     }
     if (this.serverLog.length) {
@@ -246,8 +248,10 @@ export function checkExtensionBuilt(run, extDir) {
     spawnSync(process.execPath, ["esbuild.mjs"], {cwd: REPO, stdio: "inherit"});
   }
   if (!exists()) {
-    throw new Error(`package.json "main" (${pkg.main}) does not exist in ${extDir}: build the extension first (npm run build), ` +
-      `and check that "main" names the file the build writes`);
+    throw new Error(
+      `package.json "main" (${pkg.main}) does not exist in ${extDir}: build the extension first (npm run build), ` +
+        `and check that "main" names the file the build writes`
+    );
   }
   return pkg;
 }
@@ -258,9 +262,19 @@ export async function startServer(run, dirs, {smoke}) {
   for (const k of Object.keys(env)) if (k.startsWith("npm_") || k === "NODE_OPTIONS" || k === "VSCODE_IPC_HOOK_CLI") delete env[k];
   Object.assign(env, {XDG_CONFIG_HOME: dirs.xdgConfig, XDG_DATA_HOME: dirs.xdgData, XDG_CACHE_HOME: dirs.xdgCache, TMPDIR: dirs.tmp});
   const args = [
-    ENTRY, "--auth", "none", "--bind-addr", `127.0.0.1:${port}`,
-    "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--disable-getting-started-override",
-    "--user-data-dir", dirs.userData, "--extensions-dir", dirs.extensions,
+    ENTRY,
+    "--auth",
+    "none",
+    "--bind-addr",
+    `127.0.0.1:${port}`,
+    "--disable-telemetry",
+    "--disable-update-check",
+    "--disable-workspace-trust",
+    "--disable-getting-started-override",
+    "--user-data-dir",
+    dirs.userData,
+    "--extensions-dir",
+    dirs.extensions,
     ...(smoke ? ["--vscode-option", "enable-smoke-test-driver"] : []),
     dirs.workspace,
   ];
@@ -299,9 +313,18 @@ export async function openBrowser(run, dirs) {
     handleSIGINT: false,
     handleSIGTERM: false,
     handleSIGHUP: false,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--disable-crash-reporter",
-      "--disable-breakpad"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-dev-shm-usage",
+      "--disable-crash-reporter",
+      "--disable-breakpad",
+    ],
   });
   return run.browser;
 }
@@ -318,4 +341,3 @@ export function formatArgs(args) {
     return args.map(String).join(" ");
   }
 }
-

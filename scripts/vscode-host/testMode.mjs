@@ -2,7 +2,18 @@
 // host through the smoke-test driver payload; its reporter's lines come back through the page's automation log.
 import {spawnSync} from "node:child_process";
 import path from "node:path";
-import {checkExtensionBuilt, checkHost, folderQuery, formatArgs, openBrowser, prepareScratch, remember, REPO, startServer, VERBOSE} from "./host.mjs";
+import {
+  checkExtensionBuilt,
+  checkHost,
+  folderQuery,
+  formatArgs,
+  openBrowser,
+  prepareScratch,
+  remember,
+  REPO,
+  startServer,
+  VERBOSE,
+} from "./host.mjs";
 
 const TAG = "[test] ";
 
@@ -72,8 +83,8 @@ export async function runTestMode(run) {
   const passed = result?.passed ?? counted.passed;
   let failed = result?.failed ?? counted.failed;
   if (code !== 0 && failed === 0) failed = 1; // the suite did not run or could not load: still a failure
-  if (code !== 0 && (!result || VERBOSE)) run.dumpLogs(); // the suite did not report: the logs say why
+  if (code !== 0 && (!result || VERBOSE))
+    run.dumpLogs(); // the suite did not report: the logs say why
   else if (code !== 0) run.say("some tests failed (VERBOSE=1 also prints the workbench, extension host and code-server logs)");
   await run.finish(passed, failed);
 }
-

@@ -22,7 +22,10 @@ export async function runCommand(page, title, {timeoutMs = 60_000} = {}) {
     // An open palette does not refresh when the extension host registers contributions later: reopen until listed.
     const exact = rows.filter({has: page.locator(".label-name", {hasText: new RegExp(`^\\s*${escaped}\\s*$`)})}).first();
     const loose = rows.filter({hasText: title}).first();
-    const listed = await loose.waitFor({state: "visible", timeout: 3000}).then(() => true, () => false);
+    const listed = await loose.waitFor({state: "visible", timeout: 3000}).then(
+      () => true,
+      () => false
+    );
     if (listed) {
       const found = (await exact.count()) > 0 ? exact : loose; // prefer the row whose label is exactly the title
       await found.click();
@@ -53,10 +56,21 @@ export async function webviewFrame(page, what, {timeoutMs = 60_000} = {}) {
       // (errors: the frame is navigating or detached, or the string is no valid selector: try again / the other way)
       if (spec.title) {
         const attr = await outer.getAttribute("title", {timeout: 1000}).catch(() => null);
-        const docTitle = await inner.locator("head > title").first().textContent({timeout: 1000}).catch(() => null);
+        const docTitle = await inner
+          .locator("head > title")
+          .first()
+          .textContent({timeout: 1000})
+          .catch(() => null);
         if (attr === spec.title || docTitle?.trim() === spec.title) return inner;
       }
-      if (spec.selector && (await inner.locator(spec.selector).count().catch(() => 0)) > 0) return inner;
+      if (
+        spec.selector &&
+        (await inner
+          .locator(spec.selector)
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return inner;
     }
     if (Date.now() > deadline) {
       const wanted = [spec.title && `title "${spec.title}"`, spec.selector && `an element ${spec.selector}`].filter(Boolean).join(" or ");
@@ -65,4 +79,3 @@ export async function webviewFrame(page, what, {timeoutMs = 60_000} = {}) {
     await sleep(300);
   }
 }
-

@@ -4,7 +4,18 @@ import fs from "node:fs";
 import path from "node:path";
 import util from "node:util";
 import {pathToFileURL} from "node:url";
-import {ARTIFACTS, checkExtensionBuilt, checkHost, folderQuery, openBrowser, prepareScratch, remember, REPO, startServer, VERBOSE} from "./host.mjs";
+import {
+  ARTIFACTS,
+  checkExtensionBuilt,
+  checkHost,
+  folderQuery,
+  openBrowser,
+  prepareScratch,
+  remember,
+  REPO,
+  startServer,
+  VERBOSE,
+} from "./host.mjs";
 import {runCommand, webviewFrame} from "./uiHelpers.mjs";
 
 export async function runUiMode(run, filters) {
@@ -12,7 +23,10 @@ export async function runUiMode(run, filters) {
   const extDir = path.resolve(process.env.VSCODE_EXT_DEV_PATH || REPO);
   const pkg = checkExtensionBuilt(run, extDir);
   const scenarioDir = path.join(REPO, "test/ui");
-  let scenarios = fs.readdirSync(scenarioDir).filter((f) => f.endsWith(".ui.mjs")).sort();
+  let scenarios = fs
+    .readdirSync(scenarioDir)
+    .filter((f) => f.endsWith(".ui.mjs"))
+    .sort();
   if (filters.length) scenarios = scenarios.filter((f) => filters.some((x) => f.includes(x)));
   if (!scenarios.length) throw new Error(`no UI scenarios in ${scenarioDir}${filters.length ? ` matching ${filters.join(", ")}` : ""}`);
   fs.mkdirSync(ARTIFACTS, {recursive: true});
@@ -69,7 +83,10 @@ export async function runUiMode(run, filters) {
       console.log(`  ✘ ${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
       console.error(err?.stack || String(err));
       const shot = path.join(ARTIFACTS, `${name}-failure.png`);
-      await page.screenshot({path: shot}).then(() => console.error(`failure screenshot: ${path.relative(REPO, shot)}`), () => {});
+      await page.screenshot({path: shot}).then(
+        () => console.error(`failure screenshot: ${path.relative(REPO, shot)}`),
+        () => {}
+      );
       run.dumpLogs();
     } finally {
       await context.close().catch(() => {});
@@ -77,4 +94,3 @@ export async function runUiMode(run, filters) {
   }
   await run.finish(run.tally.passed, run.tally.failed);
 }
-

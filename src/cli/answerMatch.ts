@@ -2,7 +2,11 @@
 
 /** Exact match after trimming (and a trailing `;`, `,` or `.`, which the model may write after a value). */
 export function isCorrect(answer: string, expected: string): boolean {
-  const norm = (s: string) => s.trim().replace(/[;,.]+$/, "").trim();
+  const norm = (s: string) =>
+    s
+      .trim()
+      .replace(/[;,.]+$/, "")
+      .trim();
   return norm(answer) === norm(expected);
 }
 

@@ -32,11 +32,13 @@ export function readCases(file: string, limit?: number): EvalCase[] {
       throw new UsageError(`${file}:${i + 1}: not valid JSON`);
     }
     const where = `${file}:${i + 1}`;
-    if (typeof c.files !== "object" || c.files == null) throw new UsageError(`${where}: a case needs "files" (an object of path → content)`);
+    if (typeof c.files !== "object" || c.files == null)
+      throw new UsageError(`${where}: a case needs "files" (an object of path → content)`);
     let questions: {question: string; answer: string}[];
     if (Array.isArray(c.questions)) {
       questions = c.questions.map((q, k) => {
-        if (typeof q?.question !== "string" || typeof q?.answer !== "string") throw new UsageError(`${where}: questions[${k}] needs "question" and "answer" (strings)`);
+        if (typeof q?.question !== "string" || typeof q?.answer !== "string")
+          throw new UsageError(`${where}: questions[${k}] needs "question" and "answer" (strings)`);
         return {question: q.question, answer: q.answer};
       });
       if (questions.length === 0) throw new UsageError(`${where}: "questions" is empty`);

@@ -1,4 +1,6 @@
 import {DynSplitInputError} from "../core/errors";
+import {SIGNAL_SETTINGS} from "../core/signalNames";
+import {METHOD_NAMES} from "../core/types";
 import {ModelError} from "../engine/model/modelSource";
 import {askCommand, ASK_HELP} from "./commands/ask";
 import {benchCommand, BENCH_HELP} from "./commands/bench";
@@ -26,12 +28,12 @@ options (ask, chat, ingest, eval)
                            reread (re-read the folder for each question), once (compress once, query-agnostic)
   --placement P            memory: restore (stored K/V, keys re-rotated; default where the model allows) or prefill
   --segmentation S         memory: dynsplit (default), pages (fixed 16, Quest-like) or chunkkv (fixed 10)
-  --method NAME            dynsplit (default), chunkkv, snapkv, streaming, delimiter, random, full
+  --method NAME            ${METHOD_NAMES.join(", ")} (default dynsplit)
   --budget F               context for a question as a share of the workspace (default 0.25, capped at what the
                            model handles, at least 512 tokens)
   --budget-tokens N        N tokens of context instead (the KV context is allocated at this size)
-  --signal S               auto (attention probe if built, else keyNorm, or surprisal where key norms say nothing),
-                           attention, keyNorm, surprisal
+  --signal S               ${SIGNAL_SETTINGS.join(", ")} (default auto: the attention probe if built, else keyNorm,
+                           or surprisal where key norms say nothing)
   --query-agnostic         do not use the question as the observation window
   --block-size C           DynSplit base block size (default 16)
   --tolerance D            DynSplit tolerance Δ (default 8)

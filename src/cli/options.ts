@@ -87,7 +87,8 @@ export function gpuLayersOf(value: string | undefined): "auto" | "off" | number 
 
 export function kvCacheTypeOf(value: string | undefined): KvCacheType | undefined {
   if (value == null) return undefined;
-  if (!(KV_CACHE_TYPES as readonly string[]).includes(value)) throw new UsageError(`--kv-cache must be one of ${KV_CACHE_TYPES.join(", ")}, got "${value}"`);
+  if (!(KV_CACHE_TYPES as readonly string[]).includes(value))
+    throw new UsageError(`--kv-cache must be one of ${KV_CACHE_TYPES.join(", ")}, got "${value}"`);
   return value as KvCacheType;
 }
 
@@ -106,13 +107,15 @@ export function defaultCacheDir(): string {
 
 export function answerFromOf(value: string | undefined): AnswerFrom {
   const v = value ?? "memory";
-  if (!(ANSWER_FROM as readonly string[]).includes(v)) throw new UsageError(`--answer-from must be one of ${ANSWER_FROM.join(", ")}, got "${v}"`);
+  if (!(ANSWER_FROM as readonly string[]).includes(v))
+    throw new UsageError(`--answer-from must be one of ${ANSWER_FROM.join(", ")}, got "${v}"`);
   return v as AnswerFrom;
 }
 
 export function placementOf(value: string | undefined): Placement | undefined {
   if (value == null) return undefined;
-  if (!(PLACEMENTS as readonly string[]).includes(value)) throw new UsageError(`--placement must be one of ${PLACEMENTS.join(", ")}, got "${value}"`);
+  if (!(PLACEMENTS as readonly string[]).includes(value))
+    throw new UsageError(`--placement must be one of ${PLACEMENTS.join(", ")}, got "${value}"`);
   return value as Placement;
 }
 

@@ -21,7 +21,17 @@ export function ingestJson(s: IngestSummary) {
     kvBytesAllocated: s.memory.kvBytesAllocated,
     kvBytesFullCache: s.memory.kvBytesFullCache,
     skippedByReason: s.skippedByReason,
-    ...(s.store ? {store: {blocks: s.store.blocks, segmentation: s.store.segmentation, placement: s.store.placement, filesRead: s.store.filesRead, filesDeleted: s.store.filesDeleted}} : {}),
+    ...(s.store
+      ? {
+          store: {
+            blocks: s.store.blocks,
+            segmentation: s.store.segmentation,
+            placement: s.store.placement,
+            filesRead: s.store.filesRead,
+            filesDeleted: s.store.filesDeleted,
+          },
+        }
+      : {}),
     ...(s.beyondModelContext ? {beyondModelContext: s.beyondModelContext} : {}),
   };
 }
@@ -51,7 +61,14 @@ export function droppedTurnsNote(n: number): string {
 
 /** What the model's architecture allows (core/modelCapability.ts), printed with every `ask --json`. */
 export function modelJson(m: ModelInfo) {
-  return {model: m.name, demoModel: m.demo, architecture: m.architecture, format: m.format, capability: m.capability, capabilityReason: m.capabilityReason};
+  return {
+    model: m.name,
+    demoModel: m.demo,
+    architecture: m.architecture,
+    format: m.format,
+    capability: m.capability,
+    capabilityReason: m.capabilityReason,
+  };
 }
 
 /**
@@ -63,7 +80,14 @@ export function askJson(s: IngestSummary, question: string, a: AskSummary) {
   const blocks =
     s.answerFrom === "memory"
       ? (a.selection ?? []).flatMap((f) => f.lines.map(([startLine, endLine]) => ({file: f.path, startLine, endLine, kept: true})))
-      : s.blocks.map((b) => ({file: b.file, startLine: b.startLine, endLine: b.endLine, tokens: b.tokens, kept: b.keptTokens > 0, score: round(b.score)}));
+      : s.blocks.map((b) => ({
+          file: b.file,
+          startLine: b.startLine,
+          endLine: b.endLine,
+          tokens: b.tokens,
+          kept: b.keptTokens > 0,
+          score: round(b.score),
+        }));
   return {
     answer: a.answer,
     answerFrom: s.answerFrom,
@@ -99,15 +123,23 @@ export function printSummary(s: IngestSummary, stream: NodeJS.WriteStream = proc
   const lines: string[] = [];
   if (s.answerFrom === "memory" && s.store) {
     const st = s.store;
-    const read = st.fromStore ? `nothing read: all from the store (${formatBytes(st.bytes)})` : `read ${s.tokensRead} tokens of ${st.filesRead} files into the store (${formatBytes(st.bytes)})`;
+    const read = st.fromStore
+      ? `nothing read: all from the store (${formatBytes(st.bytes)})`
+      : `read ${s.tokensRead} tokens of ${st.filesRead} files into the store (${formatBytes(st.bytes)})`;
     lines.push(`repository memory · ${st.segmentation} blocks · ${s.files} files · ${st.blocks} blocks · ${read}`);
-    lines.push(`each question: up to ${s.budgetTokens} tokens chosen from ${s.tokensTotal} (scored by ${s.signal}, ${st.placement} placement)`);
+    lines.push(
+      `each question: up to ${s.budgetTokens} tokens chosen from ${s.tokensTotal} (scored by ${s.signal}, ${st.placement} placement)`
+    );
   } else {
-    lines.push(`${s.answerFrom} · method ${s.method} · signal ${s.signal} · ${s.files} files${s.fromCache ? " · from the persistent cache" : ""}`);
+    lines.push(
+      `${s.answerFrom} · method ${s.method} · signal ${s.signal} · ${s.files} files${s.fromCache ? " · from the persistent cache" : ""}`
+    );
     lines.push(`tokens read ${s.tokensRead} · kept ${s.tokensKept} (budget ${s.budgetTokens}, ${s.compressions} compressions)`);
   }
   lines.push(memoryLine(s));
-  lines.push(`timings: prefill ${s.timings.prefillMs.toFixed(0)} ms · scoring ${s.timings.scoringMs.toFixed(0)} ms · evict ${s.timings.evictMs.toFixed(0)} ms · total ${s.ingestMs.toFixed(0)} ms`);
+  lines.push(
+    `timings: prefill ${s.timings.prefillMs.toFixed(0)} ms · scoring ${s.timings.scoringMs.toFixed(0)} ms · evict ${s.timings.evictMs.toFixed(0)} ms · total ${s.ingestMs.toFixed(0)} ms`
+  );
   const skipped = Object.entries(s.skippedByReason).filter(([, n]) => n);
   if (skipped.length) lines.push(`skipped: ${skipped.map(([r, n]) => `${n} ${r}`).join(", ")}`);
   if (s.beyondModelContext) lines.push(beyondModelContextNote(s.beyondModelContext));

@@ -27,10 +27,18 @@ export function normaliseSegments(matrix: Float32Array, rows: number, segments: 
  * block's summary and any of the question's vectors. Both inputs must be segment-normalised.
  *   score[b] = (1/S) Σ_s max_q ⟨query[q]_s, summary[b]_s⟩
  */
-export function keySimilarity(summary: Float32Array, nBlocks: number, queries: Float32Array, nQueries: number, segments: number, segmentDim: number): Float32Array {
+export function keySimilarity(
+  summary: Float32Array,
+  nBlocks: number,
+  queries: Float32Array,
+  nQueries: number,
+  segments: number,
+  segmentDim: number
+): Float32Array {
   const dim = segments * segmentDim;
   if (summary.length !== nBlocks * dim) throw new DynSplitInputError(`summary has ${summary.length} floats, expected ${nBlocks} × ${dim}`);
-  if (queries.length !== nQueries * dim) throw new DynSplitInputError(`queries have ${queries.length} floats, expected ${nQueries} × ${dim}`);
+  if (queries.length !== nQueries * dim)
+    throw new DynSplitInputError(`queries have ${queries.length} floats, expected ${nQueries} × ${dim}`);
   const out = new Float32Array(nBlocks);
   if (nQueries === 0 || segments === 0) return out;
   for (let b = 0; b < nBlocks; b++) {
@@ -60,10 +68,21 @@ export function keySimilarity(summary: Float32Array, nBlocks: number, queries: F
  *   score[b] = (1 / (R·L·H)) Σ_{r,l,h} Σ_d max(q[r,l,h]_d · min[b,l,g]_d, q[r,l,h]_d · max[b,l,g]_d) / √d   (g = h / group)
  * `minKeys`/`maxKeys` are blocks × L × H_kv × d, `queries` rows × L × H × d, all position-free.
  */
-export function queryBoundScores(minKeys: Float32Array, maxKeys: Float32Array, nBlocks: number, queries: Float32Array, nRows: number, layers: number, nHead: number, nHeadKv: number, headDim: number): Float32Array {
+export function queryBoundScores(
+  minKeys: Float32Array,
+  maxKeys: Float32Array,
+  nBlocks: number,
+  queries: Float32Array,
+  nRows: number,
+  layers: number,
+  nHead: number,
+  nHeadKv: number,
+  headDim: number
+): Float32Array {
   const kvDim = layers * nHeadKv * headDim;
   const qDim = layers * nHead * headDim;
-  if (minKeys.length !== nBlocks * kvDim || maxKeys.length !== nBlocks * kvDim) throw new DynSplitInputError(`key bounds have ${minKeys.length}/${maxKeys.length} floats, expected ${nBlocks} × ${kvDim}`);
+  if (minKeys.length !== nBlocks * kvDim || maxKeys.length !== nBlocks * kvDim)
+    throw new DynSplitInputError(`key bounds have ${minKeys.length}/${maxKeys.length} floats, expected ${nBlocks} × ${kvDim}`);
   if (queries.length !== nRows * qDim) throw new DynSplitInputError(`queries have ${queries.length} floats, expected ${nRows} × ${qDim}`);
   if (nHead % nHeadKv !== 0) throw new DynSplitInputError(`${nHead} query heads do not split into ${nHeadKv} KV groups`);
   const group = nHead / nHeadKv;
@@ -115,13 +134,43 @@ export function spreadToNext(scores: Float32Array, fileOf: Int32Array, gamma: nu
   if (gamma <= 0 || scores.length === 0) return out;
   let min = Infinity;
   for (let b = 0; b < scores.length; b++) if (scores[b] < min) min = scores[b];
-  for (let b = 1; b < scores.length; b++) if (fileOf[b] === fileOf[b - 1]) out[b] = Math.max(scores[b], min + gamma * (scores[b - 1] - min));
+  for (let b = 1; b < scores.length; b++)
+    if (fileOf[b] === fileOf[b - 1]) out[b] = Math.max(scores[b], min + gamma * (scores[b - 1] - min));
   return out;
 }
 
 const STOP_WORDS = new Set([
-  "a", "an", "and", "are", "as", "at", "be", "by", "do", "does", "for", "from", "how", "in", "is", "it", "of", "on", "or",
-  "the", "this", "that", "to", "what", "when", "where", "which", "who", "why", "with", "q",
+  "a",
+  "an",
+  "and",
+  "are",
+  "as",
+  "at",
+  "be",
+  "by",
+  "do",
+  "does",
+  "for",
+  "from",
+  "how",
+  "in",
+  "is",
+  "it",
+  "of",
+  "on",
+  "or",
+  "the",
+  "this",
+  "that",
+  "to",
+  "what",
+  "when",
+  "where",
+  "which",
+  "who",
+  "why",
+  "with",
+  "q",
 ]);
 
 /**

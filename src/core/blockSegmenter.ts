@@ -14,7 +14,10 @@ import {positiveInteger} from "./validate";
 export const SEGMENTATION_NAMES = ["dynsplit", "pages", "chunkkv"] as const;
 export type SegmentationName = (typeof SEGMENTATION_NAMES)[number];
 
-export interface SegmenterOptions extends Pick<DynSplitOptions, "blockSize" | "tolerance" | "alpha" | "boundaryWindow" | "structureWeight"> {
+export interface SegmenterOptions extends Pick<
+  DynSplitOptions,
+  "blockSize" | "tolerance" | "alpha" | "boundaryWindow" | "structureWeight"
+> {
   /** Page length of `pages`. Defaults to 16 (Quest). */
   pageSize?: number;
   /** Chunk length of `chunkkv`. Defaults to 10 (the ChunkKV paper). */
@@ -35,7 +38,8 @@ export function isSegmentationName(name: string): name is SegmentationName {
 }
 
 export function createSegmenter(name: string, options: SegmenterOptions = {}): BlockSegmenter {
-  if (!isSegmentationName(name)) throw new DynSplitInputError(`unknown segmentation "${name}"; choose one of ${SEGMENTATION_NAMES.join(", ")}`);
+  if (!isSegmentationName(name))
+    throw new DynSplitInputError(`unknown segmentation "${name}"; choose one of ${SEGMENTATION_NAMES.join(", ")}`);
   switch (name) {
     case "dynsplit": {
       const blockSize = positiveInteger("blockSize", options.blockSize, DYNSPLIT_DEFAULTS.blockSize);
@@ -46,11 +50,17 @@ export function createSegmenter(name: string, options: SegmenterOptions = {}): B
         boundaryWindow: options.boundaryWindow ?? DYNSPLIT_DEFAULTS.boundaryWindow,
         structureWeight: options.structureWeight ?? DYNSPLIT_DEFAULTS.structureWeight,
       };
-      return {name, maxBlockTokens: o.blockSize + o.tolerance, options: o, segment: (texts, signal, forced) => dynsplitOffsets(texts, signal, forced, o)};
+      return {
+        name,
+        maxBlockTokens: o.blockSize + o.tolerance,
+        options: o,
+        segment: (texts, signal, forced) => dynsplitOffsets(texts, signal, forced, o),
+      };
     }
     case "pages":
     case "chunkkv": {
-      const size = name === "pages" ? positiveInteger("pageSize", options.pageSize, 16) : positiveInteger("chunkSize", options.chunkSize, 10);
+      const size =
+        name === "pages" ? positiveInteger("pageSize", options.pageSize, 16) : positiveInteger("chunkSize", options.chunkSize, 10);
       return {name, maxBlockTokens: size, options: {size}, segment: (texts, _signal, forced) => fixedChunks(texts.length, size, forced)};
     }
   }

@@ -26,11 +26,7 @@ export interface BoundaryScoreOptions {
  * Without any signal, s_i = 0 and the structural strength alone decides.
  * Either way `w_i = s_i + structureWeight · strength_i / 3`.
  */
-export function boundaryScores(
-  strengths: Uint8Array,
-  signal: ImportanceSignal | undefined,
-  options: BoundaryScoreOptions
-): Float32Array {
+export function boundaryScores(strengths: Uint8Array, signal: ImportanceSignal | undefined, options: BoundaryScoreOptions): Float32Array {
   const n = strengths.length;
   const w = new Float32Array(n);
   const F = Math.max(1, Math.floor(options.window));

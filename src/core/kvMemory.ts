@@ -26,7 +26,17 @@ export const KV_CACHE_TYPE_DESCRIPTIONS: Record<KvCacheType, string> = {
 };
 
 /** ggml type ids as written in GGUF and KV state files. */
-const GGML_TYPE_IDS: Record<number, KvType> = {0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 6: "Q5_0", 7: "Q5_1", 8: "Q8_0", 20: "IQ4_NL", 30: "BF16"};
+const GGML_TYPE_IDS: Record<number, KvType> = {
+  0: "F32",
+  1: "F16",
+  2: "Q4_0",
+  3: "Q4_1",
+  6: "Q5_0",
+  7: "Q5_1",
+  8: "Q8_0",
+  20: "IQ4_NL",
+  30: "BF16",
+};
 
 export function kvTypeFromGgmlId(id: number): KvType {
   const t = GGML_TYPE_IDS[id];
@@ -73,7 +83,8 @@ export function kvGeometryFromGguf(metadata: unknown, typeK: KvType = "F16", typ
   const headDimK = Number(a.attention?.key_length ?? nEmbd / largest(nHead));
   const headDimV = Number(a.attention?.value_length ?? nEmbd / largest(nHead));
   const g: KvGeometry = {nLayer, nHeadKv: Array.isArray(nHeadKv) ? nHeadKv.map(Number) : Number(nHeadKv), headDimK, headDimV, typeK, typeV};
-  if (!(nLayer > 0) || !(headDimK > 0) || !(headDimV > 0)) throw new DynSplitInputError(`incomplete KV geometry in GGUF metadata for "${arch}"`);
+  if (!(nLayer > 0) || !(headDimK > 0) || !(headDimV > 0))
+    throw new DynSplitInputError(`incomplete KV geometry in GGUF metadata for "${arch}"`);
   return g;
 }
 

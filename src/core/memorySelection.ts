@@ -47,8 +47,10 @@ export function checkRepositoryBlocks(r: RepositoryBlocks): void {
   if (r.tokens.length !== n) throw new DynSplitInputError(`tokens has ${r.tokens.length} entries for ${n} blocks`);
   for (let b = 0; b < n; b++) {
     const f = r.fileOf[b];
-    if (!Number.isInteger(f) || f < 0 || f >= r.headerTokens.length) throw new DynSplitInputError(`block ${b} names file ${f}, outside 0..${r.headerTokens.length - 1}`);
-    if (b > 0 && f < r.fileOf[b - 1]) throw new DynSplitInputError(`blocks must be in repository order (block ${b} goes back to file ${f})`);
+    if (!Number.isInteger(f) || f < 0 || f >= r.headerTokens.length)
+      throw new DynSplitInputError(`block ${b} names file ${f}, outside 0..${r.headerTokens.length - 1}`);
+    if (b > 0 && f < r.fileOf[b - 1])
+      throw new DynSplitInputError(`blocks must be in repository order (block ${b} goes back to file ${f})`);
     if (!(r.tokens[b] > 0)) throw new DynSplitInputError(`block ${b} has ${r.tokens[b]} tokens`);
   }
   checked.add(r);
@@ -105,7 +107,15 @@ function filesHaveBlocks(repo: RepositoryBlocks, f: number): boolean {
   return lo < repo.fileOf.length && repo.fileOf[lo] === f;
 }
 
-function layout(repo: RepositoryBlocks, scores: Float32Array, take: Uint8Array, open: Uint8Array, used: number, whole: boolean, order: "relevance" | "repository"): MemorySelection {
+function layout(
+  repo: RepositoryBlocks,
+  scores: Float32Array,
+  take: Uint8Array,
+  open: Uint8Array,
+  used: number,
+  whole: boolean,
+  order: "relevance" | "repository"
+): MemorySelection {
   const best = new Float64Array(open.length).fill(-Infinity);
   for (let b = 0; b < take.length; b++) if (take[b]) best[repo.fileOf[b]] = Math.max(best[repo.fileOf[b]], scores[b]);
   const files: number[] = [];

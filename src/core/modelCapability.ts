@@ -51,31 +51,52 @@ export interface ModelCapability {
 }
 
 export function modelCapability(t: ModelTraits): ModelCapability {
-  const base: ModelCapability = {verdict: "supported", reason: "", refusedModes: {}, swaFullCache: false, keyNormInformative: true, plainKvState: true};
+  const base: ModelCapability = {
+    verdict: "supported",
+    reason: "",
+    refusedModes: {},
+    swaFullCache: false,
+    keyNormInformative: true,
+    plainKvState: true,
+  };
   const name = `the ${t.architecture} architecture`;
   const refusedFor = (why: string): ModelCapability => {
     const message = `${why}: compression is not possible; answer uncompressed with --method full (up to the model's context)`;
-    return {...base, verdict: "refused", reason: why, refusedModes: {memory: message, compressed: message}, keyNormInformative: false, plainKvState: false};
+    return {
+      ...base,
+      verdict: "refused",
+      reason: why,
+      refusedModes: {memory: message, compressed: message},
+      keyNormInformative: false,
+      plainKvState: false,
+    };
   };
   if (t.encoder) return refusedFor(`${name} has an encoder, not a causal KV cache`);
-  if (t.recurrent) return refusedFor(`${name} keeps one recurrent state per sequence instead of KV cells, so no part of its context can be dropped`);
+  if (t.recurrent)
+    return refusedFor(`${name} keeps one recurrent state per sequence instead of KV cells, so no part of its context can be dropped`);
   if (t.hybrid) return refusedFor(`${name} mixes attention with recurrent layers whose state cannot drop a middle range`);
 
   const changes: string[] = [];
   const out = {...base, refusedModes: {} as ModelCapability["refusedModes"]};
   if (t.multiAxisRope) {
     out.plainKvState = false; // each cell carries a position tuple in the state
-    changes.push("multi-axis RoPE positions cannot be shifted, so nothing is evicted from a live context: the repository memory re-prefills the blocks it selects");
+    changes.push(
+      "multi-axis RoPE positions cannot be shifted, so nothing is evicted from a live context: the repository memory re-prefills the blocks it selects"
+    );
     out.refusedModes.compressed = `${name} uses multi-axis RoPE (M-RoPE), whose positions llama.cpp cannot shift after an eviction: answer from the repository memory (--answer-from memory), or uncompressed with --method full`;
   }
   if (t.swaSize) {
     out.swaFullCache = true;
     out.plainKvState = false;
-    changes.push(`its sliding-window layers (window ${t.swaSize}) keep every token (llama.cpp's full SWA cache), so a middle range can be dropped without re-reading`);
+    changes.push(
+      `its sliding-window layers (window ${t.swaSize}) keep every token (llama.cpp's full SWA cache), so a middle range can be dropped without re-reading`
+    );
   }
   if (t.qkNorm) {
     out.keyNormInformative = false;
-    changes.push("its keys are RMS-normalised per head (QK-norm), so key norms carry no importance: blocks are scored by the attention probe or surprisal instead");
+    changes.push(
+      "its keys are RMS-normalised per head (QK-norm), so key norms carry no importance: blocks are scored by the attention probe or surprisal instead"
+    );
   }
   if (t.mla) {
     out.plainKvState = false;
@@ -85,7 +106,9 @@ export function modelCapability(t: ModelTraits): ModelCapability {
     // Measured (scripts/benchKvShift.ts): the first decode after a shift of Q8_0/Q4_0 keys segfaults llama.cpp.
     out.refusedModes.compressed ??= `the compressed stream moves cached keys (K-shift), which crashes llama.cpp on a ${t.quantizedKeys} key cache: answer from the repository memory (--answer-from memory), or use --kv-cache f16`;
     if (t.quantizedKeys === "q4_0") out.plainKvState = false; // the state parser decodes F32, F16, BF16 and Q8_0 keys only
-    changes.push(`keys quantized to ${t.quantizedKeys} cannot be shifted: no eviction from a live context, the repository memory re-prefills its blocks`);
+    changes.push(
+      `keys quantized to ${t.quantizedKeys} cannot be shifted: no eviction from a live context, the repository memory re-prefills its blocks`
+    );
   }
   if (changes.length === 0) return out;
   return {...out, verdict: "adapted", reason: changes.join("; ")};

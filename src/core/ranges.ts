@@ -23,7 +23,10 @@ export function maskToRanges(mask: Uint8Array, value: 0 | 1, positions?: ArrayLi
 
 /** Sorts and merges arbitrary ranges (touching or overlapping ones become one). */
 export function mergeRanges(ranges: readonly TokenRange[]): TokenRange[] {
-  const sorted = ranges.filter((r) => r.end > r.start).map((r) => ({...r})).sort((a, b) => a.start - b.start);
+  const sorted = ranges
+    .filter((r) => r.end > r.start)
+    .map((r) => ({...r}))
+    .sort((a, b) => a.start - b.start);
   const out: TokenRange[] = [];
   for (const r of sorted) {
     const last = out[out.length - 1];

@@ -46,9 +46,17 @@ export function ropeThetas(p: RopeParams): Float64Array {
  * Rotates, in place, rows of `data` (row r = `heads` heads of `headDim` channels each, starting at r·rowElems) by
  * `delta[r]` positions. `thetas` from ropeThetas(p). A negative delta un-rotates.
  */
-export function rotateRows(data: Float32Array, rowElems: number, heads: number, delta: ArrayLike<number>, p: RopeParams, thetas = ropeThetas(p)): void {
+export function rotateRows(
+  data: Float32Array,
+  rowElems: number,
+  heads: number,
+  delta: ArrayLike<number>,
+  p: RopeParams,
+  thetas = ropeThetas(p)
+): void {
   const half = p.nDims / 2;
-  if (heads * p.headDim > rowElems) throw new DynSplitInputError(`rotateRows: ${heads} heads × ${p.headDim} channels exceed a row of ${rowElems}`);
+  if (heads * p.headDim > rowElems)
+    throw new DynSplitInputError(`rotateRows: ${heads} heads × ${p.headDim} channels exceed a row of ${rowElems}`);
   const cos = new Float64Array(half);
   const sin = new Float64Array(half);
   const pairStride = p.kind === "norm" ? 2 : 1;

@@ -74,5 +74,13 @@ export function planStream(o: StreamPlanInput): StreamPlan {
   // whatever the budget, while the context (budget + chunk) grows by a quarter only.
   const chunkTokens = o.chunkTokens ?? Math.max(64, Math.floor(budgetTokens / 4));
   const reserveTokens = (o.questionTokens ?? 64) + o.maxAnswerTokens + 16;
-  return {budgetTokens, chunkTokens, reserveTokens, nSink, recentWindow, contextSize: budgetTokens + chunkTokens + reserveTokens, wholeTokens: whole};
+  return {
+    budgetTokens,
+    chunkTokens,
+    reserveTokens,
+    nSink,
+    recentWindow,
+    contextSize: budgetTokens + chunkTokens + reserveTokens,
+    wholeTokens: whole,
+  };
 }

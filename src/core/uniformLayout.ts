@@ -16,12 +16,7 @@ export interface UniformLayout {
   lengths: Int32Array;
 }
 
-export function buildUniformLayout(
-  offsets: Int32Array,
-  tokenScores: Float32Array,
-  slot: number,
-  aggregate: BlockAggregate
-): UniformLayout {
+export function buildUniformLayout(offsets: Int32Array, tokenScores: Float32Array, slot: number, aggregate: BlockAggregate): UniformLayout {
   const nBlocks = offsets.length - 1;
   const values = new Float32Array(nBlocks * slot);
   if (aggregate === "max") values.fill(-Infinity);

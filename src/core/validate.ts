@@ -30,8 +30,7 @@ export function validateInput(input: CompressionInput): number {
   }
   if (input.forcedStarts) {
     for (const s of input.forcedStarts)
-      if (!Number.isInteger(s) || s < 0 || s >= n)
-        throw new DynSplitInputError(`forcedStarts holds ${s}, outside 0..${n - 1}`);
+      if (!Number.isInteger(s) || s < 0 || s >= n) throw new DynSplitInputError(`forcedStarts holds ${s}, outside 0..${n - 1}`);
   }
   resolveBudget(input.budget, n);
   return n;
@@ -39,8 +38,7 @@ export function validateInput(input: CompressionInput): number {
 
 /** Number of tokens the budget allows for `n` input tokens (at least 1, at most n). */
 export function resolveBudget(budget: Budget, n: number): number {
-  if (budget == null || typeof budget !== "object")
-    throw new DynSplitInputError("budget is required: {ratio} in (0, 1] or {tokens} > 0");
+  if (budget == null || typeof budget !== "object") throw new DynSplitInputError("budget is required: {ratio} in (0, 1] or {tokens} > 0");
   if ("ratio" in budget) {
     const r = budget.ratio;
     if (typeof r !== "number" || !Number.isFinite(r) || r <= 0 || r > 1)
@@ -97,8 +95,7 @@ function clampCount(name: string, value: number, n: number): number {
 }
 
 function checkArrayLength(name: string, arr: ArrayLike<unknown> | undefined, n: number) {
-  if (arr != null && arr.length !== n)
-    throw new DynSplitInputError(`${name} has ${arr.length} entries but there are ${n} tokens`);
+  if (arr != null && arr.length !== n) throw new DynSplitInputError(`${name} has ${arr.length} entries but there are ${n} tokens`);
 }
 
 function checkSignal(name: string, arr: Float32Array, n: number) {

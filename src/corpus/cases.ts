@@ -3,9 +3,9 @@
  * code context, hard distractors (keys sharing the needle's prefix or suffix) elsewhere, and
  * a question at the end whose answer is the needle's value.
  */
-import { type Fact, distractorKeys, formatFact, formatQuestion, randomKey, randomValue } from "./facts";
-import { fileHeader, generateRepository } from "./repository";
-import { Rng } from "./rng";
+import {type Fact, distractorKeys, formatFact, formatQuestion, randomKey, randomValue} from "./facts";
+import {fileHeader, generateRepository} from "./repository";
+import {Rng} from "./rng";
 
 export interface CaseOptions {
   /** Target context size in characters (the haystack, without the question). */
@@ -52,15 +52,15 @@ interface Line {
 }
 
 function haystackLines(rng: Rng, options: CaseOptions, targetChars: number): Line[] {
-  const files = options.haystack ?? generateRepository(rng.u32(), { totalChars: targetChars, fileCount: options.fileCount }).files;
+  const files = options.haystack ?? generateRepository(rng.u32(), {totalChars: targetChars, fileCount: options.fileCount}).files;
   const lines: Line[] = [];
   let chars = 0;
   outer: for (const [path, content] of Object.entries(files)) {
-    lines.push({ text: fileHeader(path).slice(0, -1), header: path });
+    lines.push({text: fileHeader(path).slice(0, -1), header: path});
     chars += path.length + 10;
     for (const text of content.replace(/\n$/, "").split("\n")) {
       if (chars + text.length + 1 > targetChars) break outer;
-      lines.push({ text });
+      lines.push({text});
       chars += text.length + 1;
     }
   }
@@ -70,11 +70,12 @@ function haystackLines(rng: Rng, options: CaseOptions, targetChars: number): Lin
 /** Deterministic retrieval case for `seed`. */
 export function generateCase(seed: number | string, options: CaseOptions = {}): NeedleCase {
   const rng = new Rng(`case:${seed}`);
-  const targetChars = options.contextChars ?? Math.round((options.contextTokens ?? 1000) * (options.charsPerToken ?? DEFAULT_CHARS_PER_TOKEN));
+  const targetChars =
+    options.contextChars ?? Math.round((options.contextTokens ?? 1000) * (options.charsPerToken ?? DEFAULT_CHARS_PER_TOKEN));
   const depth = options.needleDepth ?? rng.float();
   const key = randomKey(rng);
-  const needle: Fact = { key, value: randomValue(rng) };
-  const distractors = distractorKeys(rng, key, options.distractors ?? 4).map((k) => ({ key: k, value: randomValue(rng) }));
+  const needle: Fact = {key, value: randomValue(rng)};
+  const distractors = distractorKeys(rng, key, options.distractors ?? 4).map((k) => ({key: k, value: randomValue(rng)}));
 
   const needleLine = formatFact(needle);
   const plantedChars = [needle, ...distractors].reduce((n, f) => n + formatFact(f).length + 1, 0);
@@ -82,11 +83,11 @@ export function generateCase(seed: number | string, options: CaseOptions = {}): 
 
   // Insert after a header at the earliest (index 1) so a needle never precedes the first file header.
   const slot = (d: number) => 1 + Math.min(lines.length - 1, Math.round(d * (lines.length - 1)));
-  lines.splice(slot(depth), 0, { text: needleLine, planted: "needle" });
+  lines.splice(slot(depth), 0, {text: needleLine, planted: "needle"});
   for (const d of distractors) {
     let at = slot(rng.float());
     if (lines[at - 1]?.planted === "needle") at++; // keep distractors off the needle's neighbourhood
-    lines.splice(at, 0, { text: formatFact(d), planted: "distractor" });
+    lines.splice(at, 0, {text: formatFact(d), planted: "distractor"});
   }
 
   const files: Record<string, string> = {};
@@ -108,7 +109,7 @@ export function generateCase(seed: number | string, options: CaseOptions = {}): 
     id: `case-${seed}`,
     files,
     context,
-    needle: { ...needle, start, end: start + needleLine.length + 1, depth },
+    needle: {...needle, start, end: start + needleLine.length + 1, depth},
     distractors,
     question: formatQuestion(key),
     answer: needle.value,

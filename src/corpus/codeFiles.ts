@@ -1,6 +1,6 @@
 /** Synthetic source files in a few flavours (TypeScript, Python, JSON, YAML/INI config), line by line. */
-import { type Rng } from "./rng";
-import { IDENT_WORDS, KEY_PREFIXES, KEY_SUFFIXES, capitalize } from "./words";
+import {type Rng} from "./rng";
+import {IDENT_WORDS, KEY_PREFIXES, KEY_SUFFIXES, capitalize} from "./words";
 
 export type FileFlavour = "ts" | "py" | "json" | "config";
 
@@ -19,32 +19,55 @@ const camel = (rng: Rng, parts = rng.int(1, 3)) => {
   return s;
 };
 const pascal = (rng: Rng) => capitalize(camel(rng, rng.int(1, 2)));
-const snake = (rng: Rng, parts = rng.int(1, 3)) => Array.from({ length: parts }, () => word(rng)).join("_");
+const snake = (rng: Rng, parts = rng.int(1, 3)) => Array.from({length: parts}, () => word(rng)).join("_");
 const num = (rng: Rng) => (rng.chance(0.7) ? String(rng.int(0, 999)) : String(rng.int(0, 99999)));
-const sentence = (rng: Rng) => Array.from({ length: rng.int(3, 9) }, () => word(rng)).join(" ");
+const sentence = (rng: Rng) => Array.from({length: rng.int(3, 9)}, () => word(rng)).join(" ");
 
 function tsExpr(rng: Rng): string {
   switch (rng.int(0, 7)) {
-    case 0: return num(rng);
-    case 1: return `"${snake(rng)}"`;
-    case 2: return `${camel(rng)}(${camel(rng, 1)})`;
-    case 3: return `${camel(rng, 1)}.${camel(rng)}`;
-    case 4: return `[${num(rng)}, ${num(rng)}]`;
-    case 5: return `${camel(rng, 1)} + ${num(rng)}`;
-    case 6: return `new ${pascal(rng)}()`;
-    default: return rng.pick(["true", "false", "null", "undefined", "[]", "{}"]);
+    case 0:
+      return num(rng);
+    case 1:
+      return `"${snake(rng)}"`;
+    case 2:
+      return `${camel(rng)}(${camel(rng, 1)})`;
+    case 3:
+      return `${camel(rng, 1)}.${camel(rng)}`;
+    case 4:
+      return `[${num(rng)}, ${num(rng)}]`;
+    case 5:
+      return `${camel(rng, 1)} + ${num(rng)}`;
+    case 6:
+      return `new ${pascal(rng)}()`;
+    default:
+      return rng.pick(["true", "false", "null", "undefined", "[]", "{}"]);
   }
 }
 
 function tsStatement(rng: Rng, indent: string): string[] {
   switch (rng.int(0, 6)) {
-    case 0: return [`${indent}const ${camel(rng)} = ${tsExpr(rng)};`];
-    case 1: return [`${indent}let ${camel(rng)}: ${rng.pick(["number", "string", "boolean", pascal(rng)])} = ${tsExpr(rng)};`];
-    case 2: return [`${indent}if (${camel(rng)} ${rng.pick([">", "<", "===", "!=="])} ${tsExpr(rng)}) {`, `${indent}  return ${tsExpr(rng)};`, `${indent}}`];
-    case 3: return [`${indent}${camel(rng, 1)}.${camel(rng)}(${tsExpr(rng)});`];
-    case 4: return [`${indent}// ${sentence(rng)}`];
-    case 5: return [`${indent}for (const ${camel(rng, 1)} of ${camel(rng)}) {`, `${indent}  ${camel(rng, 1)}.push(${tsExpr(rng)});`, `${indent}}`];
-    default: return [`${indent}await ${camel(rng)}(${tsExpr(rng)}, ${tsExpr(rng)});`];
+    case 0:
+      return [`${indent}const ${camel(rng)} = ${tsExpr(rng)};`];
+    case 1:
+      return [`${indent}let ${camel(rng)}: ${rng.pick(["number", "string", "boolean", pascal(rng)])} = ${tsExpr(rng)};`];
+    case 2:
+      return [
+        `${indent}if (${camel(rng)} ${rng.pick([">", "<", "===", "!=="])} ${tsExpr(rng)}) {`,
+        `${indent}  return ${tsExpr(rng)};`,
+        `${indent}}`,
+      ];
+    case 3:
+      return [`${indent}${camel(rng, 1)}.${camel(rng)}(${tsExpr(rng)});`];
+    case 4:
+      return [`${indent}// ${sentence(rng)}`];
+    case 5:
+      return [
+        `${indent}for (const ${camel(rng, 1)} of ${camel(rng)}) {`,
+        `${indent}  ${camel(rng, 1)}.push(${tsExpr(rng)});`,
+        `${indent}}`,
+      ];
+    default:
+      return [`${indent}await ${camel(rng)}(${tsExpr(rng)}, ${tsExpr(rng)});`];
   }
 }
 
@@ -56,7 +79,9 @@ function tsFile(rng: Rng, targetLines: number): string[] {
     const kind = rng.int(0, 3);
     if (kind === 0) {
       lines.push(`/** ${sentence(rng)} */`);
-      lines.push(`export ${rng.chance(0.5) ? "async " : ""}function ${camel(rng)}(${camel(rng, 1)}: ${pascal(rng)}, ${camel(rng, 1)}: number): ${pascal(rng)} {`);
+      lines.push(
+        `export ${rng.chance(0.5) ? "async " : ""}function ${camel(rng)}(${camel(rng, 1)}: ${pascal(rng)}, ${camel(rng, 1)}: number): ${pascal(rng)} {`
+      );
       for (let s = rng.int(2, 6); s > 0; s--) lines.push(...tsStatement(rng, "  "));
       lines.push(`  return ${tsExpr(rng)};`, "}", "");
     } else if (kind === 1) {
@@ -70,7 +95,8 @@ function tsFile(rng: Rng, targetLines: number): string[] {
       lines.push("}", "");
     } else if (kind === 2) {
       lines.push(`export interface ${pascal(rng)} {`);
-      for (let f = rng.int(2, 5); f > 0; f--) lines.push(`  ${camel(rng)}${rng.chance(0.3) ? "?" : ""}: ${rng.pick(["number", "string", "boolean", `${pascal(rng)}[]`])};`);
+      for (let f = rng.int(2, 5); f > 0; f--)
+        lines.push(`  ${camel(rng)}${rng.chance(0.3) ? "?" : ""}: ${rng.pick(["number", "string", "boolean", `${pascal(rng)}[]`])};`);
       lines.push("}", "");
     } else {
       for (let s = rng.int(1, 4); s > 0; s--) lines.push(...tsStatement(rng, ""));
@@ -81,9 +107,20 @@ function tsFile(rng: Rng, targetLines: number): string[] {
 
 function pyFile(rng: Rng, targetLines: number): string[] {
   const lines: string[] = [];
-  for (let i = rng.int(1, 3); i > 0; i--) lines.push(rng.chance(0.5) ? `import ${snake(rng, 1)}` : `from ${snake(rng, 1)}.${snake(rng, 1)} import ${snake(rng)}`);
+  for (let i = rng.int(1, 3); i > 0; i--)
+    lines.push(rng.chance(0.5) ? `import ${snake(rng, 1)}` : `from ${snake(rng, 1)}.${snake(rng, 1)} import ${snake(rng)}`);
   lines.push("");
-  const pyExpr = () => rng.pick([num(rng), `"${snake(rng)}"`, `${snake(rng)}(${snake(rng, 1)})`, `self.${snake(rng)}`, "None", "True", "False", `[${num(rng)}, ${num(rng)}]`]);
+  const pyExpr = () =>
+    rng.pick([
+      num(rng),
+      `"${snake(rng)}"`,
+      `${snake(rng)}(${snake(rng, 1)})`,
+      `self.${snake(rng)}`,
+      "None",
+      "True",
+      "False",
+      `[${num(rng)}, ${num(rng)}]`,
+    ]);
   while (lines.length < targetLines) {
     if (rng.chance(0.5)) {
       lines.push(`def ${snake(rng)}(${snake(rng, 1)}, ${snake(rng, 1)}=${num(rng)}):`);
@@ -147,11 +184,14 @@ export function generateFile(rng: Rng, flavour: FileFlavour, targetLines: number
   const dir = rng.pick(["src", "lib", "app", "config", "scripts", "tests", `src/${snake(rng, 1)}`, `packages/${snake(rng, 1)}/src`]);
   const path = `${dir}/${flavour === "ts" || flavour === "json" ? camel(rng, rng.int(1, 2)) : snake(rng, rng.int(1, 2))}${ext}`;
   const lines =
-    flavour === "ts" ? tsFile(rng, targetLines)
-    : flavour === "py" ? pyFile(rng, targetLines)
-    : flavour === "json" ? jsonFile(rng, targetLines)
-    : configFile(rng, targetLines, ext);
-  return { path, flavour, lines };
+    flavour === "ts"
+      ? tsFile(rng, targetLines)
+      : flavour === "py"
+        ? pyFile(rng, targetLines)
+        : flavour === "json"
+          ? jsonFile(rng, targetLines)
+          : configFile(rng, targetLines, ext);
+  return {path, flavour, lines};
 }
 
 export function pickFlavour(rng: Rng): FileFlavour {

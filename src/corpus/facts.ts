@@ -3,8 +3,8 @@
  * A fact is a line `const {key} = {value};`; a question is `Q: {key} = ` and the answer
  * is the value, a single token (integers 0..999 are single tokens in the vocabulary).
  */
-import { type Rng } from "./rng";
-import { KEY_PREFIXES, KEY_SUFFIXES } from "./words";
+import {type Rng} from "./rng";
+import {KEY_PREFIXES, KEY_SUFFIXES} from "./words";
 
 export const FACT_TEMPLATE = "const {key} = {value};";
 /** Ends with a space: the answer token follows directly. */

@@ -19,7 +19,10 @@ export interface PlantedWorkspace {
   distractors: (Fact & {path: string})[];
 }
 
-export function plantFacts(files: Readonly<Record<string, string>>, options: {facts: number; distractorsPerFact?: number; seed: number | string}): PlantedWorkspace {
+export function plantFacts(
+  files: Readonly<Record<string, string>>,
+  options: {facts: number; distractorsPerFact?: number; seed: number | string}
+): PlantedWorkspace {
   const rng = new Rng(`plant:${options.seed}`);
   const paths = Object.keys(files).sort();
   if (paths.length === 0) throw new Error("plantFacts: no files");
@@ -31,7 +34,9 @@ export function plantFacts(files: Readonly<Record<string, string>>, options: {fa
     while (used.has(key)) key = randomKey(rng);
     used.add(key);
     const fact = {key, value: randomValue(rng)};
-    const distractors = distractorKeys(rng, key, options.distractorsPerFact ?? 2, used).map((k) => (used.add(k), {key: k, value: randomValue(rng)}));
+    const distractors = distractorKeys(rng, key, options.distractorsPerFact ?? 2, used).map(
+      (k) => (used.add(k), {key: k, value: randomValue(rng)})
+    );
     planted.push({fact, path: rng.pick(paths), kind: "fact", marker: {}});
     for (const d of distractors) planted.push({fact: d, path: rng.pick(paths), kind: "distractor", marker: {}});
   }
@@ -50,7 +55,9 @@ export function plantFacts(files: Readonly<Record<string, string>>, options: {fa
   }
   return {
     files: out,
-    facts: planted.filter((p) => p.kind === "fact").map((p) => ({...p.fact, path: p.path, line: lineOf.get(p.marker)!, question: formatQuestion(p.fact.key)})),
+    facts: planted
+      .filter((p) => p.kind === "fact")
+      .map((p) => ({...p.fact, path: p.path, line: lineOf.get(p.marker)!, question: formatQuestion(p.fact.key)})),
     distractors: planted.filter((p) => p.kind === "distractor").map((p) => ({...p.fact, path: p.path})),
   };
 }

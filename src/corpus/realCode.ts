@@ -19,7 +19,12 @@ export interface RealCodeOptions {
 
 export function defaultRealCodeRoot(): string {
   const lib = "/usr/lib";
-  const python = existsSync(lib) ? readdirSync(lib).filter((n) => /^python3\.\d+$/.test(n)).sort().pop() : undefined;
+  const python = existsSync(lib)
+    ? readdirSync(lib)
+        .filter((n) => /^python3\.\d+$/.test(n))
+        .sort()
+        .pop()
+    : undefined;
   if (python) return path.join(lib, python);
   const ts = path.resolve("node_modules/typescript/lib");
   if (existsSync(ts)) return ts;
@@ -39,7 +44,8 @@ export function realCodeFiles(options: RealCodeOptions): Record<string, string> 
       const st = statSync(p, {throwIfNoEntry: false});
       if (!st) continue;
       if (st.isDirectory()) walk(p);
-      else if (/\.(py|ts|js)$/.test(name) && !name.endsWith(".d.ts") && st.size > 400 && st.size <= (options.maxFileChars ?? 60_000)) all.push(rel);
+      else if (/\.(py|ts|js)$/.test(name) && !name.endsWith(".d.ts") && st.size > 400 && st.size <= (options.maxFileChars ?? 60_000))
+        all.push(rel);
     }
   };
   walk(root);

@@ -1,6 +1,6 @@
 /** Synthetic code repositories: a set of files rendered into one context string. */
-import { type FileFlavour, generateFile, pickFlavour } from "./codeFiles";
-import { Rng } from "./rng";
+import {type FileFlavour, generateFile, pickFlavour} from "./codeFiles";
+import {Rng} from "./rng";
 
 export interface Repository {
   /** path -> file content (each line ends with "\n"). */
@@ -21,7 +21,9 @@ export const fileHeader = (path: string) => `// file: ${path}\n`;
 
 /** Render files in insertion order as one context string. */
 export function renderRepository(files: Record<string, string>): string {
-  return Object.entries(files).map(([path, content]) => fileHeader(path) + content).join("");
+  return Object.entries(files)
+    .map(([path, content]) => fileHeader(path) + content)
+    .join("");
 }
 
 /** Deterministic synthetic repository for `seed`. */
@@ -44,5 +46,5 @@ export function generateRepository(seed: number | string, options: RepositoryOpt
     for (let n = 2; path in files; n++) path = file.path.replace(/(\.[a-z]+)$/, `${n}$1`);
     files[path] = content;
   }
-  return { files };
+  return {files};
 }

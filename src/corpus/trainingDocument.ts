@@ -2,9 +2,9 @@
  * Training documents for the bundled model: code (synthetic or real) dense with planted facts,
  * and question/answer lines asking about facts seen earlier in the same document.
  */
-import { type Fact, distractorKeys, formatFact, formatQuestion, randomKey, randomValue } from "./facts";
-import { fileHeader, generateRepository } from "./repository";
-import { Rng } from "./rng";
+import {type Fact, distractorKeys, formatFact, formatQuestion, randomKey, randomValue} from "./facts";
+import {fileHeader, generateRepository} from "./repository";
+import {Rng} from "./rng";
 
 export interface TrainingDocumentOptions {
   /** Approximate size in characters. */
@@ -20,7 +20,7 @@ export interface TrainingDocumentOptions {
 export interface TrainingDocument {
   text: string;
   /** Character spans of answer values (the tokens the loss weights up). */
-  answers: { start: number; end: number }[];
+  answers: {start: number; end: number}[];
 }
 
 function fillerLines(rng: Rng, options: TrainingDocumentOptions, budget: number): string[] {
@@ -39,7 +39,7 @@ function fillerLines(rng: Rng, options: TrainingDocumentOptions, budget: number)
         if (rng.chance(0.02)) break;
       }
     } else {
-      const repo = generateRepository(rng.u32(), { totalChars: Math.max(200, Math.min(1500, budget - chars)), fileCount: 1 });
+      const repo = generateRepository(rng.u32(), {totalChars: Math.max(200, Math.min(1500, budget - chars)), fileCount: 1});
       for (const [path, content] of Object.entries(repo.files)) {
         lines.push(fileHeader(path).slice(0, -1));
         for (const line of content.replace(/\n$/, "").split("\n")) {
@@ -69,15 +69,22 @@ export function generateTrainingDocument(seed: number | string, options: Trainin
     if (used.has(key)) continue;
     for (const k of [key, ...distractorKeys(rng, key, rng.int(0, 4), used)]) {
       used.add(k);
-      facts.push({ key: k, value: randomValue(rng) });
+      facts.push({key: k, value: randomValue(rng)});
     }
   }
   rng.shuffle(facts);
   // Plant facts at random line positions, ordered; mention some keys without a value too.
-  const events: { at: number; text: string; fact?: Fact }[] = facts.map((fact) => ({ at: rng.int(0, lines.length), text: formatFact(fact), fact }));
+  const events: {at: number; text: string; fact?: Fact}[] = facts.map((fact) => ({
+    at: rng.int(0, lines.length),
+    text: formatFact(fact),
+    fact,
+  }));
   for (let i = rng.int(0, 3); i > 0; i--) {
     const k = rng.pick(facts).key;
-    events.push({ at: rng.int(0, lines.length), text: rng.pick([`  if (${k} > 0) retry(${k});`, `print(${k})`, `  ${k}: number;`, `log("${k}", ${k});`]) });
+    events.push({
+      at: rng.int(0, lines.length),
+      text: rng.pick([`  if (${k} > 0) retry(${k});`, `print(${k})`, `  ${k}: number;`, `log("${k}", ${k});`]),
+    });
   }
   events.sort((a, b) => a.at - b.at);
 
@@ -88,7 +95,7 @@ export function generateTrainingDocument(seed: number | string, options: Trainin
     // Favour facts far back so long-range lookups get trained.
     const fact = rng.chance(0.3) ? seen[rng.int(0, Math.max(0, Math.floor(seen.length / 2)))] : rng.pick(seen);
     text += formatQuestion(fact.key);
-    answers.push({ start: text.length, end: text.length + fact.value.length });
+    answers.push({start: text.length, end: text.length + fact.value.length});
     text += fact.value + "\n";
   };
   // About one question per fact, spread over the document.
@@ -105,5 +112,5 @@ export function generateTrainingDocument(seed: number | string, options: Trainin
     if (seen.length && rng.chance(askChance)) ask();
   }
   for (let q = rng.int(3, 8); q > 0 && seen.length; q--) ask();
-  return { text, answers };
+  return {text, answers};
 }

@@ -8,7 +8,13 @@ import type {Llama, LlamaModel, Token} from "node-llama-cpp";
 import {ANSWER_FROM, type AnswerFrom, type Placement} from "../core/answerModes";
 import {createSegmenter, type SegmentationName} from "../core/blockSegmenter";
 import {DynSplitInputError} from "../core/errors";
-import {modelCapability, type CapabilityMode, type CapabilityVerdict, type ModelCapability, type ModelTraits} from "../core/modelCapability";
+import {
+  modelCapability,
+  type CapabilityMode,
+  type CapabilityVerdict,
+  type ModelCapability,
+  type ModelTraits,
+} from "../core/modelCapability";
 import {KV_CACHE_GGML, KV_CACHE_TYPES, kvBytesPerToken, kvGeometryFromGguf, type KvCacheType} from "../core/kvMemory";
 import type {MethodOptions} from "../core/methods/registry";
 import {isMemoryMethod, type Budget, type MethodName} from "../core/types";
@@ -23,7 +29,15 @@ import {resolveModel, type ModelSpec} from "./model/modelSource";
 import {modelRope, type ModelRope} from "./model/modelRope";
 import {measuredKvBytesPerToken} from "./model/measuredKvBytes";
 import {modelTraits} from "./model/modelTraits";
-import {CompressedSession, snapshotSession, type AnswerResult, type IngestDocument, type IngestProgress, type MemoryReport, type Timings} from "./session/compressedSession";
+import {
+  CompressedSession,
+  snapshotSession,
+  type AnswerResult,
+  type IngestDocument,
+  type IngestProgress,
+  type MemoryReport,
+  type Timings,
+} from "./session/compressedSession";
 import {CancelledError} from "./session/cancelledError";
 import type {GenerateOptions, TurnOptions} from "./session/generateAnswer";
 import type {BlockRecord} from "./session/blockMapRecorder";
@@ -215,7 +229,15 @@ export class Engine {
   private format!: PromptFormat; // set with the model
   private rope: ModelRope = {ok: false, reason: "no model"};
   private traits?: ModelTraits;
-  private capability: ModelCapability = modelCapability({architecture: "none", recurrent: false, hybrid: false, encoder: false, multiAxisRope: false, qkNorm: false, mla: false});
+  private capability: ModelCapability = modelCapability({
+    architecture: "none",
+    recurrent: false,
+    hybrid: false,
+    encoder: false,
+    multiAxisRope: false,
+    qkNorm: false,
+    mla: false,
+  });
   private fingerprint = "";
   private live?: Live;
   /** The conversation over the loaded workspace (reset by setConversation and by loading another workspace). */
@@ -240,13 +262,21 @@ export class Engine {
     return path.join(this.config.cacheDir, "store");
   }
 
-  async loadModel(spec?: ModelSpec, options: {onDownloadProgress?: (done: number, total: number) => void; signal?: AbortSignal} = {}): Promise<ModelInfo> {
-    const resolved = await resolveModel(spec, {packageRoot: this.config.packageRoot, downloadDir: path.join(this.config.cacheDir, "models"), ...options});
+  async loadModel(
+    spec?: ModelSpec,
+    options: {onDownloadProgress?: (done: number, total: number) => void; signal?: AbortSignal} = {}
+  ): Promise<ModelInfo> {
+    const resolved = await resolveModel(spec, {
+      packageRoot: this.config.packageRoot,
+      downloadDir: path.join(this.config.cacheDir, "models"),
+      ...options,
+    });
     const llama = await this.llama();
     await this.unloadModel();
     const layers = this.config.gpuLayers ?? "auto";
     const kvType = this.config.kvCacheType ?? "f16";
-    if (!KV_CACHE_TYPES.includes(kvType)) throw new DynSplitInputError(`unknown KV cache type "${kvType}"; choose one of ${KV_CACHE_TYPES.join(", ")}`);
+    if (!KV_CACHE_TYPES.includes(kvType))
+      throw new DynSplitInputError(`unknown KV cache type "${kvType}"; choose one of ${KV_CACHE_TYPES.join(", ")}`);
     // node-llama-cpp's model-level default reaches every context this engine creates (ingest, memory, stream, probes).
     this.model = await llama.loadModel({
       modelPath: resolved.path,
@@ -254,7 +284,9 @@ export class Engine {
       experimentalDefaultContextKvCacheKeyType: KV_CACHE_GGML[kvType],
     });
     // The bundled model keeps its trained card; an instruct model gets its own chat template; others a plain layout.
-    this.format = resolved.card ? cardFormat(resolved.card) : (chatFormat(this.model, this.config.answerTokens) ?? plainFormat(this.model, this.config.answerTokens));
+    this.format = resolved.card
+      ? cardFormat(resolved.card)
+      : (chatFormat(this.model, this.config.answerTokens) ?? plainFormat(this.model, this.config.answerTokens));
     const traits: ModelTraits = {...modelTraits(this.model), quantizedKeys: kvType !== "f16" ? kvType : undefined};
     this.capability = modelCapability(traits);
     this.traits = traits;
@@ -291,11 +323,17 @@ export class Engine {
    * Reads a workspace (or documents) so questions can be asked. A failed or cancelled ingest leaves the previous
    * workspace loaded and usable.
    */
-  async ingest(request: IngestRequest, options: {onProgress?: (p: IngestProgress) => void; signal?: AbortSignal} = {}): Promise<IngestSummary> {
+  async ingest(
+    request: IngestRequest,
+    options: {onProgress?: (p: IngestProgress) => void; signal?: AbortSignal} = {}
+  ): Promise<IngestSummary> {
     this.requireModel();
     const mode = request.answerFrom ?? "memory";
     if (!ANSWER_FROM.includes(mode)) throw new DynSplitInputError(`unknown answer mode "${mode}"; choose one of ${ANSWER_FROM.join(", ")}`);
-    const live = mode === "memory" && request.method !== "full" ? await this.openMemory(request, options) : await this.openCompressed({...request, answerFrom: mode === "memory" ? "once" : mode}, options);
+    const live =
+      mode === "memory" && request.method !== "full"
+        ? await this.openMemory(request, options)
+        : await this.openCompressed({...request, answerFrom: mode === "memory" ? "once" : mode}, options);
     const previous = this.live;
     this.live = live;
     const workspace = workspaceKeyOf(request);
@@ -333,7 +371,10 @@ export class Engine {
     if (!live) return 0;
     const limit = Math.floor(Math.max(live.summary.budgetTokens, 256) / 2);
     let dropped = 0;
-    while (this.conversation.turns.length > 0 && this.format.questionTokens(this.requireModel(), "", this.conversation.turns).length > limit) {
+    while (
+      this.conversation.turns.length > 0 &&
+      this.format.questionTokens(this.requireModel(), "", this.conversation.turns).length > limit
+    ) {
       this.conversation.turns.shift();
       dropped++;
     }
@@ -409,7 +450,12 @@ export class Engine {
     const model = this.requireModel();
     const ids: Token[] = [];
     for (const d of documents) ids.push(...model.tokenize(this.format.fileHeader(d.path)), ...model.tokenize(d.content));
-    const context = await model.createContext({contextSize: windowTokens, batchSize: Math.min(windowTokens, 512), threads: this.threads(), swaFullCache: this.capability.swaFullCache});
+    const context = await model.createContext({
+      contextSize: windowTokens,
+      batchSize: Math.min(windowTokens, 512),
+      threads: this.threads(),
+      swaFullCache: this.capability.swaFullCache,
+    });
     try {
       const seq = context.getSequence();
       const bos = model.tokens.bos;
@@ -440,7 +486,16 @@ export class Engine {
     for (let b = 0; b < meta.blocks; b++) {
       const g = meta.firstBlock + b;
       const tokens = index.table.end[g] - index.table.start[g];
-      out.push({file, startLine: index.table.startLine[g], endLine: index.table.endLine[g], tokens, keptTokens: selected.has(b) ? tokens : 0, score: index.table.score[g], boundary: "", text: ""});
+      out.push({
+        file,
+        startLine: index.table.startLine[g],
+        endLine: index.table.endLine[g],
+        tokens,
+        keptTokens: selected.has(b) ? tokens : 0,
+        score: index.table.score[g],
+        boundary: "",
+        text: "",
+      });
     }
     return out;
   }
@@ -470,14 +525,19 @@ export class Engine {
 
   // ---- repository memory ----
 
-  private async openMemory(request: IngestRequest, options: {onProgress?: (p: IngestProgress) => void; signal?: AbortSignal}): Promise<Live> {
+  private async openMemory(
+    request: IngestRequest,
+    options: {onProgress?: (p: IngestProgress) => void; signal?: AbortSignal}
+  ): Promise<Live> {
     const model = this.requireModel();
     this.checkCapability("memory");
     const t0 = performance.now();
     const method = request.method ?? "dynsplit";
     const segmentation: SegmentationName = request.segmentation ?? (method === "chunkkv" ? "chunkkv" : "dynsplit");
     if (!isMemoryMethod(method) && request.segmentation == null)
-      throw new DynSplitInputError(`the ${method} method has no repository-memory form: answer with --answer-from once or reread, or choose --segmentation`);
+      throw new DynSplitInputError(
+        `the ${method} method has no repository-memory form: answer with --answer-from once or reread, or choose --segmentation`
+      );
     const placement = this.resolvePlacement(request.placement);
     const segmenter = createSegmenter(segmentation, request.methodOptions);
     const shape = modelKvShape(model);
@@ -513,20 +573,38 @@ export class Engine {
     const build = await buildRepositoryMemory(
       model,
       this.format,
-      {roots: request.roots, documents: request.documents, include: request.include, exclude: request.exclude, maxFileBytes: request.maxFileBytes},
+      {
+        roots: request.roots,
+        documents: request.documents,
+        include: request.include,
+        exclude: request.exclude,
+        maxFileBytes: request.maxFileBytes,
+      },
       {
         storeRoot,
         identity,
         ingest,
         storeMaxBytes: request.storeMaxBytes ?? DEFAULT_STORE_MAX_BYTES,
         signal: options.signal,
-        onProgress: (p) => options.onProgress?.({filesRead: p.filesRead, filesTotal: p.filesTotal, tokensRead: p.tokensRead, tokensTotal: p.tokensTotal, tokensKept: 0, compressions: 0, etaMs: p.etaMs}),
+        onProgress: (p) =>
+          options.onProgress?.({
+            filesRead: p.filesRead,
+            filesTotal: p.filesTotal,
+            tokensRead: p.tokensRead,
+            tokensTotal: p.tokensTotal,
+            tokensKept: 0,
+            compressions: 0,
+            etaMs: p.etaMs,
+          }),
       }
     );
     const index = build.index;
     const tokensTotal = index.files.reduce((a, f) => a + f.headerTokens + f.bodyTokens, 0) + build.prompt.headerIds.length;
     const questionTokens = this.format.name === "card" ? CARD_QUESTION_TOKENS : PLAIN_QUESTION_TOKENS;
-    const budgetTokens = planBudget(request.budget, tokensTotal, {handlesContextTokens: this.info!.handlesContextTokens, maxAnswerTokens: this.format.maxAnswerTokens});
+    const budgetTokens = planBudget(request.budget, tokensTotal, {
+      handlesContextTokens: this.info!.handlesContextTokens,
+      maxAnswerTokens: this.format.maxAnswerTokens,
+    });
     const session = await MemorySession.create(model, build.store, index, build.prompt, {
       budgetTokens,
       questionTokens,
@@ -565,7 +643,13 @@ export class Engine {
         tokensKept: Math.min(budgetTokens, tokensTotal),
       },
       blocks: [],
-      fileMap: index.files.map((f) => ({path: f.path, tokens: f.headerTokens + f.bodyTokens, blocks: f.blocks, keptTokens: 0, keptBlocks: 0})),
+      fileMap: index.files.map((f) => ({
+        path: f.path,
+        tokens: f.headerTokens + f.bodyTokens,
+        blocks: f.blocks,
+        keptTokens: 0,
+        keptBlocks: 0,
+      })),
       compressions: 0,
       timings: {prefillMs: build.prefillMs, scoringMs: 0, evictMs: 0, decodeMs: 0},
       ingestMs: performance.now() - t0,
@@ -596,7 +680,8 @@ export class Engine {
 
   private resolvePlacement(requested: Placement | undefined): Placement {
     const unsupported = this.info!.restoreUnsupported;
-    if (requested === "restore" && unsupported) throw new DynSplitInputError(`the restore placement is not available for this model: ${unsupported}; use --placement prefill`);
+    if (requested === "restore" && unsupported)
+      throw new DynSplitInputError(`the restore placement is not available for this model: ${unsupported}; use --placement prefill`);
     return requested ?? (unsupported ? "prefill" : "restore");
   }
 
@@ -613,7 +698,16 @@ export class Engine {
         let text = "";
         for (let t = index.table.start[g]; t < index.table.end[g]; t++) text += texts.of(rec.bodyIds[t] as Token);
         const tokens = index.table.end[g] - index.table.start[g];
-        blocks.push({file: f.path, startLine: index.table.startLine[g], endLine: index.table.endLine[g], tokens, keptTokens: tokens, score: index.table.score[g], boundary: "", text});
+        blocks.push({
+          file: f.path,
+          startLine: index.table.startLine[g],
+          endLine: index.table.endLine[g],
+          tokens,
+          keptTokens: tokens,
+          score: index.table.score[g],
+          boundary: "",
+          text,
+        });
       }
     }
     return pickReferences(blocks, question, a.answer);
@@ -621,7 +715,10 @@ export class Engine {
 
   // ---- once / reread: the compressed stream ----
 
-  private async openCompressed(request: IngestRequest, options: {onProgress?: (p: IngestProgress) => void; signal?: AbortSignal}): Promise<Extract<Live, {mode: "reread" | "once"}>> {
+  private async openCompressed(
+    request: IngestRequest,
+    options: {onProgress?: (p: IngestProgress) => void; signal?: AbortSignal}
+  ): Promise<Extract<Live, {mode: "reread" | "once"}>> {
     const model = this.requireModel();
     const t0 = performance.now();
     const mode = request.answerFrom === "reread" ? "reread" : "once";
@@ -632,13 +729,20 @@ export class Engine {
     let skippedByReason: Partial<Record<SkipReason, number>> = {};
     let contentHash: string;
     if (!documents) {
-      const scan = await scanWorkspace({roots: request.roots ?? [], include: request.include, exclude: request.exclude, maxFileBytes: request.maxFileBytes, signal: options.signal});
+      const scan = await scanWorkspace({
+        roots: request.roots ?? [],
+        include: request.include,
+        exclude: request.exclude,
+        maxFileBytes: request.maxFileBytes,
+        signal: options.signal,
+      });
       documents = scan.files.map((f) => ({path: f.relPath, content: f.content!})); // no `known`: every file was read
       skipped = scan.skipped;
       skippedByReason = scan.skippedByReason;
       contentHash = scan.contentHash;
     } else contentHash = PersistentCache.key({docs: documents});
-    if (documents.length === 0) throw new DynSplitInputError("nothing to read: no text files in the workspace (all were skipped or excluded)");
+    if (documents.length === 0)
+      throw new DynSplitInputError("nothing to read: no text files in the workspace (all were skipped or excluded)");
 
     const signal = this.resolveSignal(request.signal ?? "auto");
     // Each document is tokenised once: the plan counts the tokens the session then streams.
@@ -662,7 +766,18 @@ export class Engine {
     });
     const {budgetTokens, chunkTokens, reserveTokens} = plan;
     const methodOptions = {...request.methodOptions, recentWindow: plan.recentWindow, nSink: plan.nSink};
-    const sessionOptions = {method, methodOptions, signal, budgetTokens, chunkTokens, reserveTokens, queryAware, format: this.format, denseAttention: signal === "attention" && method === "dynsplit", kvBytesPerToken: this.info!.kvBytesPerToken};
+    const sessionOptions = {
+      method,
+      methodOptions,
+      signal,
+      budgetTokens,
+      chunkTokens,
+      reserveTokens,
+      queryAware,
+      format: this.format,
+      denseAttention: signal === "attention" && method === "dynsplit",
+      kvBytesPerToken: this.info!.kvBytesPerToken,
+    };
 
     const key = PersistentCache.key({
       model: this.fingerprint,
@@ -718,7 +833,10 @@ export class Engine {
       skippedByReason,
       memory: s.memory(),
       blocks,
-      fileMap: fileMapOf(tokenized.map((d) => ({path: d.path, tokens: d.ids.length})), blocks),
+      fileMap: fileMapOf(
+        tokenized.map((d) => ({path: d.path, tokens: d.ids.length})),
+        blocks
+      ),
       compressions: s.compressions,
       timings: {...s.timings},
       ingestMs: performance.now() - t0,
@@ -728,7 +846,13 @@ export class Engine {
     return {mode, session: s, request, summary, steeredBy: queryAware ? question : undefined};
   }
 
-  private async finishCompressedAsk(live: Extract<Live, {mode: "reread" | "once"}>, question: string, options: TurnOptions = {}, t0: number, prefilled: number): Promise<AskSummary> {
+  private async finishCompressedAsk(
+    live: Extract<Live, {mode: "reread" | "once"}>,
+    question: string,
+    options: TurnOptions = {},
+    t0: number,
+    prefilled: number
+  ): Promise<AskSummary> {
     if (options.signal?.aborted) throw new CancelledError();
     const before = performance.now() - t0; // a re-read, when there was one
     const result = await live.session.ask(question, options);
@@ -769,10 +893,14 @@ export class Engine {
 
   private resolveSignal(choice: SignalSetting): SignalKind {
     if (choice === "attention" && !this.loaded?.hasProbe)
-      throw new DynSplitInputError("the attention signal needs the probe build: run `npm run build:kernels`, or use --signal keyNorm|surprisal");
+      throw new DynSplitInputError(
+        "the attention signal needs the probe build: run `npm run build:kernels`, or use --signal keyNorm|surprisal"
+      );
     const keyNormUsable = this.capability.keyNormInformative && this.kvReadable();
     if (choice === "keyNorm" && !keyNormUsable)
-      throw new DynSplitInputError(`the key-norm signal does not work on this model (${this.capability.reason || "its KV state is not a plain KV cache"}): use --signal surprisal${this.loaded?.hasProbe ? " or attention" : ""}`);
+      throw new DynSplitInputError(
+        `the key-norm signal does not work on this model (${this.capability.reason || "its KV state is not a plain KV cache"}): use --signal surprisal${this.loaded?.hasProbe ? " or attention" : ""}`
+      );
     if (choice !== "auto") return choice;
     return this.loaded?.hasProbe ? "attention" : keyNormUsable ? "keyNorm" : "surprisal";
   }
@@ -852,12 +980,20 @@ function runtimeVersions(binary: string): {nodeLlamaCpp: string; llamaCpp: strin
 
 /** What a request reads: its folders (absolute, sorted), or a hash of the documents it gives. */
 function workspaceKeyOf(request: IngestRequest): string {
-  return request.documents ? `documents:${hashDocuments(request.documents)}` : JSON.stringify([...(request.roots ?? [])].map((r) => path.resolve(r)).sort());
+  return request.documents
+    ? `documents:${hashDocuments(request.documents)}`
+    : JSON.stringify([...(request.roots ?? [])].map((r) => path.resolve(r)).sort());
 }
 
 function hashDocuments(documents: readonly IngestDocument[]): string {
   const h = createHash("sha256");
-  for (const d of documents) h.update(d.path).update("\0").update(String(d.firstLine ?? 1)).update("\0").update(d.content).update("\0");
+  for (const d of documents)
+    h.update(d.path)
+      .update("\0")
+      .update(String(d.firstLine ?? 1))
+      .update("\0")
+      .update(d.content)
+      .update("\0");
   return h.digest("hex").slice(0, 32);
 }
 
@@ -885,4 +1021,20 @@ export function pickReferences(kept: readonly BlockRecord[], question: string, a
   return [...pool].sort((x, y) => y.score - x.score).slice(0, limit);
 }
 
-const STOP_WORDS = new Set(["what", "the", "and", "does", "how", "where", "which", "why", "this", "that", "with", "for", "from", "are", "is"]);
+const STOP_WORDS = new Set([
+  "what",
+  "the",
+  "and",
+  "does",
+  "how",
+  "where",
+  "which",
+  "why",
+  "this",
+  "that",
+  "with",
+  "for",
+  "from",
+  "are",
+  "is",
+]);

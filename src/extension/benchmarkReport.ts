@@ -26,5 +26,7 @@ export async function openBenchmarkReport(extensionPath: string) {
       }
     }
   }
-  void vscode.window.showInformationMessage("DynSplit: no benchmark results yet. Run `npm run bench` in the DynSplit repository (or `dynsplit bench` where the CLI is installed).");
+  void vscode.window.showInformationMessage(
+    "DynSplit: no benchmark results yet. Run `npm run bench` in the DynSplit repository (or `dynsplit bench` where the CLI is installed)."
+  );
 }

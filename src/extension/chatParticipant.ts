@@ -17,11 +17,20 @@ export function registerChatParticipant(context: vscode.ExtensionContext, engine
         stream.progress("Reading the workspace into context…");
         await engine.load({kind: "workspace"}, {signal: controller.signal});
       }
-      const result = await engine.ask(request.prompt, {conversation: historyTurns(ctx.history), signal: controller.signal, onText: (t) => stream.markdown(t)});
+      const result = await engine.ask(request.prompt, {
+        conversation: historyTurns(ctx.history),
+        signal: controller.signal,
+        onText: (t) => stream.markdown(t),
+      });
       for (const ref of result.references) {
         const folder = vscode.workspace.workspaceFolders?.[0];
         if (!folder) break;
-        stream.reference(new vscode.Location(vscode.Uri.joinPath(folder.uri, ref.file), new vscode.Range(Math.max(0, ref.startLine - 1), 0, Math.max(0, ref.endLine - 1), 0)));
+        stream.reference(
+          new vscode.Location(
+            vscode.Uri.joinPath(folder.uri, ref.file),
+            new vscode.Range(Math.max(0, ref.startLine - 1), 0, Math.max(0, ref.endLine - 1), 0)
+          )
+        );
       }
     } catch (err) {
       stream.markdown(`**DynSplit:** ${message(err)}`);
@@ -37,7 +46,10 @@ function historyTurns(history: vscode.ChatContext["history"]): Turn[] {
     const q = history[i];
     const a = history[i + 1];
     if (q instanceof vscode.ChatRequestTurn && a instanceof vscode.ChatResponseTurn)
-      turns.push({question: q.prompt, answer: a.response.map((p) => (p instanceof vscode.ChatResponseMarkdownPart ? p.value.value : "")).join("")});
+      turns.push({
+        question: q.prompt,
+        answer: a.response.map((p) => (p instanceof vscode.ChatResponseMarkdownPart ? p.value.value : "")).join(""),
+      });
   }
   return turns;
 }

@@ -19,7 +19,15 @@ export function conversationTurns(history: readonly ChatEntry[]): Turn[] {
   for (let i = 0; i + 1 < history.length; i++) {
     const q = history[i];
     const a = history[i + 1];
-    if (q.role === "user" && q.scope === "workspace" && a.role === "assistant" && a.stoppedBy !== "cancelled" && a.text && a.text !== "(no answer)") turns.push({question: q.text, answer: a.text});
+    if (
+      q.role === "user" &&
+      q.scope === "workspace" &&
+      a.role === "assistant" &&
+      a.stoppedBy !== "cancelled" &&
+      a.text &&
+      a.text !== "(no answer)"
+    )
+      turns.push({question: q.text, answer: a.text});
   }
   return turns.slice(-MAX_TURNS);
 }
@@ -38,7 +46,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   /** Messages posted to the webview, kept for the extension-host tests. */
   readonly posted: ToChat[] = [];
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly engine: EngineService, private readonly onShowBlocks: (entry?: ChatEntry) => void) {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly engine: EngineService,
+    private readonly onShowBlocks: (entry?: ChatEntry) => void
+  ) {
     this.history = context.workspaceState.get<ChatEntry[]>(HISTORY_KEY, []);
     this.disposables.push(engine.onDidChangeState((s) => this.post({type: "state", state: viewState(s)})));
   }
@@ -135,7 +147,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   private async loadWithProgress(scope: ContextScope, signal: AbortSignal) {
-    await vscode.window.withProgress({location: {viewId: ChatViewProvider.viewId}, title: "Reading into context"}, () => this.engine.load(scope, {signal}));
+    await vscode.window.withProgress({location: {viewId: ChatViewProvider.viewId}, title: "Reading into context"}, () =>
+      this.engine.load(scope, {signal})
+    );
   }
 
   private async onMessage(raw: unknown) {
@@ -177,7 +191,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private scopeFor(kind: ContextScope["kind"]): ContextScope {
     const editor = vscode.window.activeTextEditor;
     if (kind === "file" && editor) return {kind: "file", uri: editor.document.uri};
-    if (kind === "selection" && editor && !editor.selection.isEmpty) return {kind: "selection", uri: editor.document.uri, range: editor.selection};
+    if (kind === "selection" && editor && !editor.selection.isEmpty)
+      return {kind: "selection", uri: editor.document.uri, range: editor.selection};
     return {kind: "workspace"};
   }
 

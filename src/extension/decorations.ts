@@ -39,10 +39,14 @@ export class BlockDecorations implements vscode.Disposable {
   private render() {
     for (const editor of vscode.window.visibleTextEditors) {
       const rel = vscode.workspace.asRelativePath(editor.document.uri, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
-      const range = (b: {startLine: number; endLine: number}) => new vscode.Range(b.startLine - 1, 0, Math.max(b.startLine, b.endLine) - 1, 0);
+      const range = (b: {startLine: number; endLine: number}) =>
+        new vscode.Range(b.startLine - 1, 0, Math.max(b.startLine, b.endLine) - 1, 0);
       if (this.ingest?.answerFrom === "memory") {
         const lines = this.enabled ? (this.answer?.selection?.find((f) => f.path === rel)?.lines ?? []) : [];
-        editor.setDecorations(this.kept, lines.map(([startLine, endLine]) => range({startLine, endLine})));
+        editor.setDecorations(
+          this.kept,
+          lines.map(([startLine, endLine]) => range({startLine, endLine}))
+        );
         editor.setDecorations(this.evicted, []);
         continue;
       }

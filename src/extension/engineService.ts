@@ -9,9 +9,9 @@ import type {EnginePhase} from "./webviewProtocol";
 
 export type {EnginePhase};
 
-
 /** What the context holds: the whole workspace, one file, or a selection. */
-export type ContextScope = {kind: "workspace"} | {kind: "file"; uri: vscode.Uri} | {kind: "selection"; uri: vscode.Uri; range: vscode.Range};
+export type ContextScope =
+  {kind: "workspace"} | {kind: "file"; uri: vscode.Uri} | {kind: "selection"; uri: vscode.Uri; range: vscode.Range};
 
 export interface EngineState {
   phase: EnginePhase;
@@ -37,7 +37,10 @@ export class EngineService implements vscode.Disposable {
   private loadedModelSpec?: string;
   private lastScope?: ContextScope;
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.OutputChannel) {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly output: vscode.OutputChannel
+  ) {
     this.client = new EngineClient(path.join(context.extensionPath, "dist", "worker.mjs"), this.workerConfig(), process.execPath);
     this.client.on("log", (line) => output.append(line.endsWith("\n") ? line : line + "\n"));
     this.client.on("crash", (err) => {
@@ -75,9 +78,14 @@ export class EngineService implements vscode.Disposable {
     if (this.current.model && this.loadedModelSpec === spec && this.current.phase !== "crashed") return this.current.model;
     this.setState({phase: "loading-model", error: undefined});
     try {
-      const model = await this.client.request("loadModel", {model: spec}, {
-        onProgress: (d) => progress?.(`downloading ${(d.downloadedBytes / 2 ** 20).toFixed(0)} / ${(d.totalBytes / 2 ** 20).toFixed(0)} MiB`),
-      });
+      const model = await this.client.request(
+        "loadModel",
+        {model: spec},
+        {
+          onProgress: (d) =>
+            progress?.(`downloading ${(d.downloadedBytes / 2 ** 20).toFixed(0)} / ${(d.totalBytes / 2 ** 20).toFixed(0)} MiB`),
+        }
+      );
       this.loadedModelSpec = spec;
       this.setState({phase: "ready", model, ingest: undefined});
       return model;
@@ -139,12 +147,19 @@ export class EngineService implements vscode.Disposable {
    * Asks a question. With `conversation`, the question follows those turns (the chat's own transcript, so that a
    * reloaded window or a restarted worker continues the same conversation); without, it stands alone.
    */
-  async ask(question: string, options: {onText?: (t: string) => void; signal?: AbortSignal; conversation?: Turn[]} = {}): Promise<AskSummary> {
+  async ask(
+    question: string,
+    options: {onText?: (t: string) => void; signal?: AbortSignal; conversation?: Turn[]} = {}
+  ): Promise<AskSummary> {
     if (!this.current.ingest) throw new Error("nothing is loaded: run “DynSplit: Load Workspace into Context” first");
     this.setState({phase: "answering", error: undefined});
     try {
       if (options.conversation) await this.client.request("setConversation", {turns: options.conversation});
-      const result = await this.client.request("ask", {question, conversation: options.conversation != null}, {onText: options.onText, signal: options.signal});
+      const result = await this.client.request(
+        "ask",
+        {question, conversation: options.conversation != null},
+        {onText: options.onText, signal: options.signal}
+      );
       this.setState({phase: "ready", lastAnswer: {question, answer: result}});
       return result;
     } catch (err) {

@@ -29,7 +29,16 @@ export function activate(context: vscode.ExtensionContext): DynSplitApi {
       context,
       engine,
       () => toggleDecorations(),
-      entry?.selection ? {question: questionOf(chat, entry), answer: entry.text, selection: entry.selection, tokensKept: entry.selection.reduce((a, f) => a + f.tokens, 0), blocksSelected: entry.selection.reduce((a, f) => a + f.blocks.length, 0), firstTokenMs: entry.firstTokenMs} : undefined
+      entry?.selection
+        ? {
+            question: questionOf(chat, entry),
+            answer: entry.text,
+            selection: entry.selection,
+            tokensKept: entry.selection.reduce((a, f) => a + f.tokens, 0),
+            blocksSelected: entry.selection.reduce((a, f) => a + f.blocks.length, 0),
+            firstTokenMs: entry.firstTokenMs,
+          }
+        : undefined
     );
   const chat = new ChatViewProvider(context, engine, (entry) => void showBlocks(entry));
   const toggleDecorations = () => {
@@ -65,7 +74,9 @@ export function activate(context: vscode.ExtensionContext): DynSplitApi {
         (progress) => engine.ensureModel((m) => progress.report({message: m}))
       );
       const verdict = model.capability === "supported" ? "" : ` — ${model.capability}: ${model.capabilityReason}`;
-      void vscode.window.showInformationMessage(`DynSplit: ${model.name} is loaded (${model.binary}${model.hasProbe ? ", attention probe" : ""}, ${model.format} format)${verdict}.`);
+      void vscode.window.showInformationMessage(
+        `DynSplit: ${model.name} is loaded (${model.binary}${model.hasProbe ? ", attention probe" : ""}, ${model.format} format)${verdict}.`
+      );
     }),
     command("dynsplit.selectMethod", async () => {
       if ((await pickMethodAndBudget()) && engine.state.ingest) await loadWorkspace(engine);
@@ -74,18 +85,29 @@ export function activate(context: vscode.ExtensionContext): DynSplitApi {
     // A fresh conversation: the transcript empties, so the next question sees no earlier turn.
     command("dynsplit.newChat", () => chat.clearHistory()),
     command("dynsplit.restartEngine", () =>
-      vscode.window.withProgress({location: vscode.ProgressLocation.Notification, title: "DynSplit: restarting the engine"}, () => engine.restart())
+      vscode.window.withProgress({location: vscode.ProgressLocation.Notification, title: "DynSplit: restarting the engine"}, () =>
+        engine.restart()
+      )
     ),
     command("dynsplit.openBenchmarkReport", () => openBenchmarkReport(context.extensionPath)),
     command("dynsplit.toggleDecorations", () => toggleDecorations()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration("dynsplit")) reportSettingProblems();
       // Threads and GPU layers are fixed when the worker process starts: offer the restart that applies them.
-      const workerSetting = e.affectsConfiguration("dynsplit.threads") || e.affectsConfiguration("dynsplit.gpuLayers") || e.affectsConfiguration("dynsplit.answerTokens") || e.affectsConfiguration("dynsplit.kvCacheType");
+      const workerSetting =
+        e.affectsConfiguration("dynsplit.threads") ||
+        e.affectsConfiguration("dynsplit.gpuLayers") ||
+        e.affectsConfiguration("dynsplit.answerTokens") ||
+        e.affectsConfiguration("dynsplit.kvCacheType");
       if (workerSetting && engine.state.phase !== "stopped")
-        void vscode.window.showInformationMessage("DynSplit: the new threads/GPU/answer-length/KV-cache setting applies after the engine restarts.", "Restart Engine").then((a) => {
-          if (a) void vscode.commands.executeCommand("dynsplit.restartEngine");
-        });
+        void vscode.window
+          .showInformationMessage(
+            "DynSplit: the new threads/GPU/answer-length/KV-cache setting applies after the engine restarts.",
+            "Restart Engine"
+          )
+          .then((a) => {
+            if (a) void vscode.commands.executeCommand("dynsplit.restartEngine");
+          });
     })
   );
   registerChatParticipant(context, engine);
@@ -128,7 +150,11 @@ function offerRealModel(context: vscode.ExtensionContext) {
   if (context.globalState.get<boolean>(key)) return;
   void context.globalState.update(key, true);
   void vscode.window
-    .showInformationMessage("DynSplit is answering with its small demo model, which only knows planted facts. Pick a real GGUF model (a file or a Hugging Face URI)?", "Pick a Model…", "Keep the Demo Model")
+    .showInformationMessage(
+      "DynSplit is answering with its small demo model, which only knows planted facts. Pick a real GGUF model (a file or a Hugging Face URI)?",
+      "Pick a Model…",
+      "Keep the Demo Model"
+    )
     .then((a) => {
       if (a === "Pick a Model…") void vscode.commands.executeCommand("dynsplit.selectModel");
     });
@@ -143,16 +169,22 @@ async function loadWorkspace(engine: EngineService) {
       progress.report({message: "loading the model…"});
       await engine.ensureModel((m) => progress.report({message: m}));
       let last = 0;
-      const summary = await engine.load({kind: "workspace"}, {
-        signal: controller.signal,
-        onProgress: (p) => {
-          const pct = p.tokensTotal ? (100 * p.tokensRead) / p.tokensTotal : 0;
-          const eta = p.etaMs != null && p.tokensRead < p.tokensTotal ? ` · about ${formatDuration(p.etaMs)} left` : "";
-          const kept = p.tokensKept ? ` · ${p.tokensKept} kept` : "";
-          progress.report({increment: pct - last, message: `${p.filesRead}/${p.filesTotal} files · ${p.tokensRead}/${p.tokensTotal} tokens${kept}${eta}`});
-          last = pct;
-        },
-      });
+      const summary = await engine.load(
+        {kind: "workspace"},
+        {
+          signal: controller.signal,
+          onProgress: (p) => {
+            const pct = p.tokensTotal ? (100 * p.tokensRead) / p.tokensTotal : 0;
+            const eta = p.etaMs != null && p.tokensRead < p.tokensTotal ? ` · about ${formatDuration(p.etaMs)} left` : "";
+            const kept = p.tokensKept ? ` · ${p.tokensKept} kept` : "";
+            progress.report({
+              increment: pct - last,
+              message: `${p.filesRead}/${p.filesTotal} files · ${p.tokensRead}/${p.tokensTotal} tokens${kept}${eta}`,
+            });
+            last = pct;
+          },
+        }
+      );
       const skipped = Object.values(summary.skippedByReason).reduce((a, n) => a + (n ?? 0), 0);
       const beyond = summary.beyondModelContext;
       const read =
@@ -161,7 +193,9 @@ async function loadWorkspace(engine: EngineService) {
           : `${summary.files} files, ${summary.tokensRead} tokens read, ${summary.tokensKept} kept (${summary.method}, ${summary.signal})${summary.fromCache ? " — from the cache" : ""}`;
       const message =
         `DynSplit: ${read}${skipped ? `; ${skipped} skipped` : ""}.` +
-        (beyond ? ` That is more than the ${beyond.modelContextTokens} tokens this model handles well: lower dynsplit.budgetTokens for reliable answers.` : "");
+        (beyond
+          ? ` That is more than the ${beyond.modelContextTokens} tokens this model handles well: lower dynsplit.budgetTokens for reliable answers.`
+          : "");
       const show = beyond ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
       void show(message, "Show Semantic Blocks").then((a) => a && vscode.commands.executeCommand("dynsplit.showBlocks"));
     }
@@ -172,10 +206,14 @@ async function askAbout(chat: ChatViewProvider, kind: "file" | "selection") {
   const editor = vscode.window.activeTextEditor;
   if (!editor) throw new Error("open a file first");
   if (kind === "selection" && editor.selection.isEmpty) throw new Error("select some text first");
-  const question = await vscode.window.showInputBox({title: `Ask about the ${kind === "file" ? "current file" : "selection"}`, prompt: "Your question"});
+  const question = await vscode.window.showInputBox({
+    title: `Ask about the ${kind === "file" ? "current file" : "selection"}`,
+    prompt: "Your question",
+  });
   if (!question?.trim()) return;
   await chat.reveal();
-  const scope: ContextScope = kind === "file" ? {kind, uri: editor.document.uri} : {kind, uri: editor.document.uri, range: editor.selection};
+  const scope: ContextScope =
+    kind === "file" ? {kind, uri: editor.document.uri} : {kind, uri: editor.document.uri, range: editor.selection};
   await chat.ask(question, scope);
 }
 

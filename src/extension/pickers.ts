@@ -16,7 +16,11 @@ export async function pickModel(): Promise<string | undefined> {
   let model: string | undefined;
   if (choice.value === "bundled") model = "bundled";
   else if (choice.value === "file") {
-    const files = await vscode.window.showOpenDialog({canSelectMany: false, filters: {"GGUF models": ["gguf"]}, title: "Select a GGUF model"});
+    const files = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      filters: {"GGUF models": ["gguf"]},
+      title: "Select a GGUF model",
+    });
     model = files?.[0]?.fsPath;
   } else {
     model = await vscode.window.showInputBox({
@@ -48,7 +52,8 @@ export async function pickMethodAndBudget(): Promise<boolean> {
   const budget = await vscode.window.showInputBox({
     title: "KV budget in tokens",
     value: String(config.get("budgetTokens", 4096)),
-    validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 64 && Number(v) <= 1 << 20 ? undefined : "an integer between 64 and 1048576"),
+    validateInput: (v) =>
+      /^\d+$/.test(v.trim()) && Number(v) >= 64 && Number(v) <= 1 << 20 ? undefined : "an integer between 64 and 1048576",
   });
   if (!budget) return false;
   await config.update("answerFrom", mode.label, vscode.ConfigurationTarget.Global);

@@ -113,11 +113,16 @@ export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get">)
     if (raw === undefined) return;
     const r = rules[key].safeParse(raw);
     if (r.success) s[key] = r.data;
-    else problems.push(`dynsplit.${key}: ${r.error.issues[0]?.message ?? "invalid"}, got ${JSON.stringify(raw)}; using ${JSON.stringify(DEFAULT_SETTINGS[key])}`);
+    else
+      problems.push(
+        `dynsplit.${key}: ${r.error.issues[0]?.message ?? "invalid"}, got ${JSON.stringify(raw)}; using ${JSON.stringify(DEFAULT_SETTINGS[key])}`
+      );
   };
   for (const key of Object.keys(SETTING_RULES) as SettingKey[]) assign(key);
   if (s.tolerance >= s.blockSize) {
-    problems.push(`dynsplit.tolerance (${s.tolerance}) must be smaller than dynsplit.blockSize (${s.blockSize}); using ${Math.floor(s.blockSize / 2)}`);
+    problems.push(
+      `dynsplit.tolerance (${s.tolerance}) must be smaller than dynsplit.blockSize (${s.blockSize}); using ${Math.floor(s.blockSize / 2)}`
+    );
     s.tolerance = Math.floor(s.blockSize / 2);
   }
   return {settings: s, problems};

@@ -15,10 +15,17 @@ export class StatusBar implements vscode.Disposable {
 
   render(s: EngineState) {
     const i = s.ingest;
-    const icon = s.phase === "crashed" ? "$(error)" : s.phase === "ingesting" || s.phase === "loading-model" || s.phase === "answering" ? "$(sync~spin)" : "$(symbol-structure)";
+    const icon =
+      s.phase === "crashed"
+        ? "$(error)"
+        : s.phase === "ingesting" || s.phase === "loading-model" || s.phase === "answering"
+          ? "$(sync~spin)"
+          : "$(symbol-structure)";
     const parts = [`${icon} DynSplit`];
-    if (i?.answerFrom === "memory") parts.push(`memory · ${compact(i.tokensKept)} of ${compact(i.tokensTotal)} tok · ${formatBytes(i.memory.kvBytesAllocated)}`);
-    else if (i) parts.push(`${i.method} · ${compact(i.tokensKept)}/${compact(i.tokensRead)} tok · ${formatBytes(i.memory.kvBytesAllocated)}`);
+    if (i?.answerFrom === "memory")
+      parts.push(`memory · ${compact(i.tokensKept)} of ${compact(i.tokensTotal)} tok · ${formatBytes(i.memory.kvBytesAllocated)}`);
+    else if (i)
+      parts.push(`${i.method} · ${compact(i.tokensKept)}/${compact(i.tokensRead)} tok · ${formatBytes(i.memory.kvBytesAllocated)}`);
     else if (s.progress) parts.push(`reading ${compact(s.progress.tokensRead)}/${compact(s.progress.tokensTotal)} tok`);
     else if (s.model) parts.push(s.model.demo ? `${s.model.name} (demo model)` : s.model.name);
     if (s.model && s.model.capability !== "supported") parts.push(`(${s.model.capability})`);
@@ -26,9 +33,14 @@ export class StatusBar implements vscode.Disposable {
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**DynSplit Chat** — ${s.phase}\n\n`);
     if (s.model) {
-      md.appendMarkdown(`Model: \`${s.model.name}\` (${s.model.architecture}, ${s.model.binary}${s.model.hasProbe ? ", attention probe" : ""}) — **${s.model.capability}**\n\n`);
+      md.appendMarkdown(
+        `Model: \`${s.model.name}\` (${s.model.architecture}, ${s.model.binary}${s.model.hasProbe ? ", attention probe" : ""}) — **${s.model.capability}**\n\n`
+      );
       if (s.model.capabilityReason) md.appendText(`${s.model.capabilityReason}\n\n`);
-      if (s.model.demo) md.appendMarkdown(`The bundled **demo model** answers planted-fact questions only; pick a real GGUF with **DynSplit: Select Model**.\n\n`);
+      if (s.model.demo)
+        md.appendMarkdown(
+          `The bundled **demo model** answers planted-fact questions only; pick a real GGUF with **DynSplit: Select Model**.\n\n`
+        );
     }
     if (i?.answerFrom === "memory" && i.store)
       md.appendMarkdown(

@@ -26,7 +26,16 @@ export function blockMapMessage(ingest: IngestSummary | undefined, label: BlockM
     fromCache: ingest.fromCache,
     blocks: ingest.blocks
       .filter((b) => b.file)
-      .map((b) => ({file: b.file, startLine: b.startLine, endLine: b.endLine, tokens: b.tokens, kept: b.keptTokens > 0, score: b.score, boundary: b.boundary, preview: b.text.slice(0, 160)})),
+      .map((b) => ({
+        file: b.file,
+        startLine: b.startLine,
+        endLine: b.endLine,
+        tokens: b.tokens,
+        kept: b.keptTokens > 0,
+        score: b.score,
+        boundary: b.boundary,
+        preview: b.text.slice(0, 160),
+      })),
   };
 }
 
@@ -61,8 +70,21 @@ export function repositoryMessage(ingest: IngestSummary, answer: ShownAnswer | u
     kvBytesAllocated: ingest.memory.kvBytesAllocated,
     kvBytesFullCache: ingest.memory.kvBytesFullCache,
     skippedByReason: ingest.skippedByReason,
-    files: ingest.fileMap.map((f) => ({path: f.path, tokens: f.tokens, blocks: f.blocks, selectedTokens: selected.get(f.path)?.tokens ?? 0, selectedBlocks: selected.get(f.path)?.blocks ?? []})),
-    answer: answer && {question: answer.question, answer: answer.answer.slice(0, 400), tokensKept: answer.tokensKept, blocksSelected: answer.blocksSelected, files: answer.selection.length, firstTokenMs: answer.firstTokenMs},
+    files: ingest.fileMap.map((f) => ({
+      path: f.path,
+      tokens: f.tokens,
+      blocks: f.blocks,
+      selectedTokens: selected.get(f.path)?.tokens ?? 0,
+      selectedBlocks: selected.get(f.path)?.blocks ?? [],
+    })),
+    answer: answer && {
+      question: answer.question,
+      answer: answer.answer.slice(0, 400),
+      tokensKept: answer.tokensKept,
+      blocksSelected: answer.blocksSelected,
+      files: answer.selection.length,
+      firstTokenMs: answer.firstTokenMs,
+    },
   };
 }
 
@@ -79,7 +101,12 @@ export class VisualizerPanel implements vscode.Disposable {
   /** An answer picked in the chat; otherwise the latest answer is shown. */
   private pinned?: ShownAnswer;
 
-  static show(context: vscode.ExtensionContext, engine: EngineService, onToggleDecorations: () => void, answer?: ShownAnswer): VisualizerPanel {
+  static show(
+    context: vscode.ExtensionContext,
+    engine: EngineService,
+    onToggleDecorations: () => void,
+    answer?: ShownAnswer
+  ): VisualizerPanel {
     if (VisualizerPanel.current) {
       VisualizerPanel.current.pinned = answer;
       VisualizerPanel.current.panel.reveal(vscode.ViewColumn.Beside);
@@ -99,7 +126,12 @@ export class VisualizerPanel implements vscode.Disposable {
    * Brings back a panel VS Code restored after a window reload (the serializer): the page gets its HTML again and
    * its saved state (the folder and file it showed) through getState, then asks for the current map.
    */
-  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, engine: EngineService, onToggleDecorations: () => void): VisualizerPanel {
+  static revive(
+    panel: vscode.WebviewPanel,
+    context: vscode.ExtensionContext,
+    engine: EngineService,
+    onToggleDecorations: () => void
+  ): VisualizerPanel {
     VisualizerPanel.current?.dispose();
     panel.webview.options = webviewOptions(context.extensionUri);
     VisualizerPanel.current = new VisualizerPanel(panel, context, engine, onToggleDecorations);
@@ -134,7 +166,14 @@ export class VisualizerPanel implements vscode.Disposable {
     if (s.ingest?.answerFrom === "memory") {
       const last = s.lastAnswer;
       const latest: ShownAnswer | undefined = last?.answer.selection
-        ? {question: last.question, answer: last.answer.answer, selection: last.answer.selection, tokensKept: last.answer.tokensKept, blocksSelected: last.answer.blocksSelected, firstTokenMs: last.answer.firstTokenMs}
+        ? {
+            question: last.question,
+            answer: last.answer.answer,
+            selection: last.answer.selection,
+            tokensKept: last.answer.tokensKept,
+            blocksSelected: last.answer.blocksSelected,
+            firstTokenMs: last.answer.firstTokenMs,
+          }
         : undefined;
       this.post(repositoryMessage(s.ingest, this.pinned ?? latest));
     } else this.post(blockMapMessage(s.ingest));
@@ -149,7 +188,17 @@ export class VisualizerPanel implements vscode.Disposable {
   async sendFileBlocks(file: string) {
     try {
       const blocks = await this.engine.fileBlocks(file);
-      this.post({type: "fileBlocks", file, blocks: blocks.map((b): FileBlock => ({startLine: b.startLine, endLine: b.endLine, tokens: b.tokens, score: b.score, kept: b.keptTokens > 0}))});
+      this.post({
+        type: "fileBlocks",
+        file,
+        blocks: blocks.map((b): FileBlock => ({
+          startLine: b.startLine,
+          endLine: b.endLine,
+          tokens: b.tokens,
+          score: b.score,
+          kept: b.keptTokens > 0,
+        })),
+      });
     } catch (err) {
       this.post({type: "error", message: message(err)});
     }

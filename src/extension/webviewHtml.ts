@@ -14,7 +14,11 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
  * page's nonce, styles and images only from the extension), no network (`connect-src` unset: all data comes
  * through postMessage), and assets through `asWebviewUri`.
  */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, page: {title: string; script: string; style: string; body: string}): string {
+export function webviewHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  page: {title: string; script: string; style: string; body: string}
+): string {
   const nonce = randomBytes(16).toString("base64");
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "dist", "media", page.script));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "media", page.style));

@@ -43,7 +43,12 @@ void chatMatches;
 void visualizerMatches;
 
 /** Parses a webview's message, or says why not (for the log). */
-export function parseWebviewMessage<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, raw: unknown): {ok: true; value: T} | {ok: false; error: string} {
+export function parseWebviewMessage<T>(
+  schema: z.ZodType<T, z.ZodTypeDef, unknown>,
+  raw: unknown
+): {ok: true; value: T} | {ok: false; error: string} {
   const r = schema.safeParse(raw);
-  return r.success ? {ok: true, value: r.data} : {ok: false, error: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")};
+  return r.success
+    ? {ok: true, value: r.data}
+    : {ok: false, error: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")};
 }

@@ -42,7 +42,9 @@ const SCALAR_NAMES: Partial<Record<GgufValueType, Parameters<typeof gguf.array>[
 };
 
 /** The tokenizer keys of a GGUF, typed as stored (arrays: strings, or the ids and scores llama.cpp expects). */
-async function tokenizerMetadata(vocabFile: string): Promise<{metadata: Record<string, GgufMetadataInput>; nVocab: number; types: number[]; tokens: string[]}> {
+async function tokenizerMetadata(
+  vocabFile: string
+): Promise<{metadata: Record<string, GgufMetadataInput>; nVocab: number; types: number[]; tokens: string[]}> {
   const header = await readGgufHeader(vocabFile);
   const metadata: Record<string, GgufMetadataInput> = {};
   for (const [key, value] of header.metadata) {
@@ -157,7 +159,9 @@ export async function writeArchModel(outPath: string, o: ArchModelOptions): Prom
     if (arch === "phi3") {
       // Phi-3 fuses gate and up into one [n_embd, 2·n_ff] matrix.
       tensors = tensors.filter((t) => !t.name.endsWith("ffn_gate.weight"));
-      for (const t of tensors) if (t.name.endsWith("ffn_up.weight")) Object.assign(t, {shape: [h.nEmbd, 2 * h.nFf], data: rand(2 * h.nFf * h.nEmbd, 1 / Math.sqrt(h.nEmbd))});
+      for (const t of tensors)
+        if (t.name.endsWith("ffn_up.weight"))
+          Object.assign(t, {shape: [h.nEmbd, 2 * h.nFf], data: rand(2 * h.nFf * h.nEmbd, 1 / Math.sqrt(h.nEmbd))});
       metadata["phi3.rope.dimension_count"] = gguf.u32(headDim);
     }
     if (arch === "qwen3" || arch === "gemma3") {

@@ -13,8 +13,8 @@
  * spaces / newline), so tokens never cross a line or number boundary: tokenizing line by line
  * equals tokenizing the whole text.
  */
-import { CODE_KEYWORDS, IDENT_WORDS, KEY_PREFIXES, KEY_SUFFIXES, capitalize } from "../corpus/words";
-import { LlamaTokenType } from "../engine/gguf/ggufTypes";
+import {CODE_KEYWORDS, IDENT_WORDS, KEY_PREFIXES, KEY_SUFFIXES, capitalize} from "../corpus/words";
+import {LlamaTokenType} from "../engine/gguf/ggufTypes";
 
 export interface Vocabulary {
   tokens: string[];
@@ -27,9 +27,46 @@ export const BOS_ID = 1;
 export const EOS_ID = 2;
 
 const PUNCTUATION_PIECES = [
-  "===", "!==", "=>", "->", "::", "//", "/*", "*/", "();", "()", "{}", "[]", "});", "})", "...",
-  "&&", "||", "+=", "-=", "<=", ">=", "**", "__", "++", "--", "?.", "??", ");", "],", "},", "\"\"\"",
-  "\",", "\":", "'", "''", "#!", "</", "/>", "${", "`",
+  "===",
+  "!==",
+  "=>",
+  "->",
+  "::",
+  "//",
+  "/*",
+  "*/",
+  "();",
+  "()",
+  "{}",
+  "[]",
+  "});",
+  "})",
+  "...",
+  "&&",
+  "||",
+  "+=",
+  "-=",
+  "<=",
+  ">=",
+  "**",
+  "__",
+  "++",
+  "--",
+  "?.",
+  "??",
+  ");",
+  "],",
+  "},",
+  '"""',
+  '",',
+  '":',
+  "'",
+  "''",
+  "#!",
+  "</",
+  "/>",
+  "${",
+  "`",
 ];
 
 function substrings(word: string): string[] {
@@ -79,5 +116,5 @@ export function buildCodeVocabulary(): Vocabulary {
   // lookup. With the key and " = " apart (a two-token match) a 2-layer model trained on the CPU did
   // not leave the "copy any stated value" plateau (models/README.md).
   for (const prefix of KEY_PREFIXES) for (const suffix of KEY_SUFFIXES) normal(`${prefix}_${suffix}${SPACE_PIECE}=${SPACE_PIECE}`);
-  return { tokens, scores, types };
+  return {tokens, scores, types};
 }

@@ -2,9 +2,9 @@
  * Assemble a llama-architecture GGUF from hyperparameters, a vocabulary and weights, with the
  * metadata keys llama.cpp needs. Used by the model export and by tests that need random models.
  */
-import { type GgufTensorInput, writeGguf } from "../engine/gguf/ggufWriter";
-import { type GgufMetadataInput, gguf } from "../engine/gguf/ggufTypes";
-import type { Vocabulary } from "./codeVocab";
+import {type GgufTensorInput, writeGguf} from "../engine/gguf/ggufWriter";
+import {type GgufMetadataInput, gguf} from "../engine/gguf/ggufTypes";
+import type {Vocabulary} from "./codeVocab";
 
 export interface LlamaHyperparameters {
   nLayer: number;
@@ -47,7 +47,7 @@ export interface LlamaGgufOptions {
   extraMetadata?: Record<string, GgufMetadataInput>;
 }
 
-export function llamaGgufInput(o: LlamaGgufOptions): { metadata: Record<string, GgufMetadataInput>; tensors: GgufTensorInput[] } {
+export function llamaGgufInput(o: LlamaGgufOptions): {metadata: Record<string, GgufMetadataInput>; tensors: GgufTensorInput[]} {
   const h = o.hparams;
   const headDim = h.nEmbd / h.nHead;
   const nVocab = o.vocab.tokens.length;
@@ -80,24 +80,24 @@ export function llamaGgufInput(o: LlamaGgufOptions): { metadata: Record<string, 
   };
   const w = o.weights;
   const kvDim = h.nHeadKv * headDim;
-  const tensors: GgufTensorInput[] = [{ name: "token_embd.weight", shape: [h.nEmbd, nVocab], type: mat, data: w.tokenEmbd }];
+  const tensors: GgufTensorInput[] = [{name: "token_embd.weight", shape: [h.nEmbd, nVocab], type: mat, data: w.tokenEmbd}];
   w.layers.forEach((l, i) => {
     const p = `blk.${i}.`;
     tensors.push(
-      { name: p + "attn_norm.weight", shape: [h.nEmbd], type: "f32", data: l.attnNorm },
-      { name: p + "attn_q.weight", shape: [h.nEmbd, h.nEmbd], type: mat, data: l.wq },
-      { name: p + "attn_k.weight", shape: [h.nEmbd, kvDim], type: mat, data: l.wk },
-      { name: p + "attn_v.weight", shape: [h.nEmbd, kvDim], type: mat, data: l.wv },
-      { name: p + "attn_output.weight", shape: [h.nEmbd, h.nEmbd], type: mat, data: l.wo },
-      { name: p + "ffn_norm.weight", shape: [h.nEmbd], type: "f32", data: l.ffnNorm },
-      { name: p + "ffn_gate.weight", shape: [h.nEmbd, h.nFf], type: mat, data: l.wGate },
-      { name: p + "ffn_up.weight", shape: [h.nEmbd, h.nFf], type: mat, data: l.wUp },
-      { name: p + "ffn_down.weight", shape: [h.nFf, h.nEmbd], type: mat, data: l.wDown },
+      {name: p + "attn_norm.weight", shape: [h.nEmbd], type: "f32", data: l.attnNorm},
+      {name: p + "attn_q.weight", shape: [h.nEmbd, h.nEmbd], type: mat, data: l.wq},
+      {name: p + "attn_k.weight", shape: [h.nEmbd, kvDim], type: mat, data: l.wk},
+      {name: p + "attn_v.weight", shape: [h.nEmbd, kvDim], type: mat, data: l.wv},
+      {name: p + "attn_output.weight", shape: [h.nEmbd, h.nEmbd], type: mat, data: l.wo},
+      {name: p + "ffn_norm.weight", shape: [h.nEmbd], type: "f32", data: l.ffnNorm},
+      {name: p + "ffn_gate.weight", shape: [h.nEmbd, h.nFf], type: mat, data: l.wGate},
+      {name: p + "ffn_up.weight", shape: [h.nEmbd, h.nFf], type: mat, data: l.wUp},
+      {name: p + "ffn_down.weight", shape: [h.nFf, h.nEmbd], type: mat, data: l.wDown}
     );
   });
-  tensors.push({ name: "output_norm.weight", shape: [h.nEmbd], type: "f32", data: w.outputNorm });
-  if (w.output) tensors.push({ name: "output.weight", shape: [h.nEmbd, nVocab], type: mat, data: w.output });
-  return { metadata, tensors };
+  tensors.push({name: "output_norm.weight", shape: [h.nEmbd], type: "f32", data: w.outputNorm});
+  if (w.output) tensors.push({name: "output.weight", shape: [h.nEmbd, nVocab], type: mat, data: w.output});
+  return {metadata, tensors};
 }
 
 export async function writeLlamaGguf(path: string, o: LlamaGgufOptions): Promise<number> {
@@ -120,7 +120,7 @@ export function randomLlamaWeights(h: LlamaHyperparameters, nVocab: number, seed
   const sc = 1 / Math.sqrt(h.nEmbd);
   return {
     tokenEmbd: rand(nVocab * h.nEmbd, 1),
-    layers: Array.from({ length: h.nLayer }, () => ({
+    layers: Array.from({length: h.nLayer}, () => ({
       attnNorm: ones(h.nEmbd),
       wq: rand(h.nEmbd * h.nEmbd, sc),
       wk: rand(kvDim * h.nEmbd, sc),

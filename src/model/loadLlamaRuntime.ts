@@ -14,6 +14,6 @@ export function loadNodeLlamaCpp(): Promise<NodeLlamaCpp> {
 
 /** CPU-only llama instance with the prebuilt binary (threads: 1 is used for contexts; see docs/llama-notes). */
 export async function getCpuLlama() {
-  const { getLlama } = await loadNodeLlamaCpp();
-  return getLlama({ gpu: false, build: "never" });
+  const {getLlama} = await loadNodeLlamaCpp();
+  return getLlama({gpu: false, build: "never"});
 }

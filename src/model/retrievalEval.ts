@@ -3,15 +3,15 @@
  * prefill [BOS, ...context], optionally erase the needle's tokens from the KV cache, then
  * evaluate the question and greedily decode the answer.
  */
-import type { LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
-import type { NeedleCase } from "../corpus/cases";
+import type {LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
+import type {NeedleCase} from "../corpus/cases";
 
 export interface TokenizedCase {
   /** [BOS, ...context tokens]; the question follows. */
   contextTokens: Token[];
   questionTokens: Token[];
   /** Token index range of the needle line inside contextTokens (never starts at 0). */
-  needle: { start: number; end: number };
+  needle: {start: number; end: number};
 }
 
 /**
@@ -28,7 +28,7 @@ export function tokenizeCase(model: LlamaModel, c: NeedleCase): TokenizedCase {
   return {
     contextTokens: [bos, ...before, ...needle, ...after],
     questionTokens: model.tokenize(c.question, true),
-    needle: { start, end: start + needle.length },
+    needle: {start, end: start + needle.length},
   };
 }
 
@@ -63,7 +63,7 @@ export function score(outcomes: readonly CaseOutcome[]): RetrievalScore {
  * answer; what the model writes after it does not count (the engine stops after the card's `answerTokens`).
  */
 async function decodeAnswer(model: LlamaModel, sequence: LlamaContextSequence, questionTokens: Token[]): Promise<string> {
-  for await (const token of sequence.evaluate(questionTokens, { temperature: 0 })) return model.detokenize([token]);
+  for await (const token of sequence.evaluate(questionTokens, {temperature: 0})) return model.detokenize([token]);
   return "";
 }
 
@@ -71,13 +71,23 @@ async function decodeAnswer(model: LlamaModel, sequence: LlamaContextSequence, q
  * Full-cache and needle-erased outcomes from ONE prefill: answer with the full cache, then erase
  * the needle and everything after the context (question + answer) and ask again.
  */
-export async function runCasePair(model: LlamaModel, sequence: LlamaContextSequence, c: NeedleCase): Promise<{ full: CaseOutcome; erased: CaseOutcome }> {
+export async function runCasePair(
+  model: LlamaModel,
+  sequence: LlamaContextSequence,
+  c: NeedleCase
+): Promise<{full: CaseOutcome; erased: CaseOutcome}> {
   const t = tokenizeCase(model, c);
   await sequence.clearHistory();
   await sequence.evaluateWithoutGeneratingNewTokens(t.contextTokens);
-  const outcome = (got: string): CaseOutcome => ({ id: c.id, expected: c.answer, got, correct: got === c.answer, contextTokens: t.contextTokens.length });
+  const outcome = (got: string): CaseOutcome => ({
+    id: c.id,
+    expected: c.answer,
+    got,
+    correct: got === c.answer,
+    contextTokens: t.contextTokens.length,
+  });
   const full = outcome(await decodeAnswer(model, sequence, t.questionTokens));
-  await sequence.eraseContextTokenRanges([t.needle, { start: t.contextTokens.length, end: sequence.nextTokenIndex }]);
+  await sequence.eraseContextTokenRanges([t.needle, {start: t.contextTokens.length, end: sequence.nextTokenIndex}]);
   const erased = outcome(await decodeAnswer(model, sequence, t.questionTokens));
-  return { full, erased };
+  return {full, erased};
 }

@@ -22,7 +22,13 @@ export function caseWorkspaces(count: number, options: CaseOptions, seedBase = 9
 
 /** An engine on the bundled model and the stock binary, with a private cache folder. */
 export async function openTestEngine(options: {probe?: "auto" | "on" | "off"; cacheDir?: string} = {}): Promise<Engine> {
-  const engine = new Engine({packageRoot: ROOT, cacheDir: options.cacheDir ?? mkdtempSync(path.join(os.tmpdir(), "dynsplit-cache-")), threads: 1, probe: options.probe ?? "off", gpuLayers: "off"});
+  const engine = new Engine({
+    packageRoot: ROOT,
+    cacheDir: options.cacheDir ?? mkdtempSync(path.join(os.tmpdir(), "dynsplit-cache-")),
+    threads: 1,
+    probe: options.probe ?? "off",
+    gpuLayers: "off",
+  });
   await engine.loadModel("bundled");
   return engine;
 }

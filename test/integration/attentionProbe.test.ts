@@ -4,19 +4,19 @@
  * These tests FAIL, on purpose, when the probe build is missing.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Llama, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
-import { captureQueryVectors, evaluateObservationWindow, prefillWithAttentionProbe } from "../../src/engine/signals/attentionSignal";
-import { readSequenceKvState } from "../../src/engine/signals/sequenceState";
-import { referenceObservationMassLayer0, referenceQueryLayer0 } from "./helpers/referenceLlama";
-import { openTinyModel, sampleText, type TinyModelFixture } from "./helpers/tinyModelFixture";
+import {after, before, test} from "node:test";
+import type {Llama, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
+import {captureQueryVectors, evaluateObservationWindow, prefillWithAttentionProbe} from "../../src/engine/signals/attentionSignal";
+import {readSequenceKvState} from "../../src/engine/signals/sequenceState";
+import {referenceObservationMassLayer0, referenceQueryLayer0} from "./helpers/referenceLlama";
+import {openTinyModel, sampleText, type TinyModelFixture} from "./helpers/tinyModelFixture";
 
 let fixture: TinyModelFixture;
 let llama: Llama;
 let model: LlamaModel;
 
 before(async () => {
-  ({ fixture, llama, model } = await openTinyModel(true));
+  ({fixture, llama, model} = await openTinyModel(true));
 });
 
 after(async () => {
@@ -31,7 +31,8 @@ function promptTokens(chars: number): Token[] {
 
 /** max |a − b| / max |b| */
 function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let maxDiff = 0, maxRef = 0;
+  let maxDiff = 0,
+    maxRef = 0;
   for (let i = 0; i < expected.length; i++) {
     maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
     maxRef = Math.max(maxRef, Math.abs(expected[i]));
@@ -41,9 +42,9 @@ function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): 
 
 /** Reference layer-0 observation mass of the sequence's last `w` tokens, normalised like the signal. */
 async function referenceScores(sequence: LlamaContextSequence, w: number): Promise<Float64Array> {
-  const state = await readSequenceKvState(sequence, { layers: [0] });
+  const state = await readSequenceKvState(sequence, {layers: [0]});
   const tokens = sequence.contextTokens;
-  const queries = Array.from({ length: w }, (_, i) => tokens.length - w + i);
+  const queries = Array.from({length: w}, (_, i) => tokens.length - w + i);
   const mass = referenceObservationMassLayer0(fixture.weights, tokens, state.layers[0].K, queries);
   const norm = 1 / (w * fixture.weights.shape.nHead);
   return mass.map((m) => m * norm);
@@ -51,11 +52,11 @@ async function referenceScores(sequence: LlamaContextSequence, w: number): Promi
 
 for (const flashAttention of [true, false]) {
   test(`probe obsMass (layer 0) matches softmax(q·Kᵀ/√d) from weights + parsed KV, rel. error ≤ 1e-3 (flash attention ${flashAttention ? "on" : "off"})`, async (t) => {
-    const context = await model.createContext({ contextSize: 2048, threads: 1, flashAttention });
+    const context = await model.createContext({contextSize: 2048, threads: 1, flashAttention});
     try {
       const sequence = context.getSequence();
       const w = 24;
-      const { signal, readout } = await prefillWithAttentionProbe(sequence, promptTokens(700), { observationWindow: w, layers: [0] });
+      const {signal, readout} = await prefillWithAttentionProbe(sequence, promptTokens(700), {observationWindow: w, layers: [0]});
       assert.equal(readout.path, flashAttention ? "flash_attn_ext" : "kq_soft_max");
       assert.deepEqual(readout.layersSeen, [0]);
       assert.equal(readout.skipped, 0);
@@ -73,16 +74,19 @@ for (const flashAttention of [true, false]) {
 }
 
 test("probe maps KV cells to positions after evictions reuse cells out of order", async (t) => {
-  const context = await model.createContext({ contextSize: 1024, threads: 1 });
+  const context = await model.createContext({contextSize: 1024, threads: 1});
   try {
     const sequence = context.getSequence();
     await sequence.evaluateWithoutGeneratingNewTokens(promptTokens(500));
-    await sequence.eraseContextTokenRanges([{ start: 30, end: 200 }]);
+    await sequence.eraseContextTokenRanges([{start: 30, end: 200}]);
     await sequence.evaluateWithoutGeneratingNewTokens(model.tokenize(sampleText(100)));
     const question = model.tokenize("Question: which function adds two numbers?");
-    const { signal } = await evaluateObservationWindow(sequence, question, { layers: [0] });
-    const state = await readSequenceKvState(sequence, { layers: [0] });
-    assert.ok(state.cellPositions.some((p, i) => i > 0 && p < state.cellPositions[i - 1]), "cells should be out of order");
+    const {signal} = await evaluateObservationWindow(sequence, question, {layers: [0]});
+    const state = await readSequenceKvState(sequence, {layers: [0]});
+    assert.ok(
+      state.cellPositions.some((p, i) => i > 0 && p < state.cellPositions[i - 1]),
+      "cells should be out of order"
+    );
     const err = relativeError(signal.tokenScores, await referenceScores(sequence, question.length));
     t.diagnostic(`relative error ${err.toExponential(2)}`);
     assert.ok(err <= 1e-3, `relative error ${err}`);
@@ -93,12 +97,17 @@ test("probe maps KV cells to positions after evictions reuse cells out of order"
 
 for (const flashAttention of [true, false]) {
   test(`dense mode: localMass/distantMass for every token match the reference split (r = 16, 4 sinks, flash attention ${flashAttention ? "on" : "off"})`, async () => {
-    const context = await model.createContext({ contextSize: 1024, threads: 1, flashAttention });
+    const context = await model.createContext({contextSize: 1024, threads: 1, flashAttention});
     try {
       const sequence = context.getSequence();
-      const r = 16, sinks = 4;
-      const { signal, readout } = await prefillWithAttentionProbe(sequence, promptTokens(300), {
-        observationWindow: 8, dense: true, localWindow: r, sinkTokens: sinks, layers: [0],
+      const r = 16,
+        sinks = 4;
+      const {signal, readout} = await prefillWithAttentionProbe(sequence, promptTokens(300), {
+        observationWindow: 8,
+        dense: true,
+        localWindow: r,
+        sinkTokens: sinks,
+        layers: [0],
       });
       const n = sequence.contextTokens.length;
       assert.ok(signal.localMass && signal.distantMass, "dense mode provides localMass/distantMass");
@@ -107,15 +116,18 @@ for (const flashAttention of [true, false]) {
         const sink = readout.sinkByPos[q] / readout.queryRowsByPos[q];
         assert.ok(Math.abs(signal.localMass[q] + signal.distantMass[q] + sink - 1) < 1e-4, `masses of ${q} sum to 1`);
       }
-      const state = await readSequenceKvState(sequence, { layers: [0] });
-      const { nHead, nHeadKv, nEmbd } = fixture.weights.shape;
-      const headDim = nEmbd / nHead, K = state.layers[0].K, kvRow = nHeadKv * headDim;
+      const state = await readSequenceKvState(sequence, {layers: [0]});
+      const {nHead, nHeadKv, nEmbd} = fixture.weights.shape;
+      const headDim = nEmbd / nHead,
+        K = state.layers[0].K,
+        kvRow = nHeadKv * headDim;
       for (const q of [5, 40, 150, n - 1]) {
         const query = referenceQueryLayer0(fixture.weights, sequence.contextTokens[q], q);
-        let local = 0, distant = 0;
+        let local = 0,
+          distant = 0;
         for (let h = 0; h < nHead; h++) {
           const hk = Math.floor(h / (nHead / nHeadKv));
-          const s = Array.from({ length: q + 1 }, (_, j) => {
+          const s = Array.from({length: q + 1}, (_, j) => {
             let dot = 0;
             for (let d = 0; d < headDim; d++) dot += query[h * headDim + d] * K[j * kvRow + hk * headDim + d];
             return dot / Math.sqrt(headDim);
@@ -123,7 +135,10 @@ for (const flashAttention of [true, false]) {
           const max = Math.max(...s);
           const e = s.map((x) => Math.exp(x - max));
           const z = e.reduce((a, b) => a + b, 0);
-          e.forEach((x, j) => { if (j > q - r) local += x / z; else if (j >= sinks) distant += x / z; });
+          e.forEach((x, j) => {
+            if (j > q - r) local += x / z;
+            else if (j >= sinks) distant += x / z;
+          });
         }
         assert.ok(Math.abs(signal.localMass[q] - local / nHead) <= 1e-3 * Math.max(local / nHead, 1e-2), `local ${q}`);
         assert.ok(Math.abs(signal.distantMass[q] - distant / nHead) <= 1e-3 * Math.max(distant / nHead, 1e-2), `distant ${q}`);
@@ -135,11 +150,11 @@ for (const flashAttention of [true, false]) {
 }
 
 test("probe honours the layer subset and counts one distribution per (layer, head, observation row)", async () => {
-  const context = await model.createContext({ contextSize: 1024, threads: 1 });
+  const context = await model.createContext({contextSize: 1024, threads: 1});
   try {
     const sequence = context.getSequence();
     await sequence.evaluateWithoutGeneratingNewTokens(promptTokens(200));
-    const { readout } = await evaluateObservationWindow(sequence, model.tokenize("abc"), { layers: [1] });
+    const {readout} = await evaluateObservationWindow(sequence, model.tokenize("abc"), {layers: [1]});
     assert.deepEqual(readout.layersSeen, [1]);
     assert.equal(readout.obsDistributions, 3 * fixture.weights.shape.nHead);
   } finally {
@@ -148,17 +163,21 @@ test("probe honours the layer subset and counts one distribution per (layer, hea
 });
 
 test("probe captures the roped query vectors of observation rows: layer 0 equals RoPE(Wq·x, pos) from the weights", async () => {
-  const context = await model.createContext({ contextSize: 1024, threads: 1, flashAttention: true });
+  const context = await model.createContext({contextSize: 1024, threads: 1, flashAttention: true});
   try {
     const sequence = context.getSequence();
     const prompt = promptTokens(300);
     await sequence.evaluateWithoutGeneratingNewTokens(prompt);
     const question = model.tokenize(sampleText(40));
-    const captured = await captureQueryVectors(sequence, question, { layers: [0] });
+    const captured = await captureQueryVectors(sequence, question, {layers: [0]});
     assert.equal(captured.length, 1);
     const c = captured[0];
     assert.equal(c.layer, 0);
-    assert.deepEqual([...c.positions], question.map((_, i) => prompt.length + i), "one row a question token, at its position");
+    assert.deepEqual(
+      [...c.positions],
+      question.map((_, i) => prompt.length + i),
+      "one row a question token, at its position"
+    );
     const rowElems = c.nHead * c.headDim;
     let worst = 0;
     question.forEach((token, r) => {

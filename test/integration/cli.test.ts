@@ -12,21 +12,54 @@ import {ROOT, writeWorkspace} from "../helpers/engineFixtures";
 const cacheDir = mkdtempSync(path.join(os.tmpdir(), "dynsplit-clicache-"));
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "bin/dynsplit.mjs"), ...args, ...(args.length > 1 ? ["--gpu-layers", "off"] : [])], {encoding: "utf8", env: {...process.env, DYNSPLIT_CACHE_DIR: cacheDir}, timeout: 120_000});
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, "bin/dynsplit.mjs"), ...args, ...(args.length > 1 ? ["--gpu-layers", "off"] : [])],
+    {encoding: "utf8", env: {...process.env, DYNSPLIT_CACHE_DIR: cacheDir}, timeout: 120_000}
+  );
   return {code: r.status, stdout: r.stdout, stderr: r.stderr};
 }
 
 test("dynsplit ask --json prints the documented fields (query-aware re-read)", {timeout: 120_000}, () => {
   const c = generateCase(9_500_001, {contextTokens: 1000});
   const dir = writeWorkspace(c.files);
-  const r = cli("ask", dir, c.question, "--answer-from", "reread", "--budget", "0.25", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--json");
+  const r = cli(
+    "ask",
+    dir,
+    c.question,
+    "--answer-from",
+    "reread",
+    "--budget",
+    "0.25",
+    "--signal",
+    "keyNorm",
+    "--probe",
+    "off",
+    "--threads",
+    "1",
+    "--json"
+  );
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as AskJson;
-  for (const key of ["answer", "method", "signal", "budgetTokens", "tokensRead", "tokensKept", "kvBytesAllocated", "kvBytesFullCache", "blocks", "timings"]) assert.ok(key in out, `${key} present`);
+  for (const key of [
+    "answer",
+    "method",
+    "signal",
+    "budgetTokens",
+    "tokensRead",
+    "tokensKept",
+    "kvBytesAllocated",
+    "kvBytesFullCache",
+    "blocks",
+    "timings",
+  ])
+    assert.ok(key in out, `${key} present`);
   assert.equal(out.method, "dynsplit");
   assert.match(out.signal, /^keyNorm/);
   assert.ok(out.tokensKept <= out.budgetTokens && out.tokensKept < out.tokensRead);
-  assert.ok(out.blocks.length > 0 && out.blocks.every((b) => typeof b.file === "string" && typeof b.kept === "boolean" && b.startLine >= 0));
+  assert.ok(
+    out.blocks.length > 0 && out.blocks.every((b) => typeof b.file === "string" && typeof b.kept === "boolean" && b.startLine >= 0)
+  );
   for (const t of ["prefillMs", "scoringMs", "evictMs", "decodeMs"] as const) assert.equal(typeof out.timings[t], "number");
 });
 
@@ -39,7 +72,22 @@ test("a context longer than the bundled model handles is flagged; a compressed o
   const out = JSON.parse(full.stdout);
   assert.ok(out.tokensKept > card.contextTokens, `kept ${out.tokensKept}`);
   assert.deepEqual(out.beyondModelContext, {tokensKept: out.tokensKept, modelContextTokens: card.contextTokens});
-  const kept = cli("ask", dir, c.question, "--answer-from", "reread", "--budget-tokens", "1024", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--no-cache");
+  const kept = cli(
+    "ask",
+    dir,
+    c.question,
+    "--answer-from",
+    "reread",
+    "--budget-tokens",
+    "1024",
+    "--signal",
+    "keyNorm",
+    "--probe",
+    "off",
+    "--threads",
+    "1",
+    "--no-cache"
+  );
   assert.equal(kept.code, 0, kept.stderr);
   assert.doesNotMatch(kept.stderr, /handles well/);
   const fullText = cli("ask", dir, c.question, "--method", "full", "--budget", "1", "--probe", "off", "--threads", "1", "--no-cache");
@@ -49,21 +97,62 @@ test("a context longer than the bundled model handles is flagged; a compressed o
 test("ingest prints the memory summary; eval prints accuracy per method", {timeout: 180_000}, () => {
   const c = generateCase(9_500_002, {contextTokens: 800});
   const dir = writeWorkspace(c.files);
-  const ingest = cli("ingest", dir, "--answer-from", "once", "--budget-tokens", "300", "--signal", "keyNorm", "--probe", "off", "--threads", "1");
+  const ingest = cli(
+    "ingest",
+    dir,
+    "--answer-from",
+    "once",
+    "--budget-tokens",
+    "300",
+    "--signal",
+    "keyNorm",
+    "--probe",
+    "off",
+    "--threads",
+    "1"
+  );
   assert.equal(ingest.code, 0, ingest.stderr);
   assert.match(ingest.stderr, /tokens read \d+ · kept 300/);
   assert.match(ingest.stderr, /KV allocated .* a full cache would need/);
 
   const casesFile = path.join(mkdtempSync(path.join(os.tmpdir(), "dynsplit-cases-")), "cases.jsonl");
-  writeFileSync(casesFile, [1, 2, 3].map((i) => {
-    const k = generateCase(9_500_100 + i, {contextTokens: 600});
-    return JSON.stringify({id: k.id, files: k.files, question: k.question, answer: k.answer});
-  }).join("\n"));
-  const ev = cli("eval", casesFile, "--methods", "full,dynsplit,streaming", "--budgets", "0.3", "--answer-from", "reread", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--json");
+  writeFileSync(
+    casesFile,
+    [1, 2, 3]
+      .map((i) => {
+        const k = generateCase(9_500_100 + i, {contextTokens: 600});
+        return JSON.stringify({id: k.id, files: k.files, question: k.question, answer: k.answer});
+      })
+      .join("\n")
+  );
+  const ev = cli(
+    "eval",
+    casesFile,
+    "--methods",
+    "full,dynsplit,streaming",
+    "--budgets",
+    "0.3",
+    "--answer-from",
+    "reread",
+    "--signal",
+    "keyNorm",
+    "--probe",
+    "off",
+    "--threads",
+    "1",
+    "--json"
+  );
   assert.equal(ev.code, 0, ev.stderr);
   const out = JSON.parse(ev.stdout) as EvalJson;
   assert.equal(out.cases, 3);
-  assert.deepEqual(out.cells.map((x) => [x.method, x.answerFrom, x.budget]), [["full", "once", 1], ["dynsplit", "reread", 0.3], ["streaming", "reread", 0.3]]);
+  assert.deepEqual(
+    out.cells.map((x) => [x.method, x.answerFrom, x.budget]),
+    [
+      ["full", "once", 1],
+      ["dynsplit", "reread", 0.3],
+      ["streaming", "reread", 0.3],
+    ]
+  );
   for (const cell of out.cells) assert.ok(cell.ci95[0] <= cell.accuracy && cell.accuracy <= cell.ci95[1]);
 });
 
@@ -105,20 +194,50 @@ test("ask --questions answers every line after one ingest (memory), and reads no
   for (const key of ["tokensRead", "files", "ingestMs", "storeBytes", "fromStore"]) assert.ok(key in out.ingest, `ingest.${key}`);
   assert.ok(out.ingest.tokensRead > 2000 && out.ingest.fromStore === false && out.ingest.storeBytes > 0);
   assert.equal(out.answers.length, facts.length);
-  for (const a of out.answers) for (const key of ["question", "answer", "firstTokenMs", "totalMs", "tokensKept", "blocksSelected", "signal"]) assert.ok(key in a, `answers[].${key}`);
+  for (const a of out.answers)
+    for (const key of ["question", "answer", "firstTokenMs", "totalMs", "tokensKept", "blocksSelected", "signal"])
+      assert.ok(key in a, `answers[].${key}`);
   const right = out.answers.filter((a, i) => a.answer === facts[i].value).length;
   assert.ok(right >= facts.length - 1, `${right}/${facts.length} right`);
   const second = JSON.parse(cli(...args).stdout) as AskQuestionsJson;
   assert.equal(second.ingest.tokensRead, 0, "the reopened folder reads nothing");
   assert.equal(second.ingest.fromStore, true);
-  assert.deepEqual(second.answers.map((a) => a.answer), out.answers.map((a) => a.answer));
+  assert.deepEqual(
+    second.answers.map((a) => a.answer),
+    out.answers.map((a) => a.answer)
+  );
 
   const casesFile = path.join(mkdtempSync(path.join(os.tmpdir(), "dynsplit-cases-")), "cases.jsonl");
-  writeFileSync(casesFile, JSON.stringify({id: "multi", files: c.files, questions: facts.map((f) => ({question: `Q: ${f.key} = `, answer: f.value}))}) + "\n");
-  const ev = cli("eval", casesFile, "--methods", "dynsplit", "--budgets", "512", "--answer-from", "memory,once", "--signal", "keyNorm", "--probe", "off", "--threads", "1", "--json");
+  writeFileSync(
+    casesFile,
+    JSON.stringify({id: "multi", files: c.files, questions: facts.map((f) => ({question: `Q: ${f.key} = `, answer: f.value}))}) + "\n"
+  );
+  const ev = cli(
+    "eval",
+    casesFile,
+    "--methods",
+    "dynsplit",
+    "--budgets",
+    "512",
+    "--answer-from",
+    "memory,once",
+    "--signal",
+    "keyNorm",
+    "--probe",
+    "off",
+    "--threads",
+    "1",
+    "--json"
+  );
   assert.equal(ev.code, 0, ev.stderr);
   const cells = (JSON.parse(ev.stdout) as EvalJson).cells;
-  assert.deepEqual(cells.map((x) => [x.answerFrom, x.budget, x.n]), [["memory", 512, facts.length], ["once", 512, facts.length]]);
+  assert.deepEqual(
+    cells.map((x) => [x.answerFrom, x.budget, x.n]),
+    [
+      ["memory", 512, facts.length],
+      ["once", 512, facts.length],
+    ]
+  );
   for (const cell of cells) assert.ok(cell.meanFirstTokenMs > 0);
 });
 
@@ -128,7 +247,10 @@ test("a workspace of two small files at the default ratio budget is read whole i
     const r = cli("ask", dir, "Q: retry_limit = ", "--answer-from", mode, "--probe", "off", "--threads", "1", "--no-cache", "--json");
     assert.equal(r.code, 0, `${mode}: ${r.stderr}`);
     const out = JSON.parse(r.stdout) as AskJson;
-    assert.ok(out.budgetTokens >= out.tokensRead && out.tokensRead > 0, `${mode}: the budget (${out.budgetTokens}) holds the whole workspace (${out.tokensRead})`);
+    assert.ok(
+      out.budgetTokens >= out.tokensRead && out.tokensRead > 0,
+      `${mode}: the budget (${out.budgetTokens}) holds the whole workspace (${out.tokensRead})`
+    );
     assert.ok(out.tokensKept >= out.tokensRead, `${mode}: nothing was evicted (${out.tokensKept} of ${out.tokensRead} kept)`);
   }
 });

@@ -31,98 +31,117 @@ function plantedWorkspace(seed: number, facts = 8, chars = 55_000) {
 }
 
 for (const placement of ["restore", "prefill"] as const) {
-  test(`memory (${placement}): several questions after one ingest are answered from the store, the folder itself gone`, {timeout: 180_000}, async () => {
-    const ws = plantedWorkspace(11);
-    const engine = await engineAt(tmp("dynsplit-mem-"));
-    try {
-      const s = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}, placement});
-      assert.equal(s.answerFrom, "memory");
-      assert.equal(s.store?.placement, placement);
-      assert.ok(s.tokensRead > 10_000 && s.tokensRead === s.tokensTotal - 1, `read ${s.tokensRead} of ${s.tokensTotal} tokens once`);
-      assert.ok(s.memory.kvBytesFullCache > 10 * s.memory.kvBytesAllocated, "the live context is a tenth of a full cache");
-      rmSync(ws.dir, {recursive: true, force: true}); // nothing may read the workspace again
-      let right = 0;
-      for (const f of ws.facts) {
-        const a = await engine.ask(f.question);
-        if (isCorrect(a.answer, f.value)) right++;
-        assert.ok(a.tokensKept <= 1024, `kept ${a.tokensKept} ≤ the budget`);
-        assert.ok(a.selection!.some((x) => x.path === f.path) || !isCorrect(a.answer, f.value), "a right answer came from the fact's file");
-        if (placement === "restore") assert.equal(a.tokensPrefilled, 0, "restore places blocks without prefill");
-        else assert.ok(a.tokensPrefilled <= a.tokensKept, "prefill evaluates at most the selected blocks, never the workspace");
-        assert.ok(a.firstTokenMs != null && a.firstTokenMs < a.totalMs + 1e-6);
+  test(
+    `memory (${placement}): several questions after one ingest are answered from the store, the folder itself gone`,
+    {timeout: 180_000},
+    async () => {
+      const ws = plantedWorkspace(11);
+      const engine = await engineAt(tmp("dynsplit-mem-"));
+      try {
+        const s = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}, placement});
+        assert.equal(s.answerFrom, "memory");
+        assert.equal(s.store?.placement, placement);
+        assert.ok(s.tokensRead > 10_000 && s.tokensRead === s.tokensTotal - 1, `read ${s.tokensRead} of ${s.tokensTotal} tokens once`);
+        assert.ok(s.memory.kvBytesFullCache > 10 * s.memory.kvBytesAllocated, "the live context is a tenth of a full cache");
+        rmSync(ws.dir, {recursive: true, force: true}); // nothing may read the workspace again
+        let right = 0;
+        for (const f of ws.facts) {
+          const a = await engine.ask(f.question);
+          if (isCorrect(a.answer, f.value)) right++;
+          assert.ok(a.tokensKept <= 1024, `kept ${a.tokensKept} ≤ the budget`);
+          assert.ok(
+            a.selection!.some((x) => x.path === f.path) || !isCorrect(a.answer, f.value),
+            "a right answer came from the fact's file"
+          );
+          if (placement === "restore") assert.equal(a.tokensPrefilled, 0, "restore places blocks without prefill");
+          else assert.ok(a.tokensPrefilled <= a.tokensKept, "prefill evaluates at most the selected blocks, never the workspace");
+          assert.ok(a.firstTokenMs != null && a.firstTokenMs < a.totalMs + 1e-6);
+        }
+        console.log(`memory ${placement}: ${right}/${ws.facts.length} right over ${s.tokensTotal} tokens at a 1,024-token budget`);
+        assert.ok(right >= ws.facts.length - 1, `${right}/${ws.facts.length} facts answered right`);
+      } finally {
+        await engine.dispose();
       }
-      console.log(`memory ${placement}: ${right}/${ws.facts.length} right over ${s.tokensTotal} tokens at a 1,024-token budget`);
-      assert.ok(right >= ws.facts.length - 1, `${right}/${ws.facts.length} facts answered right`);
+    }
+  );
+}
+
+test(
+  "memory: an edit re-reads only that file, an unchanged reopen reads nothing, a deleted file leaves the store",
+  {timeout: 180_000},
+  async () => {
+    const ws = plantedWorkspace(12, 4);
+    const cacheDir = tmp("dynsplit-mem-");
+    let engine = await engineAt(cacheDir);
+    try {
+      const first = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}});
+      const reopen = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}});
+      assert.equal(reopen.tokensRead, 0, "an unchanged workspace reads no file");
+      assert.equal(reopen.store?.fromStore, true);
+      assert.equal(reopen.store?.bytes, first.store?.bytes);
+
+      const files = Object.keys(ws.files).sort();
+      const edited = files[1];
+      appendFileSync(path.join(ws.dir, edited), `${formatFact({key: "batch_quota", value: "417"})}\n`);
+      const after = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}});
+      assert.equal(after.store?.filesRead, 1, "one file re-read");
+      const editedTokens = after.fileMap.find((f) => f.path === edited)!.tokens;
+      assert.equal(after.tokensRead, editedTokens, `re-read ${after.tokensRead} tokens = the edited file's ${editedTokens}`);
+      const a = await engine.ask(formatQuestion("batch_quota"));
+      assert.equal(a.answer, "417", "the edit is answered");
+
+      // A new process over the same cache: the store, not the files.
+      await engine.dispose();
+      engine = await engineAt(cacheDir);
+      const fresh = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}});
+      assert.equal(fresh.tokensRead, 0, "a reopened workspace in a new process reads nothing");
+      assert.equal((await engine.ask(formatQuestion("batch_quota"))).answer, "417");
+
+      rmSync(path.join(ws.dir, files[0]));
+      const deleted = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}});
+      assert.equal(deleted.tokensRead, 0);
+      assert.equal(deleted.store?.filesDeleted, 1);
+      assert.ok(!deleted.fileMap.some((f) => f.path === files[0]), "the deleted file is gone from the map");
+      const records = readdirSync(path.join(deleted.store!.dir, "records"));
+      assert.equal(records.length, deleted.files + 1, "its record was removed (one record a file, plus the prompt)");
     } finally {
       await engine.dispose();
     }
-  });
-}
-
-test("memory: an edit re-reads only that file, an unchanged reopen reads nothing, a deleted file leaves the store", {timeout: 180_000}, async () => {
-  const ws = plantedWorkspace(12, 4);
-  const cacheDir = tmp("dynsplit-mem-");
-  let engine = await engineAt(cacheDir);
-  try {
-    const first = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}});
-    const reopen = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}});
-    assert.equal(reopen.tokensRead, 0, "an unchanged workspace reads no file");
-    assert.equal(reopen.store?.fromStore, true);
-    assert.equal(reopen.store?.bytes, first.store?.bytes);
-
-    const files = Object.keys(ws.files).sort();
-    const edited = files[1];
-    appendFileSync(path.join(ws.dir, edited), `${formatFact({key: "batch_quota", value: "417"})}\n`);
-    const after = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}});
-    assert.equal(after.store?.filesRead, 1, "one file re-read");
-    const editedTokens = after.fileMap.find((f) => f.path === edited)!.tokens;
-    assert.equal(after.tokensRead, editedTokens, `re-read ${after.tokensRead} tokens = the edited file's ${editedTokens}`);
-    const a = await engine.ask(formatQuestion("batch_quota"));
-    assert.equal(a.answer, "417", "the edit is answered");
-
-    // A new process over the same cache: the store, not the files.
-    await engine.dispose();
-    engine = await engineAt(cacheDir);
-    const fresh = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}});
-    assert.equal(fresh.tokensRead, 0, "a reopened workspace in a new process reads nothing");
-    assert.equal((await engine.ask(formatQuestion("batch_quota"))).answer, "417");
-
-    rmSync(path.join(ws.dir, files[0]));
-    const deleted = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}});
-    assert.equal(deleted.tokensRead, 0);
-    assert.equal(deleted.store?.filesDeleted, 1);
-    assert.ok(!deleted.fileMap.some((f) => f.path === files[0]), "the deleted file is gone from the map");
-    const records = readdirSync(path.join(deleted.store!.dir, "records"));
-    assert.equal(records.length, deleted.files + 1, "its record was removed (one record a file, plus the prompt)");
-  } finally {
-    await engine.dispose();
   }
-});
+);
 
-test("restores match the live session: the block store and the persistent cache (no K-shift pending at save)", {timeout: 180_000}, async () => {
-  const ws = plantedWorkspace(13, 4);
-  const cacheDir = tmp("dynsplit-mem-");
-  const question = ws.facts[0].question;
-  // An uncertain next token (the model guessing a key), where a mis-rotated key shows; a saturated answer would not.
-  const probe = "Q: ";
-  for (const [answerFrom, placement] of [["memory", "restore"], ["memory", "prefill"], ["once", undefined]] as const) {
-    const live = await engineAt(cacheDir);
-    const s1 = await live.ingest({roots: [ws.dir], answerFrom, placement, budget: {tokens: 768}, signal: "keyNorm"});
-    if (answerFrom === "once") assert.ok(s1.compressions > 0, "the context was compressed before it was saved");
-    const d1 = await live.nextTokenDistribution(question, probe);
-    await live.dispose();
-    const again = await engineAt(cacheDir);
-    const s2 = await again.ingest({roots: [ws.dir], answerFrom, placement, budget: {tokens: 768}, signal: "keyNorm"});
-    assert.equal(s2.fromCache, true, `${answerFrom}/${placement}: restored, not re-read`);
-    const d2 = await again.nextTokenDistribution(question, probe);
-    await again.dispose();
-    const top = Math.max(...d1.values());
-    const l1 = l1Distance(d1, d2);
-    console.log(`${answerFrom}/${placement ?? "-"}: L1 live vs restored ${l1.toExponential(2)} (top p ${top.toFixed(3)})`);
-    assert.ok(top < 0.9, `an uncertain distribution (top p ${top})`);
-    assert.ok(l1 <= 0.005, `L1 ${l1} ≤ 0.005`);
+test(
+  "restores match the live session: the block store and the persistent cache (no K-shift pending at save)",
+  {timeout: 180_000},
+  async () => {
+    const ws = plantedWorkspace(13, 4);
+    const cacheDir = tmp("dynsplit-mem-");
+    const question = ws.facts[0].question;
+    // An uncertain next token (the model guessing a key), where a mis-rotated key shows; a saturated answer would not.
+    const probe = "Q: ";
+    for (const [answerFrom, placement] of [
+      ["memory", "restore"],
+      ["memory", "prefill"],
+      ["once", undefined],
+    ] as const) {
+      const live = await engineAt(cacheDir);
+      const s1 = await live.ingest({roots: [ws.dir], answerFrom, placement, budget: {tokens: 768}, signal: "keyNorm"});
+      if (answerFrom === "once") assert.ok(s1.compressions > 0, "the context was compressed before it was saved");
+      const d1 = await live.nextTokenDistribution(question, probe);
+      await live.dispose();
+      const again = await engineAt(cacheDir);
+      const s2 = await again.ingest({roots: [ws.dir], answerFrom, placement, budget: {tokens: 768}, signal: "keyNorm"});
+      assert.equal(s2.fromCache, true, `${answerFrom}/${placement}: restored, not re-read`);
+      const d2 = await again.nextTokenDistribution(question, probe);
+      await again.dispose();
+      const top = Math.max(...d1.values());
+      const l1 = l1Distance(d1, d2);
+      console.log(`${answerFrom}/${placement ?? "-"}: L1 live vs restored ${l1.toExponential(2)} (top p ${top.toFixed(3)})`);
+      assert.ok(top < 0.9, `an uncertain distribution (top p ${top})`);
+      assert.ok(l1 <= 0.005, `L1 ${l1} ≤ 0.005`);
+    }
   }
-});
+);
 
 test("memory: a failed or cancelled load leaves the previous workspace loaded and answering", {timeout: 180_000}, async () => {
   const ws = plantedWorkspace(14, 2);
@@ -133,11 +152,18 @@ test("memory: a failed or cancelled load leaves the previous workspace loaded an
     const big = plantedWorkspace(15, 1);
     const controller = new AbortController();
     await assert.rejects(
-      engine.ingest({roots: [big.dir], budget: {tokens: 1024}}, {signal: controller.signal, onProgress: (p) => p.filesRead > 0 && controller.abort()}),
+      engine.ingest(
+        {roots: [big.dir], budget: {tokens: 1024}},
+        {signal: controller.signal, onProgress: (p) => p.filesRead > 0 && controller.abort()}
+      ),
       (err: Error) => err.name === "CancelledError"
     );
     await assert.rejects(engine.ingest({roots: ["/no/such/folder"], budget: {tokens: 1024}}), /not found/);
-    assert.deepEqual(engine.ingestSummary?.fileMap.map((f) => f.path), Object.keys(ws.files).sort(), "still the first workspace");
+    assert.deepEqual(
+      engine.ingestSummary?.fileMap.map((f) => f.path),
+      Object.keys(ws.files).sort(),
+      "still the first workspace"
+    );
     assert.equal((await engine.ask(ws.facts[0].question)).answer, before.answer, "and it still answers");
     // The cancelled read left valid records: loading that workspace now reads only what was not finished.
     const resumed = await engine.ingest({roots: [big.dir], budget: {tokens: 1024}});
@@ -170,7 +196,10 @@ test("memory: a corrupt record or index is detected and rebuilt, never used", {t
     assert.equal(engine.ingestSummary?.store?.filesRead, 1, "the damaged file was read again");
     writeFileSync(path.join(dir, "manifest.json"), "{ truncated");
     const rebuilt = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}});
-    assert.ok(rebuilt.tokensRead === 0 || rebuilt.store?.filesRead === rebuilt.files, "an unreadable manifest: the store is rebuilt from its valid records or from the files");
+    assert.ok(
+      rebuilt.tokensRead === 0 || rebuilt.store?.filesRead === rebuilt.files,
+      "an unreadable manifest: the store is rebuilt from its valid records or from the files"
+    );
     assert.equal((await engine.ask(ws.facts[0].question)).answer, ws.facts[0].value);
   } finally {
     await engine.dispose();
@@ -191,7 +220,9 @@ test("memory: a 10,000-file workspace loads at the default budget, and reopens w
     assert.equal(s.files, 10_000);
     assert.ok(s.budgetTokens <= 4000, `the default ratio budget is capped at what the model handles (${s.budgetTokens})`);
     const a = await engine.ask(formatQuestion("retry_limit"));
-    console.log(`10,000 files: ${s.tokensTotal} tokens read in ${(ms / 1000).toFixed(1)} s, store ${(s.store!.bytes / 2 ** 20).toFixed(1)} MiB; answer "${a.answer}" from ${a.selection?.length} files`);
+    console.log(
+      `10,000 files: ${s.tokensTotal} tokens read in ${(ms / 1000).toFixed(1)} s, store ${(s.store!.bytes / 2 ** 20).toFixed(1)} MiB; answer "${a.answer}" from ${a.selection?.length} files`
+    );
     assert.equal(a.answer, "61");
     const t1 = performance.now();
     const reopen = await engine.ingest({roots: [dir], budget: {ratio: 0.25}});
@@ -202,22 +233,33 @@ test("memory: a 10,000-file workspace loads at the default budget, and reopens w
   }
 });
 
-test("a quantized key cache (q8_0, q4_0): the repository memory answers from re-prefilled blocks; the compressed stream, whose K-shift crashes llama.cpp there, is refused with a message", {timeout: 300_000}, async () => {
-  const ws = plantedWorkspace(21, 4, 15_000);
-  for (const kvCacheType of ["q8_0", "q4_0"] as const) {
-    const engine = new Engine({packageRoot: ROOT, cacheDir: tmp("dynsplit-mem-q-"), threads: 1, probe: "off", gpuLayers: "off", kvCacheType});
-    try {
-      const info = await engine.loadModel("bundled");
-      assert.equal(info.kvCacheType, kvCacheType);
-      assert.ok(info.kvBytesPerToken < 1024, `quantized keys take less than the 1,024 bytes of f16 (${info.kvBytesPerToken})`);
-      assert.match(info.restoreUnsupported ?? "", /quantized/);
-      const s = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}});
-      assert.equal(s.store?.placement, "prefill");
-      for (const f of ws.facts) assert.equal((await engine.ask(f.question)).answer, f.value, `${kvCacheType}: ${f.key}`);
-      await assert.rejects(engine.ingest({roots: [ws.dir], budget: {tokens: 1024}, answerFrom: "once"}), /K-shift.*--kv-cache f16/);
-      assert.equal((await engine.ask(ws.facts[0].question)).answer, ws.facts[0].value, "the memory stays loaded after the refusal");
-    } finally {
-      await engine.dispose();
+test(
+  "a quantized key cache (q8_0, q4_0): the repository memory answers from re-prefilled blocks; the compressed stream, whose K-shift crashes llama.cpp there, is refused with a message",
+  {timeout: 300_000},
+  async () => {
+    const ws = plantedWorkspace(21, 4, 15_000);
+    for (const kvCacheType of ["q8_0", "q4_0"] as const) {
+      const engine = new Engine({
+        packageRoot: ROOT,
+        cacheDir: tmp("dynsplit-mem-q-"),
+        threads: 1,
+        probe: "off",
+        gpuLayers: "off",
+        kvCacheType,
+      });
+      try {
+        const info = await engine.loadModel("bundled");
+        assert.equal(info.kvCacheType, kvCacheType);
+        assert.ok(info.kvBytesPerToken < 1024, `quantized keys take less than the 1,024 bytes of f16 (${info.kvBytesPerToken})`);
+        assert.match(info.restoreUnsupported ?? "", /quantized/);
+        const s = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}});
+        assert.equal(s.store?.placement, "prefill");
+        for (const f of ws.facts) assert.equal((await engine.ask(f.question)).answer, f.value, `${kvCacheType}: ${f.key}`);
+        await assert.rejects(engine.ingest({roots: [ws.dir], budget: {tokens: 1024}, answerFrom: "once"}), /K-shift.*--kv-cache f16/);
+        assert.equal((await engine.ask(ws.facts[0].question)).answer, ws.facts[0].value, "the memory stays loaded after the refusal");
+      } finally {
+        await engine.dispose();
+      }
     }
   }
-});
+);

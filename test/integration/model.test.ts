@@ -3,30 +3,30 @@
  * drops to chance when the needle's tokens are erased from the cache.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { test } from "node:test";
-import { generateCase } from "../../src/corpus";
-import { validateGgufFile } from "../../src/engine/gguf/ggufHeader";
-import { getCpuLlama } from "../../src/model/loadLlamaRuntime";
-import { type CaseOutcome, runCasePair, score, tokenizeCase } from "../../src/model/retrievalEval";
+import {readFileSync} from "node:fs";
+import {test} from "node:test";
+import {generateCase} from "../../src/corpus";
+import {validateGgufFile} from "../../src/engine/gguf/ggufHeader";
+import {getCpuLlama} from "../../src/model/loadLlamaRuntime";
+import {type CaseOutcome, runCasePair, score, tokenizeCase} from "../../src/model/retrievalEval";
 
-const card = JSON.parse(readFileSync("models/card.json", "utf8")) as { model: string; charsPerToken: number };
+const card = JSON.parse(readFileSync("models/card.json", "utf8")) as {model: string; charsPerToken: number};
 const modelPath = `models/${card.model}`;
 const CASES = 24;
 const CONTEXT_TOKENS = 1150;
 
-test("bundled model: retrieval needs the needle in the KV cache", { timeout: 60_000 }, async () => {
+test("bundled model: retrieval needs the needle in the KV cache", {timeout: 60_000}, async () => {
   const v = await validateGgufFile(modelPath);
   assert.ok(v.ok, v.ok ? "" : v.error);
   const llama = await getCpuLlama();
-  const model = await llama.loadModel({ modelPath });
-  const context = await model.createContext({ contextSize: 2048, threads: 1 });
+  const model = await llama.loadModel({modelPath});
+  const context = await model.createContext({contextSize: 2048, threads: 1});
   const sequence = context.getSequence();
   const full: CaseOutcome[] = [];
   const erased: CaseOutcome[] = [];
   const lengths: number[] = [];
   for (let i = 0; i < CASES; i++) {
-    const c = generateCase(`integration-${i}`, { contextTokens: CONTEXT_TOKENS, charsPerToken: card.charsPerToken });
+    const c = generateCase(`integration-${i}`, {contextTokens: CONTEXT_TOKENS, charsPerToken: card.charsPerToken});
     lengths.push(tokenizeCase(model, c).contextTokens.length);
     const pair = await runCasePair(model, sequence, c);
     full.push(pair.full);

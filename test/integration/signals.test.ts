@@ -3,21 +3,21 @@
  * Runs on a tiny random-weight llama written by the test (helpers/tinyLlamaGguf.ts).
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Llama, LlamaModel, Token } from "node-llama-cpp";
-import { computeKeyNormSignal, defaultKeyNormLayers } from "../../src/engine/signals/keyNormSignal";
-import { loadLlama } from "../../src/engine/signals/loadLlama";
-import { readSequenceKvState } from "../../src/engine/signals/sequenceState";
-import { prefillWithSurprisal } from "../../src/engine/signals/surprisalSignal";
-import { createTinyModelFixture, openTinyModel, sampleText, type TinyModelFixture } from "./helpers/tinyModelFixture";
-import { referenceKeyLayer0, referenceValueLayer0 } from "./helpers/referenceLlama";
+import {after, before, test} from "node:test";
+import type {Llama, LlamaModel, Token} from "node-llama-cpp";
+import {computeKeyNormSignal, defaultKeyNormLayers} from "../../src/engine/signals/keyNormSignal";
+import {loadLlama} from "../../src/engine/signals/loadLlama";
+import {readSequenceKvState} from "../../src/engine/signals/sequenceState";
+import {prefillWithSurprisal} from "../../src/engine/signals/surprisalSignal";
+import {createTinyModelFixture, openTinyModel, sampleText, type TinyModelFixture} from "./helpers/tinyModelFixture";
+import {referenceKeyLayer0, referenceValueLayer0} from "./helpers/referenceLlama";
 
 let fixture: TinyModelFixture;
 let llama: Llama;
 let model: LlamaModel;
 
 before(async () => {
-  ({ fixture, llama, model } = await openTinyModel(false));
+  ({fixture, llama, model} = await openTinyModel(false));
 });
 
 after(async () => {
@@ -42,7 +42,7 @@ function maxLayer0KeyError(K: Float32Array, tokens: readonly Token[]): number {
 }
 
 test("loadLlama({probe: false}) picks the stock prebuilt binary even when local builds exist", async () => {
-  const loaded = await loadLlama({ probe: false });
+  const loaded = await loadLlama({probe: false});
   try {
     assert.equal(loaded.buildType, "prebuilt");
     assert.equal(loaded.hasProbe, false);
@@ -53,15 +53,18 @@ test("loadLlama({probe: false}) picks the stock prebuilt binary even when local 
 
 test("KV-state parser: layer-0 K equals RoPE(Wk·x, pos) in position order (FA on and off, V too)", async () => {
   for (const flashAttention of [true, false]) {
-    const context = await model.createContext({ contextSize: 1024, threads: 1, flashAttention });
+    const context = await model.createContext({contextSize: 1024, threads: 1, flashAttention});
     try {
       const sequence = context.getSequence();
       const tokens = promptTokens(300);
       await sequence.evaluateWithoutGeneratingNewTokens(tokens);
-      const state = await readSequenceKvState(sequence, { layers: [0], wantV: true });
+      const state = await readSequenceKvState(sequence, {layers: [0], wantV: true});
       assert.deepEqual([...state.tokens], sequence.contextTokens);
       assert.equal(state.vTrans, !flashAttention);
-      assert.deepEqual([...state.positions], tokens.map((_, i) => i));
+      assert.deepEqual(
+        [...state.positions],
+        tokens.map((_, i) => i)
+      );
       const layer0 = state.layers[0];
       assert.equal(layer0.layer, 0);
       assert.ok(maxLayer0KeyError(layer0.K, sequence.contextTokens) <= 2e-3);
@@ -80,21 +83,30 @@ test("KV-state parser: layer-0 K equals RoPE(Wk·x, pos) in position order (FA o
 });
 
 test("KV-state parser decodes F32, BF16 and Q8_0 caches (head_dim 32: Q8_0 blocks fit, no Hadamard rotation)", async () => {
-  const wide = createTinyModelFixture({ nEmbd: 128, nHead: 4, nHeadKv: 2, nFf: 256, seed: 99 });
-  const wideModel = await llama.loadModel({ modelPath: wide.modelPath });
+  const wide = createTinyModelFixture({nEmbd: 128, nHead: 4, nHeadKv: 2, nFf: 256, seed: 99});
+  const wideModel = await llama.loadModel({modelPath: wide.modelPath});
   try {
-    for (const [type, id, tolerance] of [["F32", 0, 1e-4], ["BF16", 30, 2e-2], ["Q8_0", 8, 4e-2]] as const) {
+    for (const [type, id, tolerance] of [
+      ["F32", 0, 1e-4],
+      ["BF16", 30, 2e-2],
+      ["Q8_0", 8, 4e-2],
+    ] as const) {
       const context = await wideModel.createContext({
-        contextSize: 512, threads: 1, flashAttention: true, experimentalKvCacheKeyType: type, experimentalKvCacheValueType: type,
+        contextSize: 512,
+        threads: 1,
+        flashAttention: true,
+        experimentalKvCacheKeyType: type,
+        experimentalKvCacheValueType: type,
       });
       try {
         const sequence = context.getSequence();
         await sequence.evaluateWithoutGeneratingNewTokens([wideModel.tokens.bos!, ...wideModel.tokenize(sampleText(120))]);
-        const state = await readSequenceKvState(sequence, { layers: [0], wantV: true });
+        const state = await readSequenceKvState(sequence, {layers: [0], wantV: true});
         assert.equal(state.layers[0].kType, id);
         assert.equal(state.layers[0].V?.length, state.layers[0].K.length);
         const tokens = sequence.contextTokens;
-        const K = state.layers[0].K, kvRow = K.length / tokens.length;
+        const K = state.layers[0].K,
+          kvRow = K.length / tokens.length;
         let err = 0;
         tokens.forEach((token, pos) => {
           const ref = referenceKeyLayer0(wide.weights, token, pos);
@@ -112,20 +124,23 @@ test("KV-state parser decodes F32, BF16 and Q8_0 caches (head_dim 32: Q8_0 block
 });
 
 test("KV-state parser: cells reused out of order after eraseContextTokenRanges + decode are put back in position order", async () => {
-  const context = await model.createContext({ contextSize: 1024, threads: 1 });
+  const context = await model.createContext({contextSize: 1024, threads: 1});
   try {
     const sequence = context.getSequence();
     const tokens = promptTokens(400);
     await sequence.evaluateWithoutGeneratingNewTokens(tokens);
-    await sequence.eraseContextTokenRanges([{ start: 40, end: 160 }]);
+    await sequence.eraseContextTokenRanges([{start: 40, end: 160}]);
     await sequence.evaluateWithoutGeneratingNewTokens(model.tokenize(sampleText(90)));
-    const state = await readSequenceKvState(sequence, { layers: [0] });
+    const state = await readSequenceKvState(sequence, {layers: [0]});
     const n = sequence.contextTokens.length;
     assert.equal(state.cellCount, n);
     // the new tokens went into the freed cells: file (cell) order is not position order
     const fileOrderSorted = state.cellPositions.every((p, i) => i === 0 || p > state.cellPositions[i - 1]);
     assert.equal(fileOrderSorted, false, "expected reused cells out of position order");
-    assert.deepEqual([...state.positions], Array.from({ length: n }, (_, i) => i));
+    assert.deepEqual(
+      [...state.positions],
+      Array.from({length: n}, (_, i) => i)
+    );
     assert.deepEqual([...state.tokens], sequence.contextTokens);
     // K was re-roped to the shifted positions (lazily, at the next decode) and reordered correctly. Shifted
     // keys are rounded to f16 twice (store, then re-rope), hence 4e-3; a wrong position gives errors of ~1.
@@ -139,7 +154,7 @@ test("KV-state parser: cells reused out of order after eraseContextTokenRanges +
 test("key-norm signal: length, finite, deterministic, and −mean‖k‖ over layers ≥ 1", async () => {
   const scores: Float32Array[] = [];
   for (let run = 0; run < 2; run++) {
-    const context = await model.createContext({ contextSize: 1024, threads: 1 });
+    const context = await model.createContext({contextSize: 1024, threads: 1});
     try {
       const sequence = context.getSequence();
       await sequence.evaluateWithoutGeneratingNewTokens(promptTokens(350));
@@ -150,8 +165,11 @@ test("key-norm signal: length, finite, deterministic, and −mean‖k‖ over la
       assert.ok(signal.elapsedMs >= 0);
       if (run === 0) {
         // hand check of the formula on one token
-        const state = await readSequenceKvState(sequence, { layers: defaultKeyNormLayers(2) });
-        const K = state.layers[0].K, row = state.layers[0].kRowElems, headDim = row / 2, t = 17;
+        const state = await readSequenceKvState(sequence, {layers: defaultKeyNormLayers(2)});
+        const K = state.layers[0].K,
+          row = state.layers[0].kRowElems,
+          headDim = row / 2,
+          t = 17;
         let sum = 0;
         for (let h = 0; h < 2; h++) {
           let sq = 0;
@@ -172,10 +190,10 @@ test("surprisal signal: length, finite, deterministic, and equals −log2 p from
   const tokens = promptTokens(240);
   const runs: Float32Array[] = [];
   for (let run = 0; run < 2; run++) {
-    const context = await model.createContext({ contextSize: 1024, threads: 1 });
+    const context = await model.createContext({contextSize: 1024, threads: 1});
     try {
       const sequence = context.getSequence();
-      const { signal, bitsOfInput } = await prefillWithSurprisal(sequence, tokens);
+      const {signal, bitsOfInput} = await prefillWithSurprisal(sequence, tokens);
       assert.equal(signal.kind, "surprisal");
       assert.equal(signal.tokenScores.length, tokens.length);
       assert.ok(signal.tokenScores.every(Number.isFinite));
@@ -188,10 +206,10 @@ test("surprisal signal: length, finite, deterministic, and equals −log2 p from
   assert.deepEqual(runs[0], runs[1]);
 
   const checked = [1, 2, 57, 130, tokens.length - 1];
-  const context = await model.createContext({ contextSize: 1024, threads: 1 });
+  const context = await model.createContext({contextSize: 1024, threads: 1});
   try {
     const sequence = context.getSequence();
-    const input = tokens.map((t, i) => (checked.includes(i + 1) ? [t, { generateNext: { probabilities: true } }] as const : t));
+    const input = tokens.map((t, i) => (checked.includes(i + 1) ? ([t, {generateNext: {probabilities: true}}] as const) : t));
     const results = await sequence.controlledEvaluate(input as Parameters<typeof sequence.controlledEvaluate>[0]);
     for (const pos of checked) {
       const p = results[pos - 1]?.next?.probabilities?.get(tokens[pos]);

@@ -8,7 +8,13 @@ import {EngineClient, EngineCrashedError, EngineRequestError} from "../../src/en
 import {ROOT, writeWorkspace} from "../helpers/engineFixtures";
 
 function client() {
-  return new EngineClient(path.join(ROOT, "dist/worker.mjs"), {packageRoot: ROOT, cacheDir: mkdtempSync(path.join(os.tmpdir(), "dynsplit-wcache-")), threads: 1, probe: "off", gpuLayers: "off"});
+  return new EngineClient(path.join(ROOT, "dist/worker.mjs"), {
+    packageRoot: ROOT,
+    cacheDir: mkdtempSync(path.join(os.tmpdir(), "dynsplit-wcache-")),
+    threads: 1,
+    probe: "off",
+    gpuLayers: "off",
+  });
 }
 
 test("a corrupt, truncated or missing model is a clear error and the worker lives on", {timeout: 60_000}, async () => {
@@ -45,7 +51,11 @@ test("streams, cancels, survives a killed child and restores model and workspace
     const k = generateCase(9_400_001, {contextTokens: 800});
     const dir = writeWorkspace(k.files);
     const progress: number[] = [];
-    const ingest = await c.request("ingest", {roots: [dir], budget: {ratio: 0.5}, signal: "keyNorm"}, {onProgress: (p) => progress.push(p.tokensRead)});
+    const ingest = await c.request(
+      "ingest",
+      {roots: [dir], budget: {ratio: 0.5}, signal: "keyNorm"},
+      {onProgress: (p) => progress.push(p.tokensRead)}
+    );
     assert.ok(progress.length > 0 && progress[progress.length - 1] === ingest.tokensRead, "progress events arrive");
     let streamed = "";
     const answer = await c.request("ask", {question: k.question}, {onText: (t) => (streamed += t)});
@@ -55,7 +65,11 @@ test("streams, cancels, survives a killed child and restores model and workspace
     const big = writeWorkspace(generateCase(9_400_002, {contextTokens: 8000}).files);
     const controller = new AbortController();
     await assert.rejects(
-      c.request("ingest", {roots: [big], budget: {tokens: 512}, signal: "keyNorm", useCache: false}, {signal: controller.signal, onProgress: () => controller.abort()}),
+      c.request(
+        "ingest",
+        {roots: [big], budget: {tokens: 512}, signal: "keyNorm", useCache: false},
+        {signal: controller.signal, onProgress: () => controller.abort()}
+      ),
       (err: Error) => err.name === "CancelledError"
     );
 

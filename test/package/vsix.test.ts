@@ -27,19 +27,35 @@ function listZip(file: string): Promise<Map<string, number>> {
 test("vsce package builds a VSIX that ships the runtime and leaves sources, tests and dev files out", {timeout: 300_000}, async () => {
   assert.ok(existsSync(path.join(root, "dist/extension.cjs")), "run `npm run build` first");
   const out = path.join(mkdtempSync(path.join(tmpdir(), "dynsplit-vsix-")), "dynsplit-chat.vsix");
-  execFileSync(path.join(root, "node_modules/.bin/vsce"), ["package", "--allow-missing-repository", "--no-update-package-json", "--readme-path", "EXTENSION.md", "-o", out], {cwd: root, stdio: "pipe"});
+  execFileSync(
+    path.join(root, "node_modules/.bin/vsce"),
+    ["package", "--allow-missing-repository", "--no-update-package-json", "--readme-path", "EXTENSION.md", "-o", out],
+    {cwd: root, stdio: "pipe"}
+  );
   const entries = await listZip(out);
   const files = [...entries.keys()].filter((f) => f.startsWith("extension/")).map((f) => f.slice("extension/".length));
   const has = (f: string) => files.includes(f);
 
   // What the extension needs at run time.
-  for (const f of ["package.json", "dist/extension.cjs", "dist/worker.mjs", "dist/cli.mjs", "dist/media/chat.js", "dist/media/visualizer.js", "media/chat.css", "media/visualizer.css"])
+  for (const f of [
+    "package.json",
+    "dist/extension.cjs",
+    "dist/worker.mjs",
+    "dist/cli.mjs",
+    "dist/media/chat.js",
+    "dist/media/visualizer.js",
+    "media/chat.css",
+    "media/visualizer.css",
+  ])
     assert.ok(has(f), `${f} is in the VSIX`);
   assert.ok(has("docs/results/report.md"), "the benchmark report ships for Open Benchmark Report");
   const card = JSON.parse(readFileSync(path.join(root, "models/card.json"), "utf8"));
   assert.ok(has("models/card.json") && has(`models/${card.model}`), "the bundled model and its card ship");
   assert.ok(has("node_modules/node-llama-cpp/package.json"), "node-llama-cpp ships (it is external to the bundles)");
-  assert.ok(files.some((f) => f.startsWith("node_modules/@node-llama-cpp/linux-x64/")), "the CPU binary ships");
+  assert.ok(
+    files.some((f) => f.startsWith("node_modules/@node-llama-cpp/linux-x64/")),
+    "the CPU binary ships"
+  );
 
   // What must not ship.
   const forbidden = files.filter(

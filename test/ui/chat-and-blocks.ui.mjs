@@ -33,7 +33,8 @@ export async function run({page, log, runCommand, frame, screenshot}) {
   const evicted = await vis.locator(".block.evicted").count();
   log(`visualizer: ${kept} kept blocks, ${evicted} evicted blocks; ${await vis.locator("#memory-text").innerText()}`);
   if (kept === 0 || evicted === 0) throw new Error(`expected kept and evicted blocks, got ${kept} and ${evicted}`);
-  if ((await vis.locator('.block.kept[data-file="src/http/client.ts"]').count()) === 0) throw new Error("the block holding the fact is not shown as kept");
+  if ((await vis.locator('.block.kept[data-file="src/http/client.ts"]').count()) === 0)
+    throw new Error("the block holding the fact is not shown as kept");
   await page.waitForTimeout(300);
   await screenshot("visualizer");
 

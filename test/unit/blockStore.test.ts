@@ -14,7 +14,15 @@ import {parseSeqState} from "../../src/engine/signals/kvStateParser";
 
 function record(n = 7, withKv = true): {rec: FileRecord; kv?: Uint8Array} {
   const rec: FileRecord = {
-    meta: {path: "src/a.ts", contentSha: "abc", headerTokens: 2, bodyTokens: n, blocks: 2, summaryDim: 3, kv: withKv ? {stride: 6, layers: [{kType: 1, kRowBytes: 4, vType: 1, vRowBytes: 2}]} : undefined},
+    meta: {
+      path: "src/a.ts",
+      contentSha: "abc",
+      headerTokens: 2,
+      bodyTokens: n,
+      blocks: 2,
+      summaryDim: 3,
+      kv: withKv ? {stride: 6, layers: [{kType: 1, kRowBytes: 4, vType: 1, vRowBytes: 2}]} : undefined,
+    },
     headerIds: Int32Array.from([1, 2]),
     bodyIds: Int32Array.from({length: n}, (_, i) => 100 + i),
     lines: Int32Array.from({length: n}, (_, i) => 1 + (i >> 1)),
@@ -31,7 +39,8 @@ test("file records round-trip, and any damage is a RecordCorruptError", () => {
   const bytes = encodeRecord(rec, kv);
   const back = decodeRecord(bytes, {verifyKv: true});
   assert.deepEqual(back.meta, rec.meta);
-  for (const k of ["headerIds", "bodyIds", "lines", "offsets", "blockScores", "summaries", "positions"] as const) assert.deepEqual([...back[k]], [...rec[k]], k);
+  for (const k of ["headerIds", "bodyIds", "lines", "offsets", "blockScores", "summaries", "positions"] as const)
+    assert.deepEqual([...back[k]], [...rec[k]], k);
   assert.deepEqual([...bytes.subarray(back.kvOffset)], [...kv!]);
   for (const at of [0, 5, 40, 100, bytes.length - 3]) {
     const bad = Buffer.from(bytes);
@@ -44,7 +53,17 @@ test("file records round-trip, and any damage is a RecordCorruptError", () => {
 });
 
 test("the index round-trips and refuses another manifest's fingerprint or a damaged payload", () => {
-  const t: BlockTable = {fileOf: Int32Array.from([0, 0, 1]), start: Int32Array.from([0, 3, 0]), end: Int32Array.from([3, 7, 4]), startLine: Int32Array.from([1, 2, 1]), endLine: Int32Array.from([2, 4, 3]), score: Float32Array.from([1, 2, 3]), segments: 2, segmentDim: 2, summaries: Float32Array.from({length: 12}, (_, i) => i / 12)};
+  const t: BlockTable = {
+    fileOf: Int32Array.from([0, 0, 1]),
+    start: Int32Array.from([0, 3, 0]),
+    end: Int32Array.from([3, 7, 4]),
+    startLine: Int32Array.from([1, 2, 1]),
+    endLine: Int32Array.from([2, 4, 3]),
+    score: Float32Array.from([1, 2, 3]),
+    segments: 2,
+    segmentDim: 2,
+    summaries: Float32Array.from({length: 12}, (_, i) => i / 12),
+  };
   const bytes = encodeIndex(t, "fp-1");
   const back = decodeIndex(bytes, "fp-1");
   assert.deepEqual([...back.summaries], [...t.summaries]);
@@ -68,7 +87,17 @@ const identity = (workspace: string): StoreIdentity => ({
   summaryLayers: [0, 1],
   workspace,
 });
-const emptyTable: BlockTable = {fileOf: new Int32Array(0), start: new Int32Array(0), end: new Int32Array(0), startLine: new Int32Array(0), endLine: new Int32Array(0), score: new Float32Array(0), segments: 0, segmentDim: 0, summaries: new Float32Array(0)};
+const emptyTable: BlockTable = {
+  fileOf: new Int32Array(0),
+  start: new Int32Array(0),
+  end: new Int32Array(0),
+  startLine: new Int32Array(0),
+  endLine: new Int32Array(0),
+  score: new Float32Array(0),
+  segments: 0,
+  segmentDim: 0,
+  summaries: new Float32Array(0),
+};
 
 test("a full disk is one clear error and the last complete store stays usable", async () => {
   const root = mkdtempSync(path.join(os.tmpdir(), "dynsplit-store-unit-"));
@@ -78,8 +107,14 @@ test("a full disk is one clear error and the last complete store stays usable", 
   // Every later write fails as on a full disk.
   const full = Object.assign(new Error("ENOSPC: no space left on device, write"), {code: "ENOSPC"});
   const failing = await BlockStore.open(root, identity("/ws"), {...NODE_STORE_IO, writeFile: async () => Promise.reject(full)});
-  await assert.rejects(failing.writeRecord("k", encodeRecord(record().rec, record().kv)), (err: Error) => err instanceof StoreDiskFullError && /disk is full.*last complete store is kept/.test(err.message));
-  await assert.rejects(failing.commit({prompt: {record: "prompt", tokens: 2}, files: []}, emptyTable, LexicalIndex.empty()), StoreDiskFullError);
+  await assert.rejects(
+    failing.writeRecord("k", encodeRecord(record().rec, record().kv)),
+    (err: Error) => err instanceof StoreDiskFullError && /disk is full.*last complete store is kept/.test(err.message)
+  );
+  await assert.rejects(
+    failing.commit({prompt: {record: "prompt", tokens: 2}, files: []}, emptyTable, LexicalIndex.empty()),
+    StoreDiskFullError
+  );
   const reopened = await BlockStore.open(root, identity("/ws"));
   assert.equal(reopened.manifest?.updatedAt, good.updatedAt, "the previous manifest is intact");
   assert.ok(await reopened.loadIndex(), "and its index still verifies");
@@ -110,7 +145,12 @@ test("a written sequence state parses back to the same rows (V plain and transpo
     const n = 5;
     const k = [Uint8Array.from({length: n * 8}, (_, i) => i), Uint8Array.from({length: n * 8}, (_, i) => 255 - i)];
     const v = [Uint8Array.from({length: n * 4}, (_, i) => 3 * i), Uint8Array.from({length: n * 4}, (_, i) => 7 * i)];
-    const layout = {nStream: 2, stream: 1, vTrans, layers: [0, 1].map(() => ({kType: 1, kRowBytes: 8, vType: 1, vRowBytes: 4, vElemBytes: 2}))};
+    const layout = {
+      nStream: 2,
+      stream: 1,
+      vTrans,
+      layers: [0, 1].map(() => ({kType: 1, kRowBytes: 8, vType: 1, vRowBytes: 4, vElemBytes: 2})),
+    };
     const bytes = encodeSeqState(layout, {tokens: [9, 8, 7, 6, 5], k, v});
     const st = parseSeqState(bytes, {raw: true, wantV: true});
     assert.deepEqual([...st.tokens], [9, 8, 7, 6, 5]);

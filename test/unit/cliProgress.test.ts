@@ -13,7 +13,10 @@ test("progress on a pipe: one plain line every few seconds, not one record per c
   for (let i = 0; i <= 500; i++) p({filesRead: i, filesTotal: 500, tokensRead: i * 100, tokensTotal: 50_000, etaMs: (500 - i) * 20});
   p.end();
   assert.equal(writes.length, 1, "the first report only, within one interval");
-  assert.ok(writes.every((w) => w.endsWith("\n") && !w.includes("\r")), "plain lines");
+  assert.ok(
+    writes.every((w) => w.endsWith("\n") && !w.includes("\r")),
+    "plain lines"
+  );
   assert.match(writes[0], /reading 0\/500 files · 0\/50000 tokens · about 10 s left/);
 });
 

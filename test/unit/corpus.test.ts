@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import {test} from "node:test";
 import {
   FACT_TEMPLATE,
   KEY_PATTERN,
@@ -14,15 +14,15 @@ import {
 const count = (haystack: string, needle: string) => haystack.split(needle).length - 1;
 
 test("repositories and cases are deterministic per seed", () => {
-  assert.deepEqual(generateRepository(5, { totalChars: 4000 }), generateRepository(5, { totalChars: 4000 }));
+  assert.deepEqual(generateRepository(5, {totalChars: 4000}), generateRepository(5, {totalChars: 4000}));
   assert.notDeepEqual(generateRepository(5), generateRepository(6));
-  assert.deepEqual(generateCase("a", { contextChars: 3000 }), generateCase("a", { contextChars: 3000 }));
+  assert.deepEqual(generateCase("a", {contextChars: 3000}), generateCase("a", {contextChars: 3000}));
   assert.notEqual(generateCase("a").context, generateCase("b").context);
-  assert.deepEqual(generateTrainingDocument(1, { chars: 1200 }), generateTrainingDocument(1, { chars: 1200 }));
+  assert.deepEqual(generateTrainingDocument(1, {chars: 1200}), generateTrainingDocument(1, {chars: 1200}));
 });
 
 test("repository options: file count and size", () => {
-  const repo = generateRepository(1, { totalChars: 6000, fileCount: 4 });
+  const repo = generateRepository(1, {totalChars: 6000, fileCount: 4});
   assert.equal(Object.keys(repo.files).length, 4);
   const size = renderRepository(repo.files).length;
   assert.ok(size > 3000 && size < 7000, `size ${size}`);
@@ -32,8 +32,8 @@ test("a case plants the needle exactly once, with distractors sharing its prefix
   const keyRe = new RegExp(`^${KEY_PATTERN}$`);
   const valueRe = new RegExp(`^${VALUE_PATTERN}$`);
   for (let seed = 0; seed < 200; seed++) {
-    const c = generateCase(seed, { contextChars: 2500 + (seed % 5) * 1000, distractors: 4 });
-    const line = formatFact({ key: c.needle.key, value: c.needle.value });
+    const c = generateCase(seed, {contextChars: 2500 + (seed % 5) * 1000, distractors: 4});
+    const line = formatFact({key: c.needle.key, value: c.needle.value});
     assert.equal(count(c.context, line), 1, `seed ${seed}`);
     assert.equal(c.context.slice(c.needle.start, c.needle.end), line + "\n");
     assert.equal(count(c.context, `const ${c.needle.key} = `), 1, "the key is defined once");
@@ -48,28 +48,31 @@ test("a case plants the needle exactly once, with distractors sharing its prefix
       assert.ok(d.key.startsWith(prefix + "_") || d.key.endsWith("_" + suffix), `${d.key} vs ${c.needle.key}`);
       assert.equal(count(c.context, formatFact(d)), 1);
     }
-    assert.equal(Object.values(c.files).join("").length + Object.keys(c.files).reduce((n, p) => n + `// file: ${p}\n`.length, 0), c.context.length);
+    assert.equal(
+      Object.values(c.files).join("").length + Object.keys(c.files).reduce((n, p) => n + `// file: ${p}\n`.length, 0),
+      c.context.length
+    );
   }
 });
 
 test("needle depth places the fact where asked", () => {
   for (const depth of [0, 0.25, 0.5, 0.75, 1]) {
-    const c = generateCase(`depth-${depth}`, { contextChars: 8000, needleDepth: depth });
+    const c = generateCase(`depth-${depth}`, {contextChars: 8000, needleDepth: depth});
     const at = c.needle.start / c.context.length;
     assert.ok(Math.abs(at - depth) < 0.1, `depth ${depth} landed at ${at.toFixed(2)}`);
   }
 });
 
 test("facts can be planted into a given haystack", () => {
-  const haystack = { "lib/real.js": Array.from({ length: 200 }, (_, i) => `function f${i}() { return ${i}; }`).join("\n") };
-  const c = generateCase(3, { contextChars: 3000, haystack, needleDepth: 0.5 });
+  const haystack = {"lib/real.js": Array.from({length: 200}, (_, i) => `function f${i}() { return ${i}; }`).join("\n")};
+  const c = generateCase(3, {contextChars: 3000, haystack, needleDepth: 0.5});
   assert.deepEqual(Object.keys(c.files), ["lib/real.js"]);
   assert.ok(c.context.includes("function f10() { return 10; }"));
   assert.equal(count(c.context, formatFact(c.needle)), 1);
 });
 
 test("training documents ask only about facts stated earlier", () => {
-  const doc = generateTrainingDocument(9, { chars: 2000 });
+  const doc = generateTrainingDocument(9, {chars: 2000});
   assert.ok(doc.answers.length >= 3);
   for (const a of doc.answers) {
     const lineStart = doc.text.lastIndexOf("\n", a.start) + 1;

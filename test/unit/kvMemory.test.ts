@@ -25,9 +25,15 @@ test("other KV types: F32, BF16, Q8_0, Q4_0 and mixed K/V", () => {
 });
 
 test("geometry from GGUF metadata, including per-layer KV head arrays and defaults", () => {
-  const g = kvGeometryFromGguf({general: {architecture: "llama"}, llama: {block_count: 2, embedding_length: 64, attention: {head_count: 4, head_count_kv: 2}}});
+  const g = kvGeometryFromGguf({
+    general: {architecture: "llama"},
+    llama: {block_count: 2, embedding_length: 64, attention: {head_count: 4, head_count_kv: 2}},
+  });
   assert.deepEqual(g, {nLayer: 2, nHeadKv: 2, headDimK: 16, headDimV: 16, typeK: "F16", typeV: "F16"});
-  const h = kvGeometryFromGguf({general: {architecture: "x"}, x: {block_count: 3, embedding_length: 64, attention: {head_count: 4, head_count_kv: [2, 0, 2], key_length: 32, value_length: 16}}});
+  const h = kvGeometryFromGguf({
+    general: {architecture: "x"},
+    x: {block_count: 3, embedding_length: 64, attention: {head_count: 4, head_count_kv: [2, 0, 2], key_length: 32, value_length: 16}},
+  });
   assert.equal(kvBytesPerToken(h), 4 * (32 * 2 + 16 * 2));
   assert.throws(() => kvGeometryFromGguf({general: {}}), /no architecture/);
 });

@@ -30,9 +30,12 @@ const descriptions: Partial<Record<keyof typeof SETTING_RULES, Record<string, st
 };
 
 test("package.json declares exactly the settings the extension reads, with the same defaults", () => {
-  const declared = Object.keys(properties).filter((k) => k.startsWith("dynsplit.")).map((k) => k.slice("dynsplit.".length));
+  const declared = Object.keys(properties)
+    .filter((k) => k.startsWith("dynsplit."))
+    .map((k) => k.slice("dynsplit.".length));
   assert.deepEqual(declared.sort(), Object.keys(DEFAULT_SETTINGS).sort());
-  for (const [key, value] of Object.entries(DEFAULT_SETTINGS)) assert.deepEqual(properties[`dynsplit.${key}`].default, value, `dynsplit.${key} default`);
+  for (const [key, value] of Object.entries(DEFAULT_SETTINGS))
+    assert.deepEqual(properties[`dynsplit.${key}`].default, value, `dynsplit.${key} default`);
 });
 
 test("package.json's enums, their descriptions and numeric ranges are the ones defined in src/core and the setting rules", () => {
@@ -57,8 +60,17 @@ test("package.json's enums, their descriptions and numeric ranges are the ones d
 });
 
 test("every default passes its own rule; bad values fall back to the default with one message each", () => {
-  for (const [key, rule] of Object.entries(SETTING_RULES)) assert.ok(rule.safeParse(DEFAULT_SETTINGS[key as keyof typeof DEFAULT_SETTINGS]).success, key);
-  const values: Record<string, unknown> = {budgetTokens: -5, method: "magic", signal: "vibes", blockSize: 8, tolerance: 9, include: "src", kvCacheType: "q2"};
+  for (const [key, rule] of Object.entries(SETTING_RULES))
+    assert.ok(rule.safeParse(DEFAULT_SETTINGS[key as keyof typeof DEFAULT_SETTINGS]).success, key);
+  const values: Record<string, unknown> = {
+    budgetTokens: -5,
+    method: "magic",
+    signal: "vibes",
+    blockSize: 8,
+    tolerance: 9,
+    include: "src",
+    kvCacheType: "q2",
+  };
   const {settings, problems} = readSettings({get: <T>(k: string) => values[k] as T});
   assert.equal(settings.budgetTokens, 4096);
   assert.equal(settings.method, "dynsplit");

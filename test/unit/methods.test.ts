@@ -30,7 +30,10 @@ function checkInvariants(result: CompressionResult, input: CompressionInput, nSi
   // the block map covers the input and agrees with the mask
   assert.equal(result.blocks[0].start, 0);
   assert.equal(result.blocks[result.blocks.length - 1].end, n);
-  assert.equal(result.blocks.reduce((a, b) => a + b.keptTokens, 0), result.keptTokens);
+  assert.equal(
+    result.blocks.reduce((a, b) => a + b.keptTokens, 0),
+    result.keptTokens
+  );
 }
 
 function input(n: number, ratio: number, seed = 1): CompressionInput {

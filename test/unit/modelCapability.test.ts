@@ -3,7 +3,15 @@ import {test} from "node:test";
 import fc from "fast-check";
 import {modelCapability, type ModelTraits} from "../../src/core/modelCapability";
 
-const plain: ModelTraits = {architecture: "llama", recurrent: false, hybrid: false, encoder: false, multiAxisRope: false, qkNorm: false, mla: false};
+const plain: ModelTraits = {
+  architecture: "llama",
+  recurrent: false,
+  hybrid: false,
+  encoder: false,
+  multiAxisRope: false,
+  qkNorm: false,
+  mla: false,
+};
 
 test("capability: a plain transformer is supported with nothing changed", () => {
   const c = modelCapability(plain);
@@ -16,7 +24,11 @@ test("capability: a plain transformer is supported with nothing changed", () => 
 });
 
 test("capability: recurrent, hybrid and encoder models refuse every compressed mode and say why", () => {
-  for (const [trait, words] of [["recurrent", /recurrent state/], ["hybrid", /recurrent layers/], ["encoder", /encoder/]] as const) {
+  for (const [trait, words] of [
+    ["recurrent", /recurrent state/],
+    ["hybrid", /recurrent layers/],
+    ["encoder", /encoder/],
+  ] as const) {
     const c = modelCapability({...plain, architecture: "x", [trait]: true});
     assert.equal(c.verdict, "refused", trait);
     assert.match(c.reason, words);
@@ -61,7 +73,8 @@ test("capability: any mix of traits gives one verdict, refusal wins, and every a
       const adapted = !refused && (t.swaSize != null || t.multiAxisRope || t.qkNorm || t.mla);
       assert.equal(c.verdict, refused ? "refused" : adapted ? "adapted" : "supported");
       assert.equal(c.reason.length > 0, c.verdict !== "supported");
-      if (!refused) assert.equal(c.reason.split("; ").length, [t.swaSize != null, t.multiAxisRope, t.qkNorm, t.mla].filter(Boolean).length || 1);
+      if (!refused)
+        assert.equal(c.reason.split("; ").length, [t.swaSize != null, t.multiAxisRope, t.qkNorm, t.mla].filter(Boolean).length || 1);
       assert.equal(c.swaFullCache, !refused && t.swaSize != null);
     })
   );

@@ -27,12 +27,27 @@ test("the token ledger erases ranges in lock-step and remaps file starts", () =>
 
 test("the block map keeps evicted history and the final kept segmentation", () => {
   const rec = new BlockMapRecorder();
-  const b = (file: string, start: number, tokens: number, kept: number): BlockRecord => ({file, startLine: start, endLine: start + 1, tokens, keptTokens: kept, score: kept, boundary: "\n", text: "x"});
+  const b = (file: string, start: number, tokens: number, kept: number): BlockRecord => ({
+    file,
+    startLine: start,
+    endLine: start + 1,
+    tokens,
+    keptTokens: kept,
+    score: kept,
+    boundary: "\n",
+    text: "x",
+  });
   rec.recordEvicted([b("a", 1, 10, 0), b("a", 3, 10, 10), b("a", 5, 10, 4)]);
   rec.setFinal([b("a", 3, 10, 10), b("a", 5, 10, 4)]);
   const all = rec.all();
   assert.equal(all.filter((x) => x.keptTokens === 0).length, 2, "one whole and one partial eviction");
-  assert.deepEqual(rec.kept().map((x) => [x.startLine, x.tokens]), [[3, 10], [5, 4]]);
+  assert.deepEqual(
+    rec.kept().map((x) => [x.startLine, x.tokens]),
+    [
+      [3, 10],
+      [5, 4],
+    ]
+  );
 });
 
 test("query overlap boosts rare tokens of the question, not spaces", () => {
@@ -45,7 +60,15 @@ test("query overlap boosts rare tokens of the question, not spaces", () => {
 });
 
 test("the card format asks in the trained template; a free-form question is reduced to its key", () => {
-  const f = cardFormat({model: "m.gguf", fact: "const {key} = {value};", question: "Q: {key} = ", key: "[a-z]+_[a-z]+", value: "[0-9]{1,3}", contextTokens: 1024, answerTokens: 1});
+  const f = cardFormat({
+    model: "m.gguf",
+    fact: "const {key} = {value};",
+    question: "Q: {key} = ",
+    key: "[a-z]+_[a-z]+",
+    value: "[0-9]{1,3}",
+    contextTokens: 1024,
+    answerTokens: 1,
+  });
   assert.equal(f.question("Q: retry_limit ="), "Q: retry_limit = ");
   assert.equal(f.question("what is retry_limit in the client?"), "Q: retry_limit = ");
   assert.equal(f.maxAnswerTokens, 1);
@@ -59,8 +82,23 @@ test("the card format asks in the trained template; a free-form question is redu
 });
 
 test("references: blocks holding the answer or a question identifier, best first", () => {
-  const blk = (file: string, text: string, score: number): BlockRecord => ({file, startLine: 1, endLine: 2, tokens: 5, keptTokens: 5, score, boundary: ";", text});
+  const blk = (file: string, text: string, score: number): BlockRecord => ({
+    file,
+    startLine: 1,
+    endLine: 2,
+    tokens: 5,
+    keptTokens: 5,
+    score,
+    boundary: ";",
+    text,
+  });
   const kept = [blk("a.ts", "const other = 3;", 9), blk("b.ts", "const retry_limit = 41;", 1), blk("c.ts", "retry_limit + 1", 2)];
-  assert.deepEqual(pickReferences(kept, "Q: retry_limit = ", "41").map((b) => b.file), ["c.ts", "b.ts"]);
-  assert.deepEqual(pickReferences(kept, "nothing matches", "").map((b) => b.file), ["a.ts", "c.ts", "b.ts"]);
+  assert.deepEqual(
+    pickReferences(kept, "Q: retry_limit = ", "41").map((b) => b.file),
+    ["c.ts", "b.ts"]
+  );
+  assert.deepEqual(
+    pickReferences(kept, "nothing matches", "").map((b) => b.file),
+    ["a.ts", "c.ts", "b.ts"]
+  );
 });

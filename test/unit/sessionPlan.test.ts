@@ -22,19 +22,54 @@ test("a ratio budget is floored at a usable context and capped at what the model
 });
 
 test("the stream plan: two small files at the default ratio are read whole instead of failing on their headers", () => {
-  const p = planStream({budget: {ratio: 0.25}, documentTokens: 40, headerTokens: 11, promptTokens: 10, files: 2, maxAnswerTokens: 8, handlesContextTokens: 4096});
+  const p = planStream({
+    budget: {ratio: 0.25},
+    documentTokens: 40,
+    headerTokens: 11,
+    promptTokens: 10,
+    files: 2,
+    maxAnswerTokens: 8,
+    handlesContextTokens: 4096,
+  });
   assert.equal(p.budgetTokens, 50);
   assert.ok(p.recentWindow <= Math.floor(p.budgetTokens / 4));
   assert.equal(p.contextSize, p.budgetTokens + p.chunkTokens + p.reserveTokens);
 });
 
 test("the stream plan paces compressions every quarter budget, reserves the question and answer, and refuses an impossible token budget", () => {
-  const p = planStream({budget: {tokens: 2048}, documentTokens: 50_000, headerTokens: 290, promptTokens: 10, files: 40, questionTokens: 12, maxAnswerTokens: 8, handlesContextTokens: 4096});
+  const p = planStream({
+    budget: {tokens: 2048},
+    documentTokens: 50_000,
+    headerTokens: 290,
+    promptTokens: 10,
+    files: 40,
+    questionTokens: 12,
+    maxAnswerTokens: 8,
+    handlesContextTokens: 4096,
+  });
   assert.deepEqual([p.budgetTokens, p.chunkTokens, p.reserveTokens, p.recentWindow, p.nSink], [2048, 512, 12 + 8 + 16, 64, 4]);
-  const full = planStream({budget: {ratio: 0.25}, documentTokens: 50_000, headerTokens: 290, promptTokens: 10, files: 40, maxAnswerTokens: 8, handlesContextTokens: 4096, keepsEverything: true});
+  const full = planStream({
+    budget: {ratio: 0.25},
+    documentTokens: 50_000,
+    headerTokens: 290,
+    promptTokens: 10,
+    files: 40,
+    maxAnswerTokens: 8,
+    handlesContextTokens: 4096,
+    keepsEverything: true,
+  });
   assert.equal(full.budgetTokens, 50_010, "the full cache is never capped: it would overflow its own context");
   assert.throws(
-    () => planStream({budget: {tokens: 100}, documentTokens: 50_000, headerTokens: 290, promptTokens: 10, files: 40, maxAnswerTokens: 8, handlesContextTokens: 4096}),
+    () =>
+      planStream({
+        budget: {tokens: 100},
+        documentTokens: 50_000,
+        headerTokens: 290,
+        promptTokens: 10,
+        files: 40,
+        maxAnswerTokens: 8,
+        handlesContextTokens: 4096,
+      }),
     (e: Error) => e instanceof DynSplitInputError && /40 file headers alone need 300 tokens, the budget is 100/.test(e.message)
   );
 });

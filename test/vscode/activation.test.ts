@@ -8,7 +8,13 @@ const EXTENSION_ID = "dynsplit.dynsplit-chat";
 suite("extension activation", () => {
   test("the extension is installed in the host", () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID);
-    assert.ok(ext, `extension ${EXTENSION_ID} not found; known: ${vscode.extensions.all.map((e) => e.id).filter((id) => !id.startsWith("vscode.")).join(", ")}`);
+    assert.ok(
+      ext,
+      `extension ${EXTENSION_ID} not found; known: ${vscode.extensions.all
+        .map((e) => e.id)
+        .filter((id) => !id.startsWith("vscode."))
+        .join(", ")}`
+    );
   });
 
   test("the extension activates", async () => {

@@ -6,8 +6,15 @@ import {readSettings} from "../../src/extension/settings";
 import type {ToVisualizer} from "../../src/extension/webviewProtocol";
 
 /** The last message of one kind a webview was sent, narrowed to that kind. */
-function lastOf<K extends ToVisualizer["type"]>(posted: readonly ToVisualizer[], type: K, where: (m: Extract<ToVisualizer, {type: K}>) => boolean = () => true) {
-  return posted.filter((m): m is Extract<ToVisualizer, {type: K}> => m.type === type).filter(where).pop();
+function lastOf<K extends ToVisualizer["type"]>(
+  posted: readonly ToVisualizer[],
+  type: K,
+  where: (m: Extract<ToVisualizer, {type: K}>) => boolean = () => true
+) {
+  return posted
+    .filter((m): m is Extract<ToVisualizer, {type: K}> => m.type === type)
+    .filter(where)
+    .pop();
 }
 
 const EXTENSION_ID = "dynsplit.dynsplit-chat";
@@ -58,7 +65,10 @@ suite("DynSplit Chat in a real extension host", function () {
     assert.equal(entry.text.trim(), "41");
     const streamed = a.chat.posted.slice(before).filter((m) => m.type === "answerText");
     assert.ok(streamed.length > 0, "the answer was streamed to the view");
-    assert.ok(entry.references?.some((r) => r.file === "src/http/client.ts" && r.startLine <= 5 && r.endLine >= 5), JSON.stringify(entry.references));
+    assert.ok(
+      entry.references?.some((r) => r.file === "src/http/client.ts" && r.startLine <= 5 && r.endLine >= 5),
+      JSON.stringify(entry.references)
+    );
     assert.ok(a.chat.entries.length >= 2, "the history holds the question and the answer");
   });
 
@@ -88,7 +98,10 @@ suite("DynSplit Chat in a real extension host", function () {
     await panel.sendFileBlocks("src/http/client.ts");
     const blocks = lastOf(panel.posted, "fileBlocks", (m) => m.file === "src/http/client.ts");
     assert.ok(blocks?.blocks.length === client.blocks, "every block of the file, on demand");
-    assert.ok(blocks.blocks.some((b) => b.startLine <= 5 && b.endLine >= 5), "with lines");
+    assert.ok(
+      blocks.blocks.some((b) => b.startLine <= 5 && b.endLine >= 5),
+      "with lines"
+    );
     await panel.compare("chunkkv");
     const other = lastOf(panel.posted, "blocks", (m) => m.label === "compare");
     assert.ok(other && !other.empty);

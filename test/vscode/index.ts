@@ -38,8 +38,7 @@ function findTestFiles(dir: string): string[] {
 export function run(): Promise<void> {
   // Stack traces of the bundled tests point into the .ts sources (the build writes linked source maps).
   process.setSourceMapsEnabled?.(true);
-  (Mocha.reporters.Base as unknown as {consoleLog: (...a: unknown[]) => void}).consoleLog = (...a: unknown[]) =>
-    console.log(tagged(...a));
+  (Mocha.reporters.Base as unknown as {consoleLog: (...a: unknown[]) => void}).consoleLog = (...a: unknown[]) => console.log(tagged(...a));
 
   const mocha = new Mocha({
     ui: "tdd",

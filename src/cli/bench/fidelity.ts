@@ -58,7 +58,11 @@ export interface FidelityRow {
 export function fidelityCases(suite: FidelityCase["suite"], count: number, contextTokens: number, seed = 8_000_000): FidelityCase[] {
   return Array.from({length: count}, (_, i) => {
     const depth = (i + 0.5) / count;
-    const c: NeedleCase = generateCase(`${suite}:${seed + i}`, {contextTokens, needleDepth: depth, distractors: suite === "distractors" ? 12 : 4});
+    const c: NeedleCase = generateCase(`${suite}:${seed + i}`, {
+      contextTokens,
+      needleDepth: depth,
+      distractors: suite === "distractors" ? 12 : 4,
+    });
     const documents = Object.entries(c.files).map(([path, content]) => ({path, content}));
     const questions = [{question: c.question, answer: c.answer}];
     if (suite === "multi" && c.distractors[0]) {
@@ -77,7 +81,8 @@ export async function runFidelity(engine: Engine, config: FidelityConfig): Promi
     const cases = suites.get(g.suite)!;
     const cells: {method: MethodName; variant: string; options?: MethodOptions; budget: number}[] = [];
     for (const m of g.methods) for (const b of m === "full" ? [1] : g.budgets) cells.push({method: m, variant: m, budget: b});
-    for (const v of g.variants ?? []) for (const b of g.budgets) cells.push({method: "dynsplit", variant: v.name, options: v.options, budget: b});
+    for (const v of g.variants ?? [])
+      for (const b of g.budgets) cells.push({method: "dynsplit", variant: v.name, options: v.options, budget: b});
     for (const c of cells) {
       const row = await runCell(engine, cases, {...c, signal: g.signal, query: g.query, suite: g.suite});
       rows.push(row);
@@ -90,7 +95,15 @@ export async function runFidelity(engine: Engine, config: FidelityConfig): Promi
 async function runCell(
   engine: Engine,
   cases: FidelityCase[],
-  cell: {method: MethodName; variant: string; options?: MethodOptions; budget: number; signal: SignalSetting; query: "aware" | "agnostic"; suite: string}
+  cell: {
+    method: MethodName;
+    variant: string;
+    options?: MethodOptions;
+    budget: number;
+    signal: SignalSetting;
+    query: "aware" | "agnostic";
+    suite: string;
+  }
 ): Promise<FidelityRow> {
   let correct = 0;
   let read = 0;

@@ -99,14 +99,33 @@ export async function runMemoryBench(engine: Engine, config: MemoryBenchConfig):
   try {
     for (const [bi, budget] of config.budgets.entries()) {
       for (const v of config.memory) {
-        const cell = await runCell(engine, ws, dir, {answerFrom: "memory", method: v.segmentation, placement: v.placement, scoring: v.scoring, label: v.label, budget, tokensTotal: tokens});
+        const cell = await runCell(engine, ws, dir, {
+          answerFrom: "memory",
+          method: v.segmentation,
+          placement: v.placement,
+          scoring: v.scoring,
+          label: v.label,
+          budget,
+          tokensTotal: tokens,
+        });
         tokens ||= cell.tokensTotal;
         cells.push(cell.cell);
         log(line(cell.cell));
         if (budget === config.budgets[0] && v.segmentation === "dynsplit" && !v.scoring && !disk.some((d) => d.placement === v.placement))
-          disk.push({placement: v.placement, bytes: cell.storeBytes, tokens: cell.tokensTotal, bytesPerKToken: (1000 * cell.storeBytes) / cell.tokensTotal});
+          disk.push({
+            placement: v.placement,
+            bytes: cell.storeBytes,
+            tokens: cell.tokensTotal,
+            bytesPerKToken: (1000 * cell.storeBytes) / cell.tokensTotal,
+          });
       }
-      const reread = await runCell(engine, ws, dir, {answerFrom: "reread", method: "dynsplit", budget, tokensTotal: tokens, questions: config.rereadQuestions?.[bi]});
+      const reread = await runCell(engine, ws, dir, {
+        answerFrom: "reread",
+        method: "dynsplit",
+        budget,
+        tokensTotal: tokens,
+        questions: config.rereadQuestions?.[bi],
+      });
       cells.push(reread.cell);
       log(line(reread.cell));
       for (const method of config.onceMethods) {
@@ -125,17 +144,41 @@ export async function runMemoryBench(engine: Engine, config: MemoryBenchConfig):
     const after = await engine.ingest(base);
     const ingestMs = performance.now() - t0;
     const a = await engine.ask(formatQuestion("pool_margin"));
-    const incremental = {editedFile: edited, fileTokens: after.fileMap.find((f) => f.path === edited)!.tokens, tokensRead: after.tokensRead, ingestMs, firstTokenMs: a.firstTokenMs ?? a.totalMs, answerRight: a.answer === "808"};
-    log(`incremental: edited ${edited} (${incremental.fileTokens} tokens) → re-read ${after.tokensRead} tokens in ${ingestMs.toFixed(0)} ms, first token ${incremental.firstTokenMs.toFixed(0)} ms, answer ${a.answer}`);
+    const incremental = {
+      editedFile: edited,
+      fileTokens: after.fileMap.find((f) => f.path === edited)!.tokens,
+      tokensRead: after.tokensRead,
+      ingestMs,
+      firstTokenMs: a.firstTokenMs ?? a.totalMs,
+      answerRight: a.answer === "808",
+    };
+    log(
+      `incremental: edited ${edited} (${incremental.fileTokens} tokens) → re-read ${after.tokensRead} tokens in ${ingestMs.toFixed(0)} ms, first token ${incremental.firstTokenMs.toFixed(0)} ms, answer ${a.answer}`
+    );
     const t1 = performance.now();
     const again = await engine.ingest(base);
     const reopenMs = performance.now() - t1;
     const b = await engine.ask(ws.facts[0].question);
     const reopen = {ingestMs: reopenMs, tokensRead: again.tokensRead, firstTokenMs: b.firstTokenMs ?? b.totalMs};
-    log(`reopen: ${reopen.tokensRead} tokens read, ${reopenMs.toFixed(0)} ms; first question's first token ${reopen.firstTokenMs.toFixed(0)} ms`);
+    log(
+      `reopen: ${reopen.tokensRead} tokens read, ${reopenMs.toFixed(0)} ms; first question's first token ${reopen.firstTokenMs.toFixed(0)} ms`
+    );
 
     const scale = config.scaleChars > 0 ? await runScale(engine, config, log) : undefined;
-    return {workspace: {root: defaultRealCodeRoot(), files: Object.keys(ws.files).length, tokens, facts: ws.facts.length, distractors: ws.distractors.length}, cells, incremental, reopen, disk, scale};
+    return {
+      workspace: {
+        root: defaultRealCodeRoot(),
+        files: Object.keys(ws.files).length,
+        tokens,
+        facts: ws.facts.length,
+        distractors: ws.distractors.length,
+      },
+      cells,
+      incremental,
+      reopen,
+      disk,
+      scale,
+    };
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }
@@ -145,7 +188,16 @@ async function runCell(
   engine: Engine,
   ws: PlantedWorkspace,
   dir: string,
-  o: {answerFrom: AnswerFrom; method: string; placement?: Placement; scoring?: MemoryScoring; label?: string; budget: number; tokensTotal: number; questions?: number}
+  o: {
+    answerFrom: AnswerFrom;
+    method: string;
+    placement?: Placement;
+    scoring?: MemoryScoring;
+    label?: string;
+    budget: number;
+    tokensTotal: number;
+    questions?: number;
+  }
 ): Promise<{cell: MemoryCell; tokensTotal: number; storeBytes: number}> {
   const isSegmentation = o.answerFrom === "memory";
   const method = (isSegmentation ? (o.method === "chunkkv" ? "chunkkv" : "dynsplit") : o.method) as MethodName;
@@ -208,7 +260,10 @@ async function probeTokens(engine: Engine, dir: string): Promise<number> {
 
 /** A large workspace through a fresh worker: ingest throughput against plain prefill, peak RSS, store bytes, scoring share. */
 async function runScale(engine: Engine, config: MemoryBenchConfig, log: (l: string) => void): Promise<ScaleResult> {
-  const ws = plantFacts(realCodeFiles({chars: config.scaleChars, seed: (config.seed ?? 1) + 100, maxFileChars: 120_000}), {facts: 20, seed: 7});
+  const ws = plantFacts(realCodeFiles({chars: config.scaleChars, seed: (config.seed ?? 1) + 100, maxFileChars: 120_000}), {
+    facts: 20,
+    seed: 7,
+  });
   const dir = writeFiles(ws.files);
   const cacheDir = mkdtempSync(path.join(os.tmpdir(), "dynsplit-scale-"));
   const client = new EngineClient(config.worker.path, {...config.worker.engine, cacheDir});
@@ -247,7 +302,9 @@ async function runScale(engine: Engine, config: MemoryBenchConfig, log: (l: stri
       scoringShare: scoring / total,
       reopenMs,
     };
-    log(`scale: ${r.files} files, ${r.tokens} tokens ingested in ${(ingestMs / 1000).toFixed(1)} s (${ingestTokPerS.toFixed(0)} tok/s; plain prefill ${plain.toFixed(0)} tok/s → ${(100 * r.throughputRatio).toFixed(1)} %), store ${(r.storeBytes / 2 ** 20).toFixed(0)} MiB, peak RSS ${r.peakRssMiB.toFixed(0)} MiB, scoring ${(100 * r.scoringShare).toFixed(1)} % of a question`);
+    log(
+      `scale: ${r.files} files, ${r.tokens} tokens ingested in ${(ingestMs / 1000).toFixed(1)} s (${ingestTokPerS.toFixed(0)} tok/s; plain prefill ${plain.toFixed(0)} tok/s → ${(100 * r.throughputRatio).toFixed(1)} %), store ${(r.storeBytes / 2 ** 20).toFixed(0)} MiB, peak RSS ${r.peakRssMiB.toFixed(0)} MiB, scoring ${(100 * r.scoringShare).toFixed(1)} % of a question`
+    );
     return r;
   } finally {
     await client.stop();
@@ -261,7 +318,12 @@ async function runScale(engine: Engine, config: MemoryBenchConfig, log: (l: stri
  * what llama.cpp does at that context size without any of the store's work.
  */
 async function plainPrefillTokPerS(engine: Engine, files: Record<string, string>, windowTokens: number): Promise<number> {
-  return engine.plainPrefillTokPerS(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, content]) => ({path: p, content})), windowTokens);
+  return engine.plainPrefillTokPerS(
+    Object.entries(files)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([p, content]) => ({path: p, content})),
+    windowTokens
+  );
 }
 
 function writeFiles(files: Record<string, string>): string {
@@ -274,12 +336,25 @@ function line(c: MemoryCell): string {
 }
 
 export function renderMemoryReport(r: MemoryBenchResult, meta: Record<string, string>): string {
-  const out = [`# Repository memory benchmark`, "", `${meta.date} · ${meta.machine} · node ${meta.node} · commit ${meta.commit} · model ${meta.model}`, ""];
-  out.push(`Workspace: ${r.workspace.files} files of real code from ${r.workspace.root} (${r.workspace.tokens} tokens with the bundled tokenizer), ${r.workspace.facts} planted facts and ${r.workspace.distractors} distractors sharing their keys' prefix or suffix; every fact asked after one ingest.`, "");
+  const out = [
+    `# Repository memory benchmark`,
+    "",
+    `${meta.date} · ${meta.machine} · node ${meta.node} · commit ${meta.commit} · model ${meta.model}`,
+    "",
+  ];
+  out.push(
+    `Workspace: ${r.workspace.files} files of real code from ${r.workspace.root} (${r.workspace.tokens} tokens with the bundled tokenizer), ${r.workspace.facts} planted facts and ${r.workspace.distractors} distractors sharing their keys' prefix or suffix; every fact asked after one ingest.`,
+    ""
+  );
   const budgets = [...new Set(r.cells.map((c) => c.budgetLabel))];
   for (const b of budgets) {
     const cs = r.cells.filter((c) => c.budgetLabel === b);
-    out.push(`## Budget ${b} (${cs[0].budgetTokens} tokens)`, "", "| mode | blocks / method | scored by | accuracy [95 % CI] | n | first token (mean / median) | scoring | ingest |", "|---|---|---|---|---|---|---|---|");
+    out.push(
+      `## Budget ${b} (${cs[0].budgetTokens} tokens)`,
+      "",
+      "| mode | blocks / method | scored by | accuracy [95 % CI] | n | first token (mean / median) | scoring | ingest |",
+      "|---|---|---|---|---|---|---|---|"
+    );
     for (const c of cs)
       out.push(
         `| ${c.answerFrom}${c.placement ? ` (${c.placement})` : ""} | ${c.method} | ${c.signal} | ${(100 * c.accuracy).toFixed(0)} % [${(100 * c.ci95[0]).toFixed(0)}–${(100 * c.ci95[1]).toFixed(0)}] | ${c.n} | ${c.meanFirstTokenMs.toFixed(0)} / ${c.medianFirstTokenMs.toFixed(0)} ms | ${c.meanScoringMs.toFixed(1)} ms | ${(c.ingestMs / 1000).toFixed(1)} s |`
@@ -291,16 +366,29 @@ export function renderMemoryReport(r: MemoryBenchResult, meta: Record<string, st
       out.push(
         "",
         `Time to first token, memory / reread: ${(mem.meanFirstTokenMs / rr.meanFirstTokenMs).toExponential(2)} with restore (1/${(rr.meanFirstTokenMs / mem.meanFirstTokenMs).toFixed(0)})` +
-          (memPrefill ? `, ${(memPrefill.meanFirstTokenMs / rr.meanFirstTokenMs).toExponential(2)} with prefill (1/${(rr.meanFirstTokenMs / memPrefill.meanFirstTokenMs).toFixed(0)})` : "") +
+          (memPrefill
+            ? `, ${(memPrefill.meanFirstTokenMs / rr.meanFirstTokenMs).toExponential(2)} with prefill (1/${(rr.meanFirstTokenMs / memPrefill.meanFirstTokenMs).toFixed(0)})`
+            : "") +
           `; accuracy memory ${(100 * mem.accuracy).toFixed(0)} % vs reread ${(100 * rr.accuracy).toFixed(0)} %${cs[0].beyondModelContext ? " (this budget is beyond the 4,000 tokens the bundled model handles)" : ""}.`
       );
     out.push("");
   }
-  if (r.incremental) out.push(`**Incremental**: after editing ${r.incremental.editedFile} (${r.incremental.fileTokens} tokens) the next ingest read ${r.incremental.tokensRead} tokens in ${r.incremental.ingestMs.toFixed(0)} ms; the question on the edit got its first token after ${r.incremental.firstTokenMs.toFixed(0)} ms and was answered ${r.incremental.answerRight ? "right" : "wrong"}.`, "");
-  if (r.reopen) out.push(`**Reopen**: the unchanged workspace read ${r.reopen.tokensRead} tokens (${r.reopen.ingestMs.toFixed(0)} ms, model already loaded); its first question's first token came after ${r.reopen.firstTokenMs.toFixed(0)} ms.`, "");
+  if (r.incremental)
+    out.push(
+      `**Incremental**: after editing ${r.incremental.editedFile} (${r.incremental.fileTokens} tokens) the next ingest read ${r.incremental.tokensRead} tokens in ${r.incremental.ingestMs.toFixed(0)} ms; the question on the edit got its first token after ${r.incremental.firstTokenMs.toFixed(0)} ms and was answered ${r.incremental.answerRight ? "right" : "wrong"}.`,
+      ""
+    );
+  if (r.reopen)
+    out.push(
+      `**Reopen**: the unchanged workspace read ${r.reopen.tokensRead} tokens (${r.reopen.ingestMs.toFixed(0)} ms, model already loaded); its first question's first token came after ${r.reopen.firstTokenMs.toFixed(0)} ms.`,
+      ""
+    );
   if (r.disk.length) {
     out.push("**Disk**: ", "");
-    for (const d of r.disk) out.push(`- ${d.placement} store: ${(d.bytes / 2 ** 20).toFixed(1)} MiB for ${d.tokens} tokens = ${(d.bytesPerKToken / 1024).toFixed(1)} KiB per 1k tokens`);
+    for (const d of r.disk)
+      out.push(
+        `- ${d.placement} store: ${(d.bytes / 2 ** 20).toFixed(1)} MiB for ${d.tokens} tokens = ${(d.bytesPerKToken / 1024).toFixed(1)} KiB per 1k tokens`
+      );
     out.push("");
   }
   if (r.scale) {

@@ -44,14 +44,29 @@ function median(xs: number[]): number {
 }
 
 /** One configuration in a fresh worker process, so peak RSS belongs to it alone. */
-async function measureOnce(config: PerfConfig, binary: "stock" | "probe", method: MethodName, contextTokens: number, cacheDir: string, useCache: boolean) {
+async function measureOnce(
+  config: PerfConfig,
+  binary: "stock" | "probe",
+  method: MethodName,
+  contextTokens: number,
+  cacheDir: string,
+  useCache: boolean
+) {
   const client = new EngineClient(config.workerPath, {...config.engine, cacheDir, probe: binary === "probe" ? "on" : "off"});
   try {
     const t0 = performance.now();
     await client.request("loadModel", {model: "bundled"});
     const c = generateCase(`perf:${contextTokens}`, {contextTokens});
     const documents = Object.entries(c.files).map(([p, content]) => ({path: p, content}));
-    const s = await client.request("ingest", {documents, answerFrom: "reread", method, budget: {ratio: method === "full" ? 1 : config.budget, exact: true}, signal: "auto", question: c.question, useCache});
+    const s = await client.request("ingest", {
+      documents,
+      answerFrom: "reread",
+      method,
+      budget: {ratio: method === "full" ? 1 : config.budget, exact: true},
+      signal: "auto",
+      question: c.question,
+      useCache,
+    });
     const a = await client.request("ask", {question: c.question, maxTokens: config.decodeTokens, ignoreStops: true});
     const firstAnswerMs = performance.now() - t0;
     const status = await client.request("status", {});
@@ -67,7 +82,8 @@ export async function runPerf(config: PerfConfig): Promise<PerfRow[]> {
     for (const contextTokens of config.contexts)
       for (const method of config.methods) {
         const runs = [];
-        for (let r = 0; r < config.repeats; r++) runs.push(await measureOnce(config, binary, method, contextTokens, mkdtempSync(path.join(os.tmpdir(), "dynsplit-perf-")), false));
+        for (let r = 0; r < config.repeats; r++)
+          runs.push(await measureOnce(config, binary, method, contextTokens, mkdtempSync(path.join(os.tmpdir(), "dynsplit-perf-")), false));
         const last = runs[runs.length - 1];
         const row: PerfRow = {
           binary,

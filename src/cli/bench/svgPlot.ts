@@ -13,7 +13,16 @@ function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-export function lineChart(opts: {title: string; xLabel: string; yLabel: string; series: Series[]; yMin?: number; yMax?: number; width?: number; height?: number}): string {
+export function lineChart(opts: {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: Series[];
+  yMin?: number;
+  yMax?: number;
+  width?: number;
+  height?: number;
+}): string {
   const W = opts.width ?? 640;
   const H = opts.height ?? 400;
   const m = {l: 56, r: 150, t: 36, b: 48};
@@ -31,9 +40,13 @@ export function lineChart(opts: {title: string; xLabel: string; yLabel: string; 
   ];
   for (let i = 0; i <= 5; i++) {
     const y = yMin + ((yMax - yMin) * i) / 5;
-    out.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${py(y)}" y2="${py(y)}" stroke="#ddd"/>`, `<text x="${m.l - 6}" y="${py(y) + 4}" text-anchor="end">${(y * (yMax <= 1 ? 100 : 1)).toFixed(0)}${yMax <= 1 ? "%" : ""}</text>`);
+    out.push(
+      `<line x1="${m.l}" x2="${W - m.r}" y1="${py(y)}" y2="${py(y)}" stroke="#ddd"/>`,
+      `<text x="${m.l - 6}" y="${py(y) + 4}" text-anchor="end">${(y * (yMax <= 1 ? 100 : 1)).toFixed(0)}${yMax <= 1 ? "%" : ""}</text>`
+    );
   }
-  for (const x of [...new Set(xs)].sort((a, b) => a - b)) out.push(`<text x="${px(x)}" y="${H - m.b + 16}" text-anchor="middle">${x}</text>`);
+  for (const x of [...new Set(xs)].sort((a, b) => a - b))
+    out.push(`<text x="${px(x)}" y="${H - m.b + 16}" text-anchor="middle">${x}</text>`);
   out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 10}" text-anchor="middle">${esc(opts.xLabel)}</text>`);
   out.push(`<text transform="translate(14 ${(H - m.b + m.t) / 2}) rotate(-90)" text-anchor="middle">${esc(opts.yLabel)}</text>`);
   opts.series.forEach((s, i) => {
@@ -41,10 +54,14 @@ export function lineChart(opts: {title: string; xLabel: string; yLabel: string; 
     const pts = [...s.points].sort((a, b) => a.x - b.x);
     out.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.map((p) => `${px(p.x)},${py(p.y)}`).join(" ")}"/>`);
     for (const p of pts) {
-      if (p.lo != null && p.hi != null) out.push(`<line x1="${px(p.x)}" x2="${px(p.x)}" y1="${py(p.lo)}" y2="${py(p.hi)}" stroke="${c}" stroke-opacity="0.5"/>`);
+      if (p.lo != null && p.hi != null)
+        out.push(`<line x1="${px(p.x)}" x2="${px(p.x)}" y1="${py(p.lo)}" y2="${py(p.hi)}" stroke="${c}" stroke-opacity="0.5"/>`);
       out.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="3.5" fill="${c}"/>`);
     }
-    out.push(`<rect x="${W - m.r + 12}" y="${m.t + i * 20}" width="14" height="4" fill="${c}"/>`, `<text x="${W - m.r + 32}" y="${m.t + i * 20 + 6}">${esc(s.name)}</text>`);
+    out.push(
+      `<rect x="${W - m.r + 12}" y="${m.t + i * 20}" width="14" height="4" fill="${c}"/>`,
+      `<text x="${W - m.r + 32}" y="${m.t + i * 20 + 6}">${esc(s.name)}</text>`
+    );
   });
   out.push("</svg>");
   return out.join("\n");
@@ -66,10 +83,15 @@ export function heatMap(opts: {title: string; rows: string[]; cols: string[]; va
       const v = opts.values[i][j];
       const fill = Number.isFinite(v) ? `hsl(${Math.round(120 * v)}, 65%, ${Math.round(45 + 10 * (1 - v))}%)` : "#eee";
       out.push(`<rect x="${m.l + j * cell}" y="${m.t + i * cell}" width="${cell - 2}" height="${cell - 2}" fill="${fill}"/>`);
-      if (Number.isFinite(v)) out.push(`<text x="${m.l + j * cell + cell / 2 - 1}" y="${m.t + i * cell + cell / 2 + 4}" text-anchor="middle">${Math.round(v * 100)}</text>`);
+      if (Number.isFinite(v))
+        out.push(
+          `<text x="${m.l + j * cell + cell / 2 - 1}" y="${m.t + i * cell + cell / 2 + 4}" text-anchor="middle">${Math.round(v * 100)}</text>`
+        );
     });
   });
-  opts.cols.forEach((c, j) => out.push(`<text x="${m.l + j * cell + cell / 2}" y="${m.t + opts.rows.length * cell + 14}" text-anchor="middle">${esc(c)}</text>`));
+  opts.cols.forEach((c, j) =>
+    out.push(`<text x="${m.l + j * cell + cell / 2}" y="${m.t + opts.rows.length * cell + 14}" text-anchor="middle">${esc(c)}</text>`)
+  );
   out.push(`<text x="${m.l + (cell * opts.cols.length) / 2}" y="${H - 8}" text-anchor="middle">${esc(opts.xLabel)}</text>`);
   out.push("</svg>");
   return out.join("\n");

@@ -2,7 +2,16 @@ import {readFileSync} from "node:fs";
 import {checkFolder, COMMON_OPTIONS, ingestRequestOf, parse, UsageError} from "../options";
 import {openEngine} from "../openEngine";
 import {progressPrinter} from "../progress";
-import {answerJson, askJson, droppedTurnsNote, ingestJson, modelJson, printSummary, type AskJson, type AskQuestionsJson} from "../summaryOutput";
+import {
+  answerJson,
+  askJson,
+  droppedTurnsNote,
+  ingestJson,
+  modelJson,
+  printSummary,
+  type AskJson,
+  type AskQuestionsJson,
+} from "../summaryOutput";
 
 export const ASK_HELP = `dynsplit ask <dir> "<question>" [options]
 dynsplit ask <dir> --questions <file> [options]
@@ -14,7 +23,12 @@ dynsplit ask <dir> --questions <file> [options]
   without it they are independent questions over the same workspace.`;
 
 export async function askCommand(args: string[]) {
-  const {values, positionals} = parse(args, {...COMMON_OPTIONS, questions: {type: "string"}, "show-prompt": {type: "boolean"}, conversation: {type: "boolean"}});
+  const {values, positionals} = parse(args, {
+    ...COMMON_OPTIONS,
+    questions: {type: "string"},
+    "show-prompt": {type: "boolean"},
+    conversation: {type: "boolean"},
+  });
   if (values.help) return console.log(ASK_HELP);
   const [dir, question] = positionals;
   if (!dir) throw new UsageError('ask needs a folder: dynsplit ask <dir> "<question>" or --questions <file>');
@@ -26,7 +40,10 @@ export async function askCommand(args: string[]) {
   try {
     const progress = values.json ? undefined : progressPrinter();
     // reread: the first question steers the first read; the later ones re-read with their own.
-    const summary = await engine.ingest({...request, question: request.answerFrom === "reread" ? questions[0] : undefined}, {onProgress: progress});
+    const summary = await engine.ingest(
+      {...request, question: request.answerFrom === "reread" ? questions[0] : undefined},
+      {onProgress: progress}
+    );
     progress?.end();
     if (!values.json) printSummary(summary);
     const answers = [];
@@ -45,16 +62,27 @@ export async function askCommand(args: string[]) {
       });
       if (!values.json) {
         if (a.turnsDropped) process.stderr.write(droppedTurnsNote(a.turnsDropped));
-        if (a.prompt != null) process.stderr.write(`--- what the model read for this answer (special tokens visible) ---\n${a.prompt}\n---\n`);
+        if (a.prompt != null)
+          process.stderr.write(`--- what the model read for this answer (special tokens visible) ---\n${a.prompt}\n---\n`);
         if (!streamed) process.stdout.write(a.answer);
         process.stdout.write("\n");
-        if (questions.length > 1) process.stderr.write(`  (first token ${a.firstTokenMs?.toFixed(0) ?? "–"} ms · ${a.tokensKept} tokens · ${a.blocksSelected} blocks · ${a.signal})\n`);
+        if (questions.length > 1)
+          process.stderr.write(
+            `  (first token ${a.firstTokenMs?.toFixed(0) ?? "–"} ms · ${a.tokensKept} tokens · ${a.blocksSelected} blocks · ${a.signal})\n`
+          );
       }
       answers.push(a);
     }
     if (values.json) {
       const model = modelJson(engine.modelInfo!);
-      if (values.questions) console.log(JSON.stringify({...model, ingest: ingestJson(summary), answers: answers.map((a, i) => answerJson(questions[i], a))} satisfies AskQuestionsJson, null, 2));
+      if (values.questions)
+        console.log(
+          JSON.stringify(
+            {...model, ingest: ingestJson(summary), answers: answers.map((a, i) => answerJson(questions[i], a))} satisfies AskQuestionsJson,
+            null,
+            2
+          )
+        );
       else console.log(JSON.stringify({...model, ...askJson(summary, questions[0], answers[0])} satisfies AskJson, null, 2));
     }
   } finally {

@@ -22,10 +22,24 @@ export const BENCH_HELP = `dynsplit bench [--suite fidelity|perf|memory|all] [--
   SVG plots and report.md (memory.md for the memory suite) to DIR (default bench-results/).`;
 
 export async function benchCommand(args: string[]) {
-  const {values} = parse(args, {"render-only": {type: "boolean"}, suite: {type: "string"}, full: {type: "boolean"}, out: {type: "string"}, cases: {type: "string"}, probe: {type: "string"}, threads: {type: "string"}, "gpu-layers": {type: "string"}, contexts: {type: "string"}, repeats: {type: "string"}, "scale-tokens": {type: "string"}, help: {type: "boolean", short: "h"}});
+  const {values} = parse(args, {
+    "render-only": {type: "boolean"},
+    suite: {type: "string"},
+    full: {type: "boolean"},
+    out: {type: "string"},
+    cases: {type: "string"},
+    probe: {type: "string"},
+    threads: {type: "string"},
+    "gpu-layers": {type: "string"},
+    contexts: {type: "string"},
+    repeats: {type: "string"},
+    "scale-tokens": {type: "string"},
+    help: {type: "boolean", short: "h"},
+  });
   if (values.help) return console.log(BENCH_HELP);
   const suite = values.suite ?? "all";
-  if (!["fidelity", "perf", "memory", "all"].includes(suite)) throw new UsageError(`--suite must be fidelity, perf, memory or all, got "${suite}"`);
+  if (!["fidelity", "perf", "memory", "all"].includes(suite))
+    throw new UsageError(`--suite must be fidelity, perf, memory or all, got "${suite}"`);
   const full = values.full === true;
   const out = path.resolve(values.out ?? "bench-results");
   mkdirSync(out, {recursive: true});
@@ -62,8 +76,18 @@ export async function benchCommand(args: string[]) {
               {segmentation: "dynsplit", placement: "restore", scoring: {lexical: 0, keys: 1}, label: "question keys only"},
               ...(probe
                 ? [
-                    {segmentation: "dynsplit" as const, placement: "restore" as const, scoring: {lexical: 0, queries: 1}, label: "probe queries only"},
-                    {segmentation: "dynsplit" as const, placement: "restore" as const, scoring: {lexical: 1, queries: 0.1}, label: "BM25 + probe queries"},
+                    {
+                      segmentation: "dynsplit" as const,
+                      placement: "restore" as const,
+                      scoring: {lexical: 0, queries: 1},
+                      label: "probe queries only",
+                    },
+                    {
+                      segmentation: "dynsplit" as const,
+                      placement: "restore" as const,
+                      scoring: {lexical: 1, queries: 0.1},
+                      label: "BM25 + probe queries",
+                    },
                   ]
                 : []),
             ]
@@ -75,7 +99,10 @@ export async function benchCommand(args: string[]) {
         rereadQuestions: full ? [undefined, 10] : [4],
         onceMethods: full ? METHOD_NAMES.filter((m) => m !== "full") : ["dynsplit"],
         scaleChars: 2 * scaleTokens, // about 2 characters a token for Python with the bundled tokenizer
-        worker: {path: path.join(root, "dist", "worker.mjs"), engine: {packageRoot: root, threads, probe: probeOf(values.probe), gpuLayers: gpuLayersOf(values["gpu-layers"])}},
+        worker: {
+          path: path.join(root, "dist", "worker.mjs"),
+          engine: {packageRoot: root, threads, probe: probeOf(values.probe), gpuLayers: gpuLayersOf(values["gpu-layers"])},
+        },
         log: (l) => process.stderr.write(l + "\n"),
       });
       writeFileSync(path.join(out, "memory.json"), JSON.stringify({meta, ...result}, null, 2));
@@ -101,9 +128,27 @@ export async function benchCommand(args: string[]) {
             {suite: "single", signal: main, query: "agnostic", methods: all, budgets: [0.1, 0.2, 0.3, 0.5]},
             ...(["keyNorm", "surprisal"] as const)
               .filter((s) => s !== main)
-              .map((signal): FidelityGrid => ({suite: "single", signal, query: "aware", methods: ["dynsplit", "chunkkv", "snapkv", "delimiter"], budgets: [0.1, 0.2]})),
-            {suite: "multi", signal: main, query: "aware", methods: ["full", "dynsplit", "chunkkv", "snapkv", "streaming"], budgets: [0.1, 0.3]},
-            {suite: "distractors", signal: main, query: "aware", methods: ["full", "dynsplit", "chunkkv", "snapkv", "streaming"], budgets: [0.1, 0.3]},
+              .map((signal): FidelityGrid => ({
+                suite: "single",
+                signal,
+                query: "aware",
+                methods: ["dynsplit", "chunkkv", "snapkv", "delimiter"],
+                budgets: [0.1, 0.2],
+              })),
+            {
+              suite: "multi",
+              signal: main,
+              query: "aware",
+              methods: ["full", "dynsplit", "chunkkv", "snapkv", "streaming"],
+              budgets: [0.1, 0.3],
+            },
+            {
+              suite: "distractors",
+              signal: main,
+              query: "aware",
+              methods: ["full", "dynsplit", "chunkkv", "snapkv", "streaming"],
+              budgets: [0.1, 0.3],
+            },
             {
               suite: "single",
               signal: main,
@@ -124,7 +169,10 @@ export async function benchCommand(args: string[]) {
         cases: n,
         contextTokens: full ? 1500 : 1024,
         grids,
-        onResult: (r) => process.stderr.write(`${r.suite.padEnd(11)} ${r.variant.padEnd(12)} ${r.signal.padEnd(16)} ${r.query.padEnd(8)} budget ${String(r.budget).padEnd(4)} ${(100 * r.accuracy).toFixed(0).padStart(3)}% (${r.correct}/${r.n})\n`),
+        onResult: (r) =>
+          process.stderr.write(
+            `${r.suite.padEnd(11)} ${r.variant.padEnd(12)} ${r.signal.padEnd(16)} ${r.query.padEnd(8)} budget ${String(r.budget).padEnd(4)} ${(100 * r.accuracy).toFixed(0).padStart(3)}% (${r.correct}/${r.n})\n`
+          ),
       });
     } finally {
       await engine.dispose();
@@ -138,13 +186,20 @@ export async function benchCommand(args: string[]) {
     perf = await runPerf({
       workerPath: path.join(root, "dist", "worker.mjs"),
       engine: {packageRoot: root, threads, gpuLayers: gpuLayersOf(values["gpu-layers"])},
-      contexts: values.contexts ? values.contexts.split(",").map((c) => intOf("contexts", c.trim())!) : full ? [4096, 8192, 16384] : [2048, 4096],
+      contexts: values.contexts
+        ? values.contexts.split(",").map((c) => intOf("contexts", c.trim())!)
+        : full
+          ? [4096, 8192, 16384]
+          : [2048, 4096],
       methods: ["full", "dynsplit"],
       budget: 0.25,
       binaries: probeMode === "off" ? ["stock"] : probeMode === "on" ? ["probe"] : await availableBinaries(),
       repeats: intOf("repeats", values.repeats) ?? (full ? 3 : 1),
       decodeTokens: 32,
-      onResult: (r) => process.stderr.write(`${r.binary.padEnd(6)} ${r.method.padEnd(9)} ${String(r.contextTokens).padStart(6)} tok · prefill ${r.prefillTokPerS.toFixed(0)} tok/s · decode ${r.decodeTokPerS.toFixed(0)} tok/s · RSS ${r.peakRssMiB.toFixed(0)} MiB\n`),
+      onResult: (r) =>
+        process.stderr.write(
+          `${r.binary.padEnd(6)} ${r.method.padEnd(9)} ${String(r.contextTokens).padStart(6)} tok · prefill ${r.prefillTokPerS.toFixed(0)} tok/s · decode ${r.decodeTokPerS.toFixed(0)} tok/s · RSS ${r.peakRssMiB.toFixed(0)} MiB\n`
+        ),
     });
     writeFileSync(path.join(out, "perf.json"), JSON.stringify({meta, rows: perf}, null, 2));
   }
@@ -209,10 +264,27 @@ function writeFidelityPlots(out: string, rows: FidelityRow[]) {
     const [signal, query] = key.split("|");
     const fullAcc = rs.find((r) => r.method === "full")?.accuracy;
     const series: Series[] = METHOD_NAMES.filter((m) => m !== "full")
-      .map((m) => ({name: m, points: rs.filter((r) => r.method === m).map((r) => ({x: r.budget, y: r.accuracy, lo: r.ci95[0], hi: r.ci95[1]}))}))
+      .map((m) => ({
+        name: m,
+        points: rs.filter((r) => r.method === m).map((r) => ({x: r.budget, y: r.accuracy, lo: r.ci95[0], hi: r.ci95[1]})),
+      }))
       .filter((s) => s.points.length > 0);
-    if (fullAcc != null) series.push({name: "full cache", points: [...new Set(rs.map((r) => r.budget))].filter((b) => b < 1).map((b) => ({x: b, y: fullAcc}))});
-    writeFileSync(path.join(out, `accuracy-vs-budget-${signal}-${query}.svg`), lineChart({title: `Accuracy vs KV budget (${signal}, query-${query})`, xLabel: "KV budget (fraction of tokens kept)", yLabel: "accuracy", series, yMin: 0, yMax: 1}));
+    if (fullAcc != null)
+      series.push({
+        name: "full cache",
+        points: [...new Set(rs.map((r) => r.budget))].filter((b) => b < 1).map((b) => ({x: b, y: fullAcc})),
+      });
+    writeFileSync(
+      path.join(out, `accuracy-vs-budget-${signal}-${query}.svg`),
+      lineChart({
+        title: `Accuracy vs KV budget (${signal}, query-${query})`,
+        xLabel: "KV budget (fraction of tokens kept)",
+        yLabel: "accuracy",
+        series,
+        yMin: 0,
+        yMax: 1,
+      })
+    );
   }
   const firstGroup = [...groups.values()][0] ?? [];
   const depthRows = firstGroup.filter((r) => r.method !== "full" && r.budget === Math.min(...firstGroup.map((x) => x.budget)));
@@ -231,15 +303,35 @@ function writeFidelityPlots(out: string, rows: FidelityRow[]) {
   }
 }
 
-export function renderReport(meta: Record<string, string>, fidelity?: FidelityRow[], perf?: PerfRow[], perfMeta?: Record<string, string>): string {
-  const lines = [`# DynSplit Chat benchmark (${meta.mode})`, "", `${meta.date} · ${meta.machine} · node ${meta.node} · commit ${meta.commit} · model ${meta.model}`, ""];
+export function renderReport(
+  meta: Record<string, string>,
+  fidelity?: FidelityRow[],
+  perf?: PerfRow[],
+  perfMeta?: Record<string, string>
+): string {
+  const lines = [
+    `# DynSplit Chat benchmark (${meta.mode})`,
+    "",
+    `${meta.date} · ${meta.machine} · node ${meta.node} · commit ${meta.commit} · model ${meta.model}`,
+    "",
+  ];
   if (perfMeta && perfMeta !== meta) lines.push(`Speed and memory: ${perfMeta.date} · commit ${perfMeta.commit}`, "");
   if (fidelity) {
-    lines.push("## Retrieval accuracy vs KV budget", "", "Accuracy on fresh planted-fact cases (95 % Wilson interval); budget = fraction of the tokens read that stays in the KV cache.", "");
+    lines.push(
+      "## Retrieval accuracy vs KV budget",
+      "",
+      "Accuracy on fresh planted-fact cases (95 % Wilson interval); budget = fraction of the tokens read that stays in the KV cache.",
+      ""
+    );
     const budgets = [...new Set(fidelity.filter((r) => r.method !== "full").map((r) => r.budget))].sort((a, b) => a - b);
     for (const [key, rs] of fidelityGroups(fidelity)) {
       const [suite, signal, query] = key.split("|");
-      lines.push(`### ${suite} · signal ${signal} · query-${query} (n = ${rs[0].n})`, "", `| method | ${budgets.map((b) => `${b * 100}%`).join(" | ")} |`, `|---|${budgets.map(() => "---").join("|")}|`);
+      lines.push(
+        `### ${suite} · signal ${signal} · query-${query} (n = ${rs[0].n})`,
+        "",
+        `| method | ${budgets.map((b) => `${b * 100}%`).join(" | ")} |`,
+        `|---|${budgets.map(() => "---").join("|")}|`
+      );
       for (const variant of [...new Set(rs.map((r) => r.variant))]) {
         const cells = budgets.map((b) => {
           const r = rs.find((x) => x.variant === variant && (x.budget === b || x.method === "full"));
@@ -249,11 +341,22 @@ export function renderReport(meta: Record<string, string>, fidelity?: FidelityRo
       }
       lines.push("");
     }
-    const plots = [...new Set(fidelity.filter((r) => r.suite === "single" && r.signal !== "none").map((r) => `accuracy-vs-budget-${r.signal.replace(/\+query$/, "")}-${r.query}.svg`))];
+    const plots = [
+      ...new Set(
+        fidelity
+          .filter((r) => r.suite === "single" && r.signal !== "none")
+          .map((r) => `accuracy-vs-budget-${r.signal.replace(/\+query$/, "")}-${r.query}.svg`)
+      ),
+    ];
     for (const plot of [...plots, "needle-depth.svg"]) lines.push(`![${plot.replace(/\.svg$/, "")}](${plot})`, "");
   }
   if (perf) {
-    lines.push("## Speed and memory vs the full cache", "", "| binary | method | context | prefill tok/s | decode tok/s | peak RSS | KV allocated | KV full cache | overhead | first answer cold / warm |", "|---|---|---|---|---|---|---|---|---|---|");
+    lines.push(
+      "## Speed and memory vs the full cache",
+      "",
+      "| binary | method | context | prefill tok/s | decode tok/s | peak RSS | KV allocated | KV full cache | overhead | first answer cold / warm |",
+      "|---|---|---|---|---|---|---|---|---|---|"
+    );
     for (const r of perf)
       lines.push(
         `| ${r.binary} | ${r.method} | ${r.contextTokens} | ${r.prefillTokPerS.toFixed(0)} | ${r.decodeTokPerS.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} MiB | ${formatBytes(r.kvBytesAllocated)} | ${formatBytes(r.kvBytesFullCache)} | ${(100 * r.overheadShare).toFixed(1)}% | ${r.firstAnswerColdMs != null ? `${r.firstAnswerColdMs.toFixed(0)} / ${r.firstAnswerWarmMs!.toFixed(0)} ms` : "–"} |`
@@ -264,7 +367,9 @@ export function renderReport(meta: Record<string, string>, fidelity?: FidelityRo
       if (f)
         lines.push(
           `- ${r.binary} ${r.method} @ ${r.contextTokens}: KV memory ${(f.kvBytesAllocated / r.kvBytesAllocated).toFixed(2)}× smaller, prefill ${(r.prefillTokPerS / f.prefillTokPerS).toFixed(2)}×, decode ${(r.decodeTokPerS / f.decodeTokPerS).toFixed(2)}×, peak RSS ${(r.peakRssMiB / f.peakRssMiB).toFixed(2)}×` +
-            (r.firstAnswerColdMs ? `, persistent cache ${(r.firstAnswerColdMs / r.firstAnswerWarmMs!).toFixed(1)}× faster first answer` : "")
+            (r.firstAnswerColdMs
+              ? `, persistent cache ${(r.firstAnswerColdMs / r.firstAnswerWarmMs!).toFixed(1)}× faster first answer`
+              : "")
         );
     }
     lines.push("");

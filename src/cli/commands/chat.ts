@@ -44,7 +44,9 @@ export async function chatCommand(args: string[]) {
           process.stdout.write(a.stoppedBy === "cancelled" ? " (stopped)\n" : "\n");
           if (a.turnsDropped) process.stderr.write(droppedTurnsNote(a.turnsDropped));
         } catch (err) {
-          process.stderr.write(`${answering.signal.aborted ? "(stopped)" : `dynsplit: ${err instanceof Error ? err.message : String(err)}`}\n`);
+          process.stderr.write(
+            `${answering.signal.aborted ? "(stopped)" : `dynsplit: ${err instanceof Error ? err.message : String(err)}`}\n`
+          );
         } finally {
           answering = undefined;
         }

@@ -41,7 +41,12 @@ export interface EvalCell {
 }
 
 export async function evalCommand(args: string[]) {
-  const {values, positionals} = parse(args, {...COMMON_OPTIONS, methods: {type: "string"}, budgets: {type: "string"}, limit: {type: "string"}});
+  const {values, positionals} = parse(args, {
+    ...COMMON_OPTIONS,
+    methods: {type: "string"},
+    budgets: {type: "string"},
+    limit: {type: "string"},
+  });
   if (values.help) return console.log(EVAL_HELP);
   const [file] = positionals;
   if (!file) throw new UsageError("eval needs a cases file: dynsplit eval <cases.jsonl>");
@@ -51,8 +56,23 @@ export async function evalCommand(args: string[]) {
   const modes = (values["answer-from"] ?? "memory").split(",").map((m) => answerFromOf(m.trim()));
   const engine = await openEngine(values);
   try {
-    const cells = await runEval(engine, cases, {methods, budgets, modes, signal: signalOf(values.signal), queryAware: !values["query-agnostic"], segmentation: segmentationOf(values.segmentation), log: !values.json});
-    if (values.json) console.log(JSON.stringify({cases: cases.length, questions: cases.reduce((a, c) => a + c.questions.length, 0), cells} satisfies EvalJson, null, 2));
+    const cells = await runEval(engine, cases, {
+      methods,
+      budgets,
+      modes,
+      signal: signalOf(values.signal),
+      queryAware: !values["query-agnostic"],
+      segmentation: segmentationOf(values.segmentation),
+      log: !values.json,
+    });
+    if (values.json)
+      console.log(
+        JSON.stringify(
+          {cases: cases.length, questions: cases.reduce((a, c) => a + c.questions.length, 0), cells} satisfies EvalJson,
+          null,
+          2
+        )
+      );
     else printTable(cells);
   } finally {
     await engine.dispose();
@@ -61,7 +81,8 @@ export async function evalCommand(args: string[]) {
 
 function budgetValue(b: string): number {
   const v = Number(b);
-  if (!(v > 0) || (v > 1 && !Number.isInteger(v))) throw new UsageError(`--budgets takes shares in (0, 1] or whole token counts, got "${b}"`);
+  if (!(v > 0) || (v > 1 && !Number.isInteger(v)))
+    throw new UsageError(`--budgets takes shares in (0, 1] or whole token counts, got "${b}"`);
   return v;
 }
 
@@ -69,7 +90,15 @@ function budgetValue(b: string): number {
 export async function runEval(
   engine: Engine,
   cases: readonly EvalCase[],
-  options: {methods: readonly MethodName[]; budgets: readonly number[]; modes: readonly AnswerFrom[]; signal: SignalSetting; queryAware: boolean; segmentation?: SegmentationName; log?: boolean}
+  options: {
+    methods: readonly MethodName[];
+    budgets: readonly number[];
+    modes: readonly AnswerFrom[];
+    signal: SignalSetting;
+    queryAware: boolean;
+    segmentation?: SegmentationName;
+    log?: boolean;
+  }
 ): Promise<EvalCell[]> {
   const cells: EvalCell[] = [];
   const tmp = mkdtempSync(path.join(os.tmpdir(), "dynsplit-eval-"));
@@ -111,9 +140,24 @@ export async function runEval(
               signal = a.signal;
             }
           }
-          const cell: EvalCell = {method, answerFrom, budget, n, correct, accuracy: correct / n, ci95: wilson(correct, n), meanFirstTokenMs: firstToken / n, meanTokensRead: read / cases.length, meanTokensKept: kept / n, signal};
+          const cell: EvalCell = {
+            method,
+            answerFrom,
+            budget,
+            n,
+            correct,
+            accuracy: correct / n,
+            ci95: wilson(correct, n),
+            meanFirstTokenMs: firstToken / n,
+            meanTokensRead: read / cases.length,
+            meanTokensKept: kept / n,
+            signal,
+          };
           cells.push(cell);
-          if (options.log) process.stderr.write(`${method.padEnd(10)} ${answerFrom.padEnd(7)} budget ${String(budget).padEnd(6)} accuracy ${(cell.accuracy * 100).toFixed(1)}% (${correct}/${n}) · first token ${cell.meanFirstTokenMs.toFixed(0)} ms\n`);
+          if (options.log)
+            process.stderr.write(
+              `${method.padEnd(10)} ${answerFrom.padEnd(7)} budget ${String(budget).padEnd(6)} accuracy ${(cell.accuracy * 100).toFixed(1)}% (${correct}/${n}) · first token ${cell.meanFirstTokenMs.toFixed(0)} ms\n`
+            );
         }
       }
   } finally {
@@ -137,8 +181,9 @@ function printTable(cells: EvalCell[]) {
   console.log(`method      mode     budget  accuracy  95% CI       n    first token  tokens kept  signal`);
   for (const c of cells)
     console.log(
-      `${c.method.padEnd(11)} ${c.answerFrom.padEnd(8)} ${String(c.budget).padEnd(7)} ${(c.accuracy * 100).toFixed(1).padStart(6)}%  [${(c.ci95[0] * 100).toFixed(0)}–${(c.ci95[1] * 100).toFixed(0)}%]`.padEnd(56) +
+      `${c.method.padEnd(11)} ${c.answerFrom.padEnd(8)} ${String(c.budget).padEnd(7)} ${(c.accuracy * 100).toFixed(1).padStart(6)}%  [${(c.ci95[0] * 100).toFixed(0)}–${(c.ci95[1] * 100).toFixed(0)}%]`.padEnd(
+        56
+      ) +
         `${String(c.n).padStart(4)}   ${c.meanFirstTokenMs.toFixed(0).padStart(8)} ms  ${c.meanTokensKept.toFixed(0).padStart(9)}    ${c.signal}`
     );
 }
-

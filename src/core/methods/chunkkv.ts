@@ -28,7 +28,10 @@ export class ChunkKvMethod implements CompressionMethod {
     return compressByBlocks(this.name, input, this.options, (n) => {
       const offsets = fixedChunks(n, this.chunkSize);
       const scores = input.signal?.tokenScores ?? new Float32Array(n);
-      return {offsets, blockScores: scoreUniformLayout(buildUniformLayout(offsets, scores, this.chunkSize, this.options.aggregate ?? "sum"))};
+      return {
+        offsets,
+        blockScores: scoreUniformLayout(buildUniformLayout(offsets, scores, this.chunkSize, this.options.aggregate ?? "sum")),
+      };
     });
   }
 }

@@ -21,7 +21,14 @@ export interface DynSplitOptions extends CommonOptions {
   aggregate?: BlockAggregate;
 }
 
-export const DYNSPLIT_DEFAULTS = {blockSize: 16, tolerance: 8, alpha: 1, boundaryWindow: 8, structureWeight: 0.25, aggregate: "mean"} as const;
+export const DYNSPLIT_DEFAULTS = {
+  blockSize: 16,
+  tolerance: 8,
+  alpha: 1,
+  boundaryWindow: 8,
+  structureWeight: 0.25,
+  aggregate: "mean",
+} as const;
 
 /**
  * DynSplit-KV: variable-length semantic blocks whose boundaries DD-Select picks among candidate delimiters by
@@ -72,6 +79,10 @@ export function dynsplitOffsets(
   options: {blockSize: number; tolerance: number; alpha: number; boundaryWindow: number; structureWeight: number}
 ): Int32Array {
   const strengths = delimiterStrengths(tokenTexts);
-  const weights = boundaryScores(strengths, signal, {alpha: options.alpha, window: options.boundaryWindow, structureWeight: options.structureWeight});
+  const weights = boundaryScores(strengths, signal, {
+    alpha: options.alpha,
+    window: options.boundaryWindow,
+    structureWeight: options.structureWeight,
+  });
   return ddSelect(strengths, weights, {blockSize: options.blockSize, tolerance: options.tolerance, forcedStarts});
 }

@@ -13,10 +13,16 @@ const CACHE_VERSION = 1;
  * stale entry is never used; old entries are pruned beyond `maxEntries`.
  */
 export class PersistentCache {
-  constructor(readonly dir: string, private readonly maxEntries = 8) {}
+  constructor(
+    readonly dir: string,
+    private readonly maxEntries = 8
+  ) {}
 
   static key(parts: Record<string, unknown>): string {
-    return createHash("sha256").update(JSON.stringify({v: CACHE_VERSION, ...parts})).digest("hex").slice(0, 32);
+    return createHash("sha256")
+      .update(JSON.stringify({v: CACHE_VERSION, ...parts}))
+      .digest("hex")
+      .slice(0, 32);
   }
 
   entryDir(key: string): string {
@@ -58,7 +64,9 @@ export class PersistentCache {
   private async prune() {
     const names = await fs.readdir(this.dir).catch(() => [] as string[]);
     const entries = await Promise.all(
-      names.filter((n) => !n.includes(".tmp-")).map(async (n) => ({n, t: (await fs.stat(path.join(this.dir, n, "meta.json")).catch(() => null))?.mtimeMs ?? 0}))
+      names
+        .filter((n) => !n.includes(".tmp-"))
+        .map(async (n) => ({n, t: (await fs.stat(path.join(this.dir, n, "meta.json")).catch(() => null))?.mtimeMs ?? 0}))
     );
     entries.sort((a, b) => b.t - a.t);
     for (const e of entries.slice(this.maxEntries)) await fs.rm(path.join(this.dir, e.n), {recursive: true, force: true});

@@ -6,9 +6,9 @@
  * files, e.g. a missing `llama.feed_forward_length` or `llama.attention.head_count`; inside
  * VS Code that kills the extension host. Call `validateGgufFile` before any `loadModel`.
  */
-import { open, stat } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
-import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GgufValueType, ggmlTensorBytes } from "./ggufTypes";
+import {open, stat} from "node:fs/promises";
+import type {FileHandle} from "node:fs/promises";
+import {GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GgufValueType, ggmlTensorBytes} from "./ggufTypes";
 
 export type GgufMetadataValue = number | bigint | boolean | string | GgufMetadataValue[];
 
@@ -34,7 +34,7 @@ export interface GgufHeaderInfo {
   architecture: string | undefined;
 }
 
-export type GgufValidation = { ok: true; info: GgufHeaderInfo } | { ok: false; error: string };
+export type GgufValidation = {ok: true; info: GgufHeaderInfo} | {ok: false; error: string};
 
 export class GgufFormatError extends Error {}
 
@@ -50,7 +50,10 @@ class ChunkedReader {
   private bufStart = 0; // file offset of buf[0]
   pos = 0; // absolute file offset of the cursor
 
-  constructor(private fh: FileHandle, private fileSize: number) {}
+  constructor(
+    private fh: FileHandle,
+    private fileSize: number
+  ) {}
 
   private async ensure(n: number): Promise<void> {
     const have = this.bufStart + this.buf.length - this.pos;
@@ -61,7 +64,7 @@ class ChunkedReader {
     const want = Math.max(n, 1 << 20);
     const len = Math.min(want, this.fileSize - this.pos);
     const next = Buffer.alloc(len);
-    const { bytesRead } = await this.fh.read(next, 0, len, this.pos);
+    const {bytesRead} = await this.fh.read(next, 0, len, this.pos);
     if (bytesRead < n) throw new GgufFormatError(`truncated: short read at offset ${this.pos}`);
     this.buf = next.subarray(0, bytesRead);
     this.bufStart = this.pos;
@@ -72,16 +75,36 @@ class ChunkedReader {
     this.pos += n;
     return this.buf.subarray(start, start + n);
   }
-  async u8() { return (await this.take(1)).readUInt8(0); }
-  async i8() { return (await this.take(1)).readInt8(0); }
-  async u16() { return (await this.take(2)).readUInt16LE(0); }
-  async i16() { return (await this.take(2)).readInt16LE(0); }
-  async u32() { return (await this.take(4)).readUInt32LE(0); }
-  async i32() { return (await this.take(4)).readInt32LE(0); }
-  async f32() { return (await this.take(4)).readFloatLE(0); }
-  async f64() { return (await this.take(8)).readDoubleLE(0); }
-  async u64big() { return (await this.take(8)).readBigUInt64LE(0); }
-  async i64big() { return (await this.take(8)).readBigInt64LE(0); }
+  async u8() {
+    return (await this.take(1)).readUInt8(0);
+  }
+  async i8() {
+    return (await this.take(1)).readInt8(0);
+  }
+  async u16() {
+    return (await this.take(2)).readUInt16LE(0);
+  }
+  async i16() {
+    return (await this.take(2)).readInt16LE(0);
+  }
+  async u32() {
+    return (await this.take(4)).readUInt32LE(0);
+  }
+  async i32() {
+    return (await this.take(4)).readInt32LE(0);
+  }
+  async f32() {
+    return (await this.take(4)).readFloatLE(0);
+  }
+  async f64() {
+    return (await this.take(8)).readDoubleLE(0);
+  }
+  async u64big() {
+    return (await this.take(8)).readBigUInt64LE(0);
+  }
+  async i64big() {
+    return (await this.take(8)).readBigInt64LE(0);
+  }
   /** u64 that must fit a JS number and stay below `max`. */
   async count(what: string, max: number): Promise<number> {
     const v = await this.u64big();
@@ -94,27 +117,40 @@ class ChunkedReader {
   }
 }
 
-const numberOrBig = (v: bigint): number | bigint => (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v);
+const numberOrBig = (v: bigint): number | bigint =>
+  v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
 
 async function readScalar(r: ChunkedReader, type: number, key: string): Promise<GgufMetadataValue> {
   switch (type) {
-    case GgufValueType.UINT8: return r.u8();
-    case GgufValueType.INT8: return r.i8();
-    case GgufValueType.UINT16: return r.u16();
-    case GgufValueType.INT16: return r.i16();
-    case GgufValueType.UINT32: return r.u32();
-    case GgufValueType.INT32: return r.i32();
-    case GgufValueType.FLOAT32: return r.f32();
-    case GgufValueType.FLOAT64: return r.f64();
-    case GgufValueType.UINT64: return numberOrBig(await r.u64big());
-    case GgufValueType.INT64: return numberOrBig(await r.i64big());
+    case GgufValueType.UINT8:
+      return r.u8();
+    case GgufValueType.INT8:
+      return r.i8();
+    case GgufValueType.UINT16:
+      return r.u16();
+    case GgufValueType.INT16:
+      return r.i16();
+    case GgufValueType.UINT32:
+      return r.u32();
+    case GgufValueType.INT32:
+      return r.i32();
+    case GgufValueType.FLOAT32:
+      return r.f32();
+    case GgufValueType.FLOAT64:
+      return r.f64();
+    case GgufValueType.UINT64:
+      return numberOrBig(await r.u64big());
+    case GgufValueType.INT64:
+      return numberOrBig(await r.i64big());
     case GgufValueType.BOOL: {
       const b = await r.u8();
       if (b > 1) throw new GgufFormatError(`metadata "${key}": invalid bool byte ${b}`);
       return b === 1;
     }
-    case GgufValueType.STRING: return r.str(`metadata "${key}" string`);
-    default: throw new GgufFormatError(`metadata "${key}": unknown value type ${type}`);
+    case GgufValueType.STRING:
+      return r.str(`metadata "${key}" string`);
+    default:
+      throw new GgufFormatError(`metadata "${key}": unknown value type ${type}`);
   }
 }
 
@@ -140,7 +176,8 @@ export async function readGgufHeader(path: string): Promise<GgufHeaderInfo> {
       throw new GgufFormatError(`not a GGUF file: bad magic 0x${magic.toString(16).padStart(8, "0")} (expected "GGUF")`);
     }
     const version = await r.u32();
-    if (!SUPPORTED_VERSIONS.includes(version)) throw new GgufFormatError(`unsupported GGUF version ${version} (supported: ${SUPPORTED_VERSIONS.join(", ")})`);
+    if (!SUPPORTED_VERSIONS.includes(version))
+      throw new GgufFormatError(`unsupported GGUF version ${version} (supported: ${SUPPORTED_VERSIONS.join(", ")})`);
     const tensorCount = await r.count("tensor count", MAX_COUNT);
     const kvCount = await r.count("metadata count", MAX_COUNT);
     const metadata = new Map<string, GgufMetadataValue>();
@@ -160,13 +197,22 @@ export async function readGgufHeader(path: string): Promise<GgufHeaderInfo> {
       for (let d = 0; d < nDims; d++) shape.push(await r.count(`tensor "${name}" dim`, Number.MAX_SAFE_INTEGER));
       const ggmlType = await r.u32();
       const offset = await r.count(`tensor "${name}" offset`, Number.MAX_SAFE_INTEGER);
-      tensors.push({ name, shape, ggmlType, offset });
+      tensors.push({name, shape, ggmlType, offset});
     }
     const alignmentValue = metadata.get("general.alignment");
     const alignment = typeof alignmentValue === "number" && alignmentValue > 0 ? alignmentValue : GGUF_DEFAULT_ALIGNMENT;
     const dataOffset = Math.ceil(r.pos / alignment) * alignment;
     const arch = metadata.get("general.architecture");
-    return { version, fileSize: st.size, metadata, metadataTypes, tensors, alignment, dataOffset, architecture: typeof arch === "string" ? arch : undefined };
+    return {
+      version,
+      fileSize: st.size,
+      metadata,
+      metadataTypes,
+      tensors,
+      alignment,
+      dataOffset,
+      architecture: typeof arch === "string" ? arch : undefined,
+    };
   } finally {
     await fh.close();
   }
@@ -198,7 +244,8 @@ function llamaProblems(info: GgufHeaderInfo): string[] {
   if (eps === undefined) problems.push(`missing required key "${a}.attention.layer_norm_rms_epsilon"`);
   else if (typeof eps !== "number") problems.push(`key "${a}.attention.layer_norm_rms_epsilon" must be a number`);
   const headCountKv = md.get(`${a}.attention.head_count_kv`);
-  if (headCountKv !== undefined && !isPositiveCount(headCountKv)) problems.push(`key "${a}.attention.head_count_kv" must be a positive integer`);
+  if (headCountKv !== undefined && !isPositiveCount(headCountKv))
+    problems.push(`key "${a}.attention.head_count_kv" must be a positive integer`);
   if (!md.has("tokenizer.ggml.model")) problems.push(`missing required key "tokenizer.ggml.model"`);
   const tokens = md.get("tokenizer.ggml.tokens");
   if (!Array.isArray(tokens) || tokens.length === 0) problems.push(`missing required key "tokenizer.ggml.tokens" (non-empty string array)`);
@@ -253,14 +300,14 @@ export async function validateGgufFile(path: string): Promise<GgufValidation> {
     info = await readGgufHeader(path);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === "ENOENT") return { ok: false, error: `not a file: ${path} does not exist` };
-    if (err.code === "EISDIR") return { ok: false, error: `not a file: ${path} is a directory` };
+    if (err.code === "ENOENT") return {ok: false, error: `not a file: ${path} does not exist`};
+    if (err.code === "EISDIR") return {ok: false, error: `not a file: ${path} is a directory`};
     const msg = e instanceof Error ? e.message : String(e);
-    return { ok: false, error: `${path}: ${msg}` };
+    return {ok: false, error: `${path}: ${msg}`};
   }
   const problems = dataProblems(info);
   if (info.architecture === undefined) problems.push(`missing required key "general.architecture"`);
   else if (info.architecture === "llama") problems.push(...llamaProblems(info));
-  if (problems.length) return { ok: false, error: `${path}: ${problems.join("; ")}` };
-  return { ok: true, info };
+  if (problems.length) return {ok: false, error: `${path}: ${problems.join("; ")}`};
+  return {ok: true, info};
 }

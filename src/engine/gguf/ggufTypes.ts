@@ -25,9 +25,7 @@ export enum GgufValueType {
 }
 
 /** Scalar type names used by the typed metadata API. */
-export type GgufScalarTypeName =
-  | "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "u64" | "i64"
-  | "f32" | "f64" | "bool" | "string";
+export type GgufScalarTypeName = "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "u64" | "i64" | "f32" | "f64" | "bool" | "string";
 
 export const SCALAR_TYPE_IDS: Record<GgufScalarTypeName, GgufValueType> = {
   u8: GgufValueType.UINT8,
@@ -49,33 +47,34 @@ export const SCALAR_TYPE_IDS: Record<GgufScalarTypeName, GgufValueType> = {
  * many keys strictly (e.g. `llama.context_length` must be u32), so numbers always carry one.
  */
 export type GgufTypedValue =
-  | { type: "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "f32" | "f64"; value: number }
-  | { type: "u64" | "i64"; value: number | bigint }
-  | { type: "bool"; value: boolean }
-  | { type: "string"; value: string }
-  | { type: "array"; itemType: GgufScalarTypeName; value: ReadonlyArray<number | bigint | boolean | string> | ArrayLike<number> };
+  | {type: "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "f32" | "f64"; value: number}
+  | {type: "u64" | "i64"; value: number | bigint}
+  | {type: "bool"; value: boolean}
+  | {type: "string"; value: string}
+  | {type: "array"; itemType: GgufScalarTypeName; value: ReadonlyArray<number | bigint | boolean | string> | ArrayLike<number>};
 
 /** Convenience: plain strings, booleans and string arrays need no type tag. */
 export type GgufMetadataInput = GgufTypedValue | string | boolean | readonly string[];
 
 /** Helpers that build typed metadata values, e.g. `gguf.u32(2048)`. */
 export const gguf = {
-  u8: (value: number): GgufTypedValue => ({ type: "u8", value }),
-  i8: (value: number): GgufTypedValue => ({ type: "i8", value }),
-  u16: (value: number): GgufTypedValue => ({ type: "u16", value }),
-  i16: (value: number): GgufTypedValue => ({ type: "i16", value }),
-  u32: (value: number): GgufTypedValue => ({ type: "u32", value }),
-  i32: (value: number): GgufTypedValue => ({ type: "i32", value }),
-  u64: (value: number | bigint): GgufTypedValue => ({ type: "u64", value }),
-  i64: (value: number | bigint): GgufTypedValue => ({ type: "i64", value }),
-  f32: (value: number): GgufTypedValue => ({ type: "f32", value }),
-  f64: (value: number): GgufTypedValue => ({ type: "f64", value }),
-  bool: (value: boolean): GgufTypedValue => ({ type: "bool", value }),
-  str: (value: string): GgufTypedValue => ({ type: "string", value }),
-  array: (
-    itemType: GgufScalarTypeName,
-    value: ReadonlyArray<number | bigint | boolean | string> | ArrayLike<number>,
-  ): GgufTypedValue => ({ type: "array", itemType, value }),
+  u8: (value: number): GgufTypedValue => ({type: "u8", value}),
+  i8: (value: number): GgufTypedValue => ({type: "i8", value}),
+  u16: (value: number): GgufTypedValue => ({type: "u16", value}),
+  i16: (value: number): GgufTypedValue => ({type: "i16", value}),
+  u32: (value: number): GgufTypedValue => ({type: "u32", value}),
+  i32: (value: number): GgufTypedValue => ({type: "i32", value}),
+  u64: (value: number | bigint): GgufTypedValue => ({type: "u64", value}),
+  i64: (value: number | bigint): GgufTypedValue => ({type: "i64", value}),
+  f32: (value: number): GgufTypedValue => ({type: "f32", value}),
+  f64: (value: number): GgufTypedValue => ({type: "f64", value}),
+  bool: (value: boolean): GgufTypedValue => ({type: "bool", value}),
+  str: (value: string): GgufTypedValue => ({type: "string", value}),
+  array: (itemType: GgufScalarTypeName, value: ReadonlyArray<number | bigint | boolean | string> | ArrayLike<number>): GgufTypedValue => ({
+    type: "array",
+    itemType,
+    value,
+  }),
 };
 
 /** ggml tensor type ids (subset) with their block layout, used for size checks. */

@@ -11,8 +11,8 @@
  * Shapes are ggml order: shape[0] is the fastest-varying (contiguous) dimension. A PyTorch
  * Linear weight [out, in] is therefore written with shape [in, out] and its row-major data as is.
  */
-import { writeFile } from "node:fs/promises";
-import { toFloat16Array } from "./float16";
+import {writeFile} from "node:fs/promises";
+import {toFloat16Array} from "./float16";
 import {
   GGUF_DEFAULT_ALIGNMENT,
   GGUF_MAGIC,
@@ -65,16 +65,36 @@ class ByteSink {
     write(b);
     this.bytes(b);
   }
-  u8(v: number) { this.fixed(1, (b) => b.writeUInt8(v)); }
-  i8(v: number) { this.fixed(1, (b) => b.writeInt8(v)); }
-  u16(v: number) { this.fixed(2, (b) => b.writeUInt16LE(v)); }
-  i16(v: number) { this.fixed(2, (b) => b.writeInt16LE(v)); }
-  u32(v: number) { this.fixed(4, (b) => b.writeUInt32LE(v)); }
-  i32(v: number) { this.fixed(4, (b) => b.writeInt32LE(v)); }
-  u64(v: number | bigint) { this.fixed(8, (b) => b.writeBigUInt64LE(BigInt(v))); }
-  i64(v: number | bigint) { this.fixed(8, (b) => b.writeBigInt64LE(BigInt(v))); }
-  f32(v: number) { this.fixed(4, (b) => b.writeFloatLE(v)); }
-  f64(v: number) { this.fixed(8, (b) => b.writeDoubleLE(v)); }
+  u8(v: number) {
+    this.fixed(1, (b) => b.writeUInt8(v));
+  }
+  i8(v: number) {
+    this.fixed(1, (b) => b.writeInt8(v));
+  }
+  u16(v: number) {
+    this.fixed(2, (b) => b.writeUInt16LE(v));
+  }
+  i16(v: number) {
+    this.fixed(2, (b) => b.writeInt16LE(v));
+  }
+  u32(v: number) {
+    this.fixed(4, (b) => b.writeUInt32LE(v));
+  }
+  i32(v: number) {
+    this.fixed(4, (b) => b.writeInt32LE(v));
+  }
+  u64(v: number | bigint) {
+    this.fixed(8, (b) => b.writeBigUInt64LE(BigInt(v)));
+  }
+  i64(v: number | bigint) {
+    this.fixed(8, (b) => b.writeBigInt64LE(BigInt(v)));
+  }
+  f32(v: number) {
+    this.fixed(4, (b) => b.writeFloatLE(v));
+  }
+  f64(v: number) {
+    this.fixed(8, (b) => b.writeDoubleLE(v));
+  }
   str(s: string) {
     const b = Buffer.from(s, "utf8");
     this.u64(b.length);
@@ -90,16 +110,16 @@ class ByteSink {
 }
 
 function normalizeValue(key: string, v: GgufMetadataInput): GgufTypedValue {
-  if (typeof v === "string") return { type: "string", value: v };
-  if (typeof v === "boolean") return { type: "bool", value: v };
-  if (Array.isArray(v)) return { type: "array", itemType: "string", value: v as readonly string[] };
+  if (typeof v === "string") return {type: "string", value: v};
+  if (typeof v === "boolean") return {type: "bool", value: v};
+  if (Array.isArray(v)) return {type: "array", itemType: "string", value: v as readonly string[]};
   if (typeof v === "object" && v !== null && "type" in v) return v as GgufTypedValue;
   throw new Error(`GGUF metadata "${key}": numbers need an explicit type, e.g. gguf.u32(${String(v)})`);
 }
 
 function writeScalar(sink: ByteSink, type: GgufScalarTypeName, value: unknown, key: string): void {
   const num = () => {
-    if (typeof value !== "number" || !Number.isFinite(value) && type !== "f32" && type !== "f64") {
+    if (typeof value !== "number" || (!Number.isFinite(value) && type !== "f32" && type !== "f64")) {
       throw new Error(`GGUF metadata "${key}": expected a number for ${type}, got ${String(value)}`);
     }
     return value as number;
@@ -110,16 +130,26 @@ function writeScalar(sink: ByteSink, type: GgufScalarTypeName, value: unknown, k
     return n;
   };
   switch (type) {
-    case "u8": return sink.u8(int(0, 0xff));
-    case "i8": return sink.i8(int(-0x80, 0x7f));
-    case "u16": return sink.u16(int(0, 0xffff));
-    case "i16": return sink.i16(int(-0x8000, 0x7fff));
-    case "u32": return sink.u32(int(0, 0xffffffff));
-    case "i32": return sink.i32(int(-0x80000000, 0x7fffffff));
-    case "u64": return sink.u64(typeof value === "bigint" ? value : int(0, Number.MAX_SAFE_INTEGER));
-    case "i64": return sink.i64(typeof value === "bigint" ? value : int(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
-    case "f32": return sink.f32(num());
-    case "f64": return sink.f64(num());
+    case "u8":
+      return sink.u8(int(0, 0xff));
+    case "i8":
+      return sink.i8(int(-0x80, 0x7f));
+    case "u16":
+      return sink.u16(int(0, 0xffff));
+    case "i16":
+      return sink.i16(int(-0x8000, 0x7fff));
+    case "u32":
+      return sink.u32(int(0, 0xffffffff));
+    case "i32":
+      return sink.i32(int(-0x80000000, 0x7fffffff));
+    case "u64":
+      return sink.u64(typeof value === "bigint" ? value : int(0, Number.MAX_SAFE_INTEGER));
+    case "i64":
+      return sink.i64(typeof value === "bigint" ? value : int(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
+    case "f32":
+      return sink.f32(num());
+    case "f64":
+      return sink.f64(num());
     case "bool":
       if (typeof value !== "boolean") throw new Error(`GGUF metadata "${key}": expected a boolean`);
       return sink.u8(value ? 1 : 0);
@@ -158,17 +188,17 @@ function encodeTensor(t: GgufTensorInput): EncodedTensor {
     if (expected !== undefined && expected !== t.bytes.length) {
       throw new Error(`GGUF tensor "${t.name}": ${t.bytes.length} bytes given, ${expected} expected`);
     }
-    return { name: t.name, shape: t.shape, ggmlType: t.ggmlType, bytes: t.bytes };
+    return {name: t.name, shape: t.shape, ggmlType: t.ggmlType, bytes: t.bytes};
   }
   if (t.data.length !== elements) {
     throw new Error(`GGUF tensor "${t.name}": ${t.data.length} values for shape [${t.shape.join(", ")}] (${elements})`);
   }
   if (t.type === "f32") {
     const f = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
-    return { name: t.name, shape: t.shape, ggmlType: GgmlType.F32, bytes: new Uint8Array(f.buffer, f.byteOffset, f.byteLength) };
+    return {name: t.name, shape: t.shape, ggmlType: GgmlType.F32, bytes: new Uint8Array(f.buffer, f.byteOffset, f.byteLength)};
   }
   const h = toFloat16Array(t.data);
-  return { name: t.name, shape: t.shape, ggmlType: GgmlType.F16, bytes: new Uint8Array(h.buffer) };
+  return {name: t.name, shape: t.shape, ggmlType: GgmlType.F16, bytes: new Uint8Array(h.buffer)};
 }
 
 /** Serialize a GGUF v3 file into memory. */
@@ -176,7 +206,7 @@ export function encodeGguf(input: GgufWriteInput): Buffer {
   const alignment = input.alignment ?? GGUF_DEFAULT_ALIGNMENT;
   const metadata: [string, GgufTypedValue][] = Object.entries(input.metadata).map(([k, v]) => [k, normalizeValue(k, v)]);
   if (alignment !== GGUF_DEFAULT_ALIGNMENT && !("general.alignment" in input.metadata)) {
-    metadata.push(["general.alignment", { type: "u32", value: alignment }]);
+    metadata.push(["general.alignment", {type: "u32", value: alignment}]);
   }
   const tensors = input.tensors.map(encodeTensor);
   const names = new Set<string>();

@@ -61,7 +61,8 @@ export function buildRestoredState(
         o += vb;
       }
     }
-    for (let l = 0; l < nLayer; l++) rotateKeyRows(k[l], at, len, rowLayout.layers[l].kType, rowLayout.layers[l].kRowBytes, nHeadKv, delta, rope, thetas);
+    for (let l = 0; l < nLayer; l++)
+      rotateKeyRows(k[l], at, len, rowLayout.layers[l].kType, rowLayout.layers[l].kRowBytes, nHeadKv, delta, rope, thetas);
     at += len;
   }
   if (at !== n) throw new Error(`internal: ${at} kv rows for ${n} tokens`);
@@ -69,7 +70,17 @@ export function buildRestoredState(
 }
 
 /** Decodes rows [at, at + len) of one layer's K, rotates each by its delta, and encodes them back in place. */
-function rotateKeyRows(bytes: Uint8Array, at: number, len: number, type: number, rowBytes: number, nHeadKv: number, delta: Float64Array, rope: RopeParams, thetas: Float64Array) {
+function rotateKeyRows(
+  bytes: Uint8Array,
+  at: number,
+  len: number,
+  type: number,
+  rowBytes: number,
+  nHeadKv: number,
+  delta: Float64Array,
+  rope: RopeParams,
+  thetas: Float64Array
+) {
   if (delta.every((d) => d === 0)) return;
   const elemBytes = type === TYPE_F32 ? 4 : 2;
   const rowElems = rowBytes / elemBytes;

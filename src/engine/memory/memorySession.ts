@@ -26,7 +26,6 @@ import type {KvFileLayout} from "../store/seqStateWriter";
 import {buildRestoredState, type KvRun} from "./kvPlacement";
 import type {RepositoryIndex} from "./repositoryIndex";
 
-
 /** How the question's scores are made: weights of the standardised parts, and the share a block passes to its successor. */
 export interface MemoryScoring {
   /** Weight of BM25 over block text. Defaults to 1. */
@@ -118,7 +117,10 @@ export class MemorySession {
     readonly prompt: DecodedRecord,
     readonly options: MemorySessionOptions
   ) {
-    this.statePath = path.join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), `dynsplit-place-${process.pid}-${Math.random().toString(36).slice(2)}.bin`);
+    this.statePath = path.join(
+      existsSync("/dev/shm") ? "/dev/shm" : tmpdir(),
+      `dynsplit-place-${process.pid}-${Math.random().toString(36).slice(2)}.bin`
+    );
     const hasSummaries = index.summaryDim > 0 && options.rope != null;
     this.scoring = {
       lexical: options.scoring?.lexical ?? 1,
@@ -128,9 +130,20 @@ export class MemorySession {
     };
   }
 
-  static async create(model: LlamaModel, store: BlockStore, index: RepositoryIndex, prompt: DecodedRecord, options: MemorySessionOptions): Promise<MemorySession> {
+  static async create(
+    model: LlamaModel,
+    store: BlockStore,
+    index: RepositoryIndex,
+    prompt: DecodedRecord,
+    options: MemorySessionOptions
+  ): Promise<MemorySession> {
     const contextSize = options.budgetTokens + options.questionTokens + options.format.maxAnswerTokens + 1;
-    const context = await model.createContext({contextSize, batchSize: Math.min(contextSize, 512), threads: options.threads, swaFullCache: options.swaFullCache});
+    const context = await model.createContext({
+      contextSize,
+      batchSize: Math.min(contextSize, 512),
+      threads: options.threads,
+      swaFullCache: options.swaFullCache,
+    });
     const session = new MemorySession(model, context, context.getSequence(), store, index, prompt, options);
     try {
       await session.sequence.evaluateWithoutGeneratingNewTokens(Array.from(prompt.headerIds) as Token[]);
@@ -147,7 +160,11 @@ export class MemorySession {
   }
 
   get signalLabel(): string {
-    return [this.scoring.lexical > 0 ? "bm25" : "", this.scoring.keys > 0 ? "keys" : "", this.scoring.queries > 0 ? "attention-queries" : ""].filter(Boolean).join("+") || "none";
+    return (
+      [this.scoring.lexical > 0 ? "bm25" : "", this.scoring.keys > 0 ? "keys" : "", this.scoring.queries > 0 ? "attention-queries" : ""]
+        .filter(Boolean)
+        .join("+") || "none"
+    );
   }
 
   /** Swaps in a newer index of the same store (after an incremental ingest); records read before stay valid. */
@@ -204,7 +221,10 @@ export class MemorySession {
   async placeFor(question: string): Promise<{tokens: number; selection: MemorySelection}> {
     const qTokens = this.options.format.questionTokens(this.model, question);
     const blockBudget = this.blockBudget(qTokens.length, this.options.format.maxAnswerTokens);
-    const selection = selectMemoryBlocks(this.index.blocks, await this.scoreBlocks(question), {budgetTokens: blockBudget, order: this.options.order});
+    const selection = selectMemoryBlocks(this.index.blocks, await this.scoreBlocks(question), {
+      budgetTokens: blockBudget,
+      order: this.options.order,
+    });
     const {tokens} = await this.place(selection);
     return {tokens, selection};
   }
@@ -236,7 +256,11 @@ export class MemorySession {
     }
     if (this.scoring.queries > 0) {
       const {queries, count} = await this.questionQueries(question);
-      if (count > 0) parts.push({scores: this.index.queryScores(queries, count, this.options.summaryLayers.length, this.options.nHead), weight: this.scoring.queries});
+      if (count > 0)
+        parts.push({
+          scores: this.index.queryScores(queries, count, this.options.summaryLayers.length, this.options.nHead),
+          weight: this.scoring.queries,
+        });
     }
     return spreadToNext(combineStandardised(parts, n), this.index.blocks.fileOf, this.scoring.spread);
   }
@@ -264,7 +288,14 @@ export class MemorySession {
       const layer = state.layers.find((x) => x.layer === l)!;
       const row = layer.kRowElems;
       const keys = Float32Array.from(layer.K.subarray(P * row, (P + q.length) * row));
-      rotateRows(keys, row, heads, Float64Array.from({length: q.length}, (_, t) => -(P + t)), rope, thetas);
+      rotateRows(
+        keys,
+        row,
+        heads,
+        Float64Array.from({length: q.length}, (_, t) => -(P + t)),
+        rope,
+        thetas
+      );
       for (let t = 0; t < q.length; t++) queries.set(keys.subarray(t * row, t * row + heads * hd), (t * segments + li * heads) * hd);
     });
     return {queries: normaliseSegments(queries, q.length, segments, hd), count: q.length};
@@ -289,9 +320,17 @@ export class MemorySession {
     const thetas = ropeThetas(rope);
     this.options.summaryLayers.forEach((l, li) => {
       const c = captured.find((x) => x.layer === l);
-      if (!c || c.positions.length !== rows || c.headDim !== hd || c.nHead !== H) throw new Error(`internal: the probe captured ${c?.positions.length ?? 0} query rows of layer ${l} for ${rows} tokens`);
+      if (!c || c.positions.length !== rows || c.headDim !== hd || c.nHead !== H)
+        throw new Error(`internal: the probe captured ${c?.positions.length ?? 0} query rows of layer ${l} for ${rows} tokens`);
       const data = Float32Array.from(c.data);
-      rotateRows(data, H * hd, H, Float64Array.from(c.positions, (p) => -p), rope, thetas);
+      rotateRows(
+        data,
+        H * hd,
+        H,
+        Float64Array.from(c.positions, (p) => -p),
+        rope,
+        thetas
+      );
       for (let r = 0; r < rows; r++) out.set(data.subarray(r * H * hd, (r + 1) * H * hd), (r * L + li) * H * hd);
     });
     return {queries: out, count: rows};
@@ -300,7 +339,11 @@ export class MemorySession {
   /** A small context of its own, emptied, for evaluating the question apart from the live layout. */
   private async scratchSequence(): Promise<LlamaContextSequence> {
     if (!this.keyContext) {
-      const context = await this.model.createContext({contextSize: this.prompt.headerIds.length + this.options.questionTokens + 2, threads: this.options.threads, swaFullCache: this.options.swaFullCache});
+      const context = await this.model.createContext({
+        contextSize: this.prompt.headerIds.length + this.options.questionTokens + 2,
+        threads: this.options.threads,
+        swaFullCache: this.options.swaFullCache,
+      });
       this.keyContext = {context, sequence: context.getSequence()};
     }
     const seq = this.keyContext.sequence;
@@ -372,11 +415,15 @@ export class MemorySession {
     runs.push({rows: await this.store.readKvRows(this.promptKey, this.prompt, 0, P), storedPositions: this.prompt.positions});
     for (const s of segments) {
       const len = s.to - s.from;
-      runs.push({rows: await this.store.readKvRows(s.record, s.rec, s.kvFrom, s.kvFrom + len), storedPositions: s.rec.positions.subarray(s.kvFrom, s.kvFrom + len)});
+      runs.push({
+        rows: await this.store.readKvRows(s.record, s.rec, s.kvFrom, s.kvFrom + len),
+        storedPositions: s.rec.positions.subarray(s.kvFrom, s.kvFrom + len),
+      });
     }
     writeFileSync(this.statePath, buildRestoredState(tokens, runs, rowLayout, fileLayout, rope, this.options.nHeadKv));
     await this.sequence.loadStateFromFile(this.statePath, {acceptRisk: true});
-    if (this.sequence.contextTokens.length !== tokens.length) throw new Error(`internal: restored ${this.sequence.contextTokens.length} of ${tokens.length} tokens`);
+    if (this.sequence.contextTokens.length !== tokens.length)
+      throw new Error(`internal: restored ${this.sequence.contextTokens.length} of ${tokens.length} tokens`);
   }
 
   /** The layout of this context's state files, from a state of the prompt alone; checked against the records' rows. */
@@ -387,10 +434,25 @@ export class MemorySession {
       nStream: state.nStream,
       stream: state.stream,
       vTrans: state.vTrans,
-      layers: state.layers.map((l) => ({kType: l.kType, kRowBytes: l.kRowBytes, vType: l.vType ?? 1, vRowBytes: l.vRowBytes ?? 0, vElemBytes: state.vTrans ? (l.vRowBytes ?? 0) / (l.vRowElems ?? 1) : 0})),
+      layers: state.layers.map((l) => ({
+        kType: l.kType,
+        kRowBytes: l.kRowBytes,
+        vType: l.vType ?? 1,
+        vRowBytes: l.vRowBytes ?? 0,
+        vElemBytes: state.vTrans ? (l.vRowBytes ?? 0) / (l.vRowElems ?? 1) : 0,
+      })),
     };
     const rows = this.prompt.meta.kv;
-    const same = rows != null && rows.layers.length === layout.layers.length && rows.layers.every((l, i) => l.kType === layout.layers[i].kType && l.kRowBytes === layout.layers[i].kRowBytes && l.vType === layout.layers[i].vType && l.vRowBytes === layout.layers[i].vRowBytes);
+    const same =
+      rows != null &&
+      rows.layers.length === layout.layers.length &&
+      rows.layers.every(
+        (l, i) =>
+          l.kType === layout.layers[i].kType &&
+          l.kRowBytes === layout.layers[i].kRowBytes &&
+          l.vType === layout.layers[i].vType &&
+          l.vRowBytes === layout.layers[i].vRowBytes
+      );
     if (!same) throw new Error("the stored K/V rows do not match this context's KV cache (another cache type?): the store must be rebuilt");
     return layout;
   }

@@ -24,7 +24,11 @@ export class RepositoryIndex {
   private readonly fileByRecord = new Map<string, number>();
   readonly blocks: RepositoryBlocks;
 
-  constructor(readonly files: readonly IndexedFile[], readonly table: BlockTable, readonly lexical: LexicalIndex) {
+  constructor(
+    readonly files: readonly IndexedFile[],
+    readonly table: BlockTable,
+    readonly lexical: LexicalIndex
+  ) {
     files.forEach((f, i) => this.fileByRecord.set(f.record, i));
     const n = blockCount(table);
     const tokens = new Int32Array(n);
@@ -97,7 +101,10 @@ export class BlockTableBuilder {
   private readonly summaries: Float32Array[] = [];
   readonly files: IndexedFile[] = [];
 
-  constructor(readonly segments: number, readonly segmentDim: number) {}
+  constructor(
+    readonly segments: number,
+    readonly segmentDim: number
+  ) {}
 
   /** A file whose blocks are rows [first, first + count) of `table`. */
   addFromTable(meta: Omit<IndexedFile, "firstBlock">, table: BlockTable, first: number) {

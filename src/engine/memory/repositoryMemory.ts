@@ -64,10 +64,18 @@ interface Planned {
   contentSha: string;
   key: string;
   /** Where its blocks come from. */
-  source: {kind: "table"; first: number; old: ManifestFile} | {kind: "record"; rec: DecodedRecord} | {kind: "read"; content: string; absPath?: string};
+  source:
+    | {kind: "table"; first: number; old: ManifestFile}
+    | {kind: "record"; rec: DecodedRecord}
+    | {kind: "read"; content: string; absPath?: string};
 }
 
-export async function buildRepositoryMemory(model: LlamaModel, format: PromptFormat, source: MemorySource, options: MemoryBuildOptions): Promise<MemoryBuild> {
+export async function buildRepositoryMemory(
+  model: LlamaModel,
+  format: PromptFormat,
+  source: MemorySource,
+  options: MemoryBuildOptions
+): Promise<MemoryBuild> {
   const t0 = performance.now();
   const store = await BlockStore.open(options.storeRoot, options.identity);
   const old = store.manifest;
@@ -85,8 +93,22 @@ export async function buildRepositoryMemory(model: LlamaModel, format: PromptFor
       .map((d) => ({path: d.path, size: Buffer.byteLength(d.content), mtimeMs: 0, contentSha: sha256(d.content), content: d.content}));
   } else {
     const known = new Map((old?.files ?? []).map((f) => [f.path, {size: f.size, mtimeMs: f.mtimeMs, sha256: f.contentSha}]));
-    const scan = await scanWorkspace({roots: source.roots ?? [], include: source.include, exclude: source.exclude, maxFileBytes: source.maxFileBytes, signal: options.signal, known});
-    scanned = scan.files.map((f) => ({path: f.relPath, size: f.bytes, mtimeMs: f.mtimeMs, contentSha: f.sha256, content: f.content, absPath: f.absPath}));
+    const scan = await scanWorkspace({
+      roots: source.roots ?? [],
+      include: source.include,
+      exclude: source.exclude,
+      maxFileBytes: source.maxFileBytes,
+      signal: options.signal,
+      known,
+    });
+    scanned = scan.files.map((f) => ({
+      path: f.relPath,
+      size: f.bytes,
+      mtimeMs: f.mtimeMs,
+      contentSha: f.sha256,
+      content: f.content,
+      absPath: f.absPath,
+    }));
     skipped = scan.skipped;
     skippedByReason = scan.skippedByReason;
   }
@@ -107,7 +129,8 @@ export async function buildRepositoryMemory(model: LlamaModel, format: PromptFor
     const key = recordKey(s.path, s.contentSha);
     const prev = oldByPath.get(s.path);
     let src: Planned["source"] | undefined;
-    if (prev && prev.f.record === key && tableUsable && (await store.hasRecord(key, prev.f.bytes))) src = {kind: "table", first: firstBlockOf[prev.i], old: prev.f};
+    if (prev && prev.f.record === key && tableUsable && (await store.hasRecord(key, prev.f.bytes)))
+      src = {kind: "table", first: firstBlockOf[prev.i], old: prev.f};
     else if (await store.hasRecord(key)) {
       // A record left by an earlier, unfinished ingest (or a file edited back): usable once it verifies.
       const rec = await store.readRecordBody(key).catch((err) => (err instanceof RecordCorruptError ? undefined : Promise.reject(err)));
@@ -149,7 +172,12 @@ export async function buildRepositoryMemory(model: LlamaModel, format: PromptFor
         await store.writeRecord(promptKey, ingestor.promptRecord.bytes);
         prompt = await store.readRecordBody(promptKey);
       }
-      const docs: DocumentToRead[] = toRead.map((p) => ({path: p.path, content: (p.source as {content: string}).content, contentSha: p.contentSha, key: p.key}));
+      const docs: DocumentToRead[] = toRead.map((p) => ({
+        path: p.path,
+        content: (p.source as {content: string}).content,
+        contentSha: p.contentSha,
+        key: p.key,
+      }));
       const result = await ingestor.read(
         docs,
         async (r) => {
@@ -181,7 +209,11 @@ export async function buildRepositoryMemory(model: LlamaModel, format: PromptFor
     let blocks: number;
     if (p.source.kind === "table") {
       const o = p.source.old;
-      builder.addFromTable({path: p.path, record: p.key, headerTokens: o.headerTokens, bodyTokens: o.bodyTokens, blocks: o.blocks}, oldTable as BlockTable, p.source.first);
+      builder.addFromTable(
+        {path: p.path, record: p.key, headerTokens: o.headerTokens, bodyTokens: o.bodyTokens, blocks: o.blocks},
+        oldTable as BlockTable,
+        p.source.first
+      );
       ({headerTokens, bodyTokens, blocks} = o);
     } else {
       const rec = p.source.kind === "record" ? p.source.rec : newRecords.get(p.key)!;
@@ -190,10 +222,27 @@ export async function buildRepositoryMemory(model: LlamaModel, format: PromptFor
       if (!lexical.has(`${p.key}#0`)) lexical.addFile(p.key, p.path, recordBlockTexts(rec, texts)); // a record from an earlier ingest
     }
     const bytes = p.source.kind === "table" ? p.source.old.bytes : (await fs.stat(store.recordPath(p.key))).size;
-    files.push({path: p.path, size: p.size, mtimeMs: p.mtimeMs, contentSha: p.contentSha, record: p.key, headerTokens, bodyTokens, blocks, bytes});
+    files.push({
+      path: p.path,
+      size: p.size,
+      mtimeMs: p.mtimeMs,
+      contentSha: p.contentSha,
+      record: p.key,
+      headerTokens,
+      bodyTokens,
+      blocks,
+      bytes,
+    });
   }
   const table = builder.build();
-  const changed = !old || !tableUsable || toRead.length > 0 || deleted.length > 0 || planned.some((p) => p.source.kind !== "table") || old.files.length !== files.length || promptKey !== old.prompt.record;
+  const changed =
+    !old ||
+    !tableUsable ||
+    toRead.length > 0 ||
+    deleted.length > 0 ||
+    planned.some((p) => p.source.kind !== "table") ||
+    old.files.length !== files.length ||
+    promptKey !== old.prompt.record;
   const t3 = performance.now();
   if (changed) await store.commit({prompt: {record: promptKey, tokens: prompt!.headerIds.length}, files}, table, lexical);
   else {

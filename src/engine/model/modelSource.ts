@@ -63,6 +63,8 @@ export async function resolveModel(
   const freeRam = os.freemem();
   // mmap lets the OS page weights in lazily, but a model far above free RAM will thrash or be killed.
   if (fileSize > freeRam * 1.5 && fileSize > os.totalmem() * 0.9)
-    throw new ModelError(`the model (${(fileSize / 2 ** 30).toFixed(1)} GiB) is larger than this machine's memory (${(os.totalmem() / 2 ** 30).toFixed(1)} GiB)`);
+    throw new ModelError(
+      `the model (${(fileSize / 2 ** 30).toFixed(1)} GiB) is larger than this machine's memory (${(os.totalmem() / 2 ** 30).toFixed(1)} GiB)`
+    );
   return {path: file, card, fileSize};
 }

@@ -22,7 +22,8 @@ export class BlockMapRecorder {
 
   /** Evicted blocks are kept as their place and score only: their text is never needed again (nor sent anywhere). */
   recordEvicted(blocks: readonly BlockRecord[]) {
-    for (const b of blocks) if (b.keptTokens < b.tokens) this.evicted.push({...b, tokens: b.tokens - b.keptTokens, keptTokens: 0, text: ""});
+    for (const b of blocks)
+      if (b.keptTokens < b.tokens) this.evicted.push({...b, tokens: b.tokens - b.keptTokens, keptTokens: 0, text: ""});
   }
 
   setFinal(blocks: readonly BlockRecord[]) {
@@ -43,6 +44,8 @@ export class BlockMapRecorder {
   }
 
   all(): BlockRecord[] {
-    return [...this.evicted, ...this.final].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.startLine - b.startLine || b.keptTokens - a.keptTokens));
+    return [...this.evicted, ...this.final].sort((a, b) =>
+      a.file < b.file ? -1 : a.file > b.file ? 1 : a.startLine - b.startLine || b.keptTokens - a.keptTokens
+    );
   }
 }

@@ -13,7 +13,8 @@ import {DEFAULT_ANSWER_TOKENS, type PromptFormat, type Turn} from "./promptForma
 
 const WORKSPACE = "@@dynsplit-workspace@@";
 const QUESTION = "@@dynsplit-question@@";
-const SYSTEM = "You answer questions about a code repository. Its relevant files follow, each after a line with its path. Answer from them, briefly.";
+const SYSTEM =
+  "You answer questions about a code repository. Its relevant files follow, each after a line with its path. Answer from them, briefly.";
 
 type Value = LlamaText["values"][number];
 
@@ -28,7 +29,12 @@ export function chatFormat(model: LlamaModel, maxAnswerTokens = DEFAULT_ANSWER_T
     const first = history.length > 0 ? history[0].question : QUESTION;
     const opening = `${systemRole ? "" : `${SYSTEM}\n\n`}${WORKSPACE}\n\n${first.trim()}`;
     const items: ChatHistoryItem[] = [...(systemRole ? [{type: "system" as const, text: SYSTEM}] : []), {type: "user", text: opening}];
-    history.forEach((t, i) => items.push({type: "model", response: [t.answer.trim()]}, {type: "user", text: i + 1 < history.length ? history[i + 1].question.trim() : QUESTION}));
+    history.forEach((t, i) =>
+      items.push(
+        {type: "model", response: [t.answer.trim()]},
+        {type: "user", text: i + 1 < history.length ? history[i + 1].question.trim() : QUESTION}
+      )
+    );
     items.push({type: "model", response: []});
     return wrapper.generateContextState({chatHistory: items});
   };
@@ -88,6 +94,8 @@ function splitAt(values: readonly Value[], marker: string): [Value[], Value[] | 
   const at = s.indexOf(marker);
   const head = s.slice(0, at);
   const tail = s.slice(at + marker.length);
-  return [[...values.slice(0, i), ...(head ? [head] : [])], [...(tail ? [tail] : []), ...values.slice(i + 1)]];
+  return [
+    [...values.slice(0, i), ...(head ? [head] : [])],
+    [...(tail ? [tail] : []), ...values.slice(i + 1)],
+  ];
 }
-

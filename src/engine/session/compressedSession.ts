@@ -17,7 +17,6 @@ import type {SignalKind} from "../../core/signalNames";
 /** Tokens per llama.cpp batch (n_batch). */
 const BATCH_TOKENS = 512;
 
-
 export interface SessionOptions {
   method: MethodName;
   methodOptions?: MethodOptions;
@@ -169,7 +168,14 @@ export class CompressedSession {
     const {budgetTokens, chunkTokens} = this.options;
     let filesRead = 0;
     const report = () =>
-      options.onProgress?.({filesRead, filesTotal: documents.length, tokensRead: this.tokensRead, tokensTotal, tokensKept: this.ledger.length, compressions: this.compressions});
+      options.onProgress?.({
+        filesRead,
+        filesTotal: documents.length,
+        tokensRead: this.tokensRead,
+        tokensTotal,
+        tokensKept: this.ledger.length,
+        compressions: this.compressions,
+      });
 
     for (const doc of tokenized) {
       this.ledger.files.push({path: doc.path, tokens: doc.ids.length});
@@ -179,7 +185,12 @@ export class CompressedSession {
         const end = Math.min(doc.ids.length, at + chunkTokens);
         if (this.ledger.length + (end - at) > budgetTokens + chunkTokens) await this.compress(budgetTokens, question);
         if (at === 0) this.ledger.markFileStart(this.ledger.length);
-        await this.prefill(doc.ids.slice(at, end), {file: fileIndex, lines: doc.lines.slice(at, end), pinned: false, headerEnd: doc.headerTokens - at});
+        await this.prefill(doc.ids.slice(at, end), {
+          file: fileIndex,
+          lines: doc.lines.slice(at, end),
+          pinned: false,
+          headerEnd: doc.headerTokens - at,
+        });
         this.tokensRead += end - at;
         report();
       }
@@ -192,10 +203,7 @@ export class CompressedSession {
   }
 
   /** Answers a question against the compressed context, streaming text; the question and answer are removed after. */
-  async ask(
-    question: string,
-    options: TurnOptions = {}
-  ): Promise<AnswerResult> {
+  async ask(question: string, options: TurnOptions = {}): Promise<AnswerResult> {
     const askStart = performance.now();
     const start = {...this.timings};
     const format = this.options.format;
@@ -304,9 +312,23 @@ export class CompressedSession {
     else {
       // The file header is pinned so the model always knows which file a kept block came from.
       const h = Math.min(headerEnd, ids.length);
-      const part = <T>(a: ArrayLike<T> | undefined, s: number, e: number) => (a ? Array.prototype.slice.call(a, s, e) as T[] : undefined);
-      this.ledger.append(ids.slice(0, h), texts.slice(0, h), {file: meta.file, lines: meta.lines?.slice(0, h), pinned: true, scores: part(scores, 0, h), local: part(local, 0, h), distant: part(distant, 0, h)});
-      this.ledger.append(ids.slice(h), texts.slice(h), {file: meta.file, lines: meta.lines?.slice(h), pinned: false, scores: part(scores, h, ids.length), local: part(local, h, ids.length), distant: part(distant, h, ids.length)});
+      const part = <T>(a: ArrayLike<T> | undefined, s: number, e: number) => (a ? (Array.prototype.slice.call(a, s, e) as T[]) : undefined);
+      this.ledger.append(ids.slice(0, h), texts.slice(0, h), {
+        file: meta.file,
+        lines: meta.lines?.slice(0, h),
+        pinned: true,
+        scores: part(scores, 0, h),
+        local: part(local, 0, h),
+        distant: part(distant, 0, h),
+      });
+      this.ledger.append(ids.slice(h), texts.slice(h), {
+        file: meta.file,
+        lines: meta.lines?.slice(h),
+        pinned: false,
+        scores: part(scores, h, ids.length),
+        local: part(local, h, ids.length),
+        distant: part(distant, h, ids.length),
+      });
     }
     this.checkInSync();
   }
@@ -402,7 +424,12 @@ export class CompressedSession {
 }
 
 function diffTimings(now: Timings, before: Timings): Timings {
-  return {prefillMs: now.prefillMs - before.prefillMs, scoringMs: now.scoringMs - before.scoringMs, evictMs: now.evictMs - before.evictMs, decodeMs: now.decodeMs - before.decodeMs};
+  return {
+    prefillMs: now.prefillMs - before.prefillMs,
+    scoringMs: now.scoringMs - before.scoringMs,
+    evictMs: now.evictMs - before.evictMs,
+    decodeMs: now.decodeMs - before.decodeMs,
+  };
 }
 
 /** What the persistent cache stores next to the KV state file to bring a session back without re-reading. */

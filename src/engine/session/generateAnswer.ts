@@ -92,7 +92,9 @@ function firstStop(text: string, stops: readonly string[]): number {
 export async function nextTokenDistribution(sequence: LlamaContextSequence, tokens: Token[]): Promise<Map<number, number>> {
   const base = sequence.contextTokens.length;
   try {
-    const res = await sequence.controlledEvaluate(tokens.map((t, i) => (i === tokens.length - 1 ? [t, {generateNext: {probabilities: true}}] : t)));
+    const res = await sequence.controlledEvaluate(
+      tokens.map((t, i) => (i === tokens.length - 1 ? [t, {generateNext: {probabilities: true}}] : t))
+    );
     return new Map(res[res.length - 1]?.next?.probabilities ?? []);
   } finally {
     if (sequence.contextTokens.length > base) await sequence.eraseContextTokenRanges([{start: base, end: sequence.contextTokens.length}]);

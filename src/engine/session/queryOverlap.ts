@@ -17,7 +17,11 @@ const PROXY_WEIGHT = 0.25;
 const SPREAD = 8;
 const DECAY = 0.75;
 
-export function queryOverlapBoost(signal: ImportanceSignal, contextIds: readonly number[], questionIds: readonly number[]): ImportanceSignal {
+export function queryOverlapBoost(
+  signal: ImportanceSignal,
+  contextIds: readonly number[],
+  questionIds: readonly number[]
+): ImportanceSignal {
   const n = contextIds.length;
   const counts = new Map<number, number>();
   for (const id of contextIds) counts.set(id, (counts.get(id) ?? 0) + 1);

@@ -97,7 +97,12 @@ class AttentionSessionSignal implements SessionSignal {
 }
 
 /** Proxies know nothing of the question: when one is known, tokens it shares with the context are boosted. */
-function withQuestion(measured: MeasuredSignal, ledger: TokenLedger, question: Token[] | undefined, options: SessionSignalOptions): MeasuredSignal {
+function withQuestion(
+  measured: MeasuredSignal,
+  ledger: TokenLedger,
+  question: Token[] | undefined,
+  options: SessionSignalOptions
+): MeasuredSignal {
   if (!question || !options.queryAware) return measured;
   return {signal: queryOverlapBoost(measured.signal, ledger.ids, question), label: `${measured.label}+query`};
 }
@@ -120,7 +125,12 @@ class KeyNormSessionSignal implements SessionSignal {
       const s = await computeKeyNormSignal(sequence, {fromRow: from});
       for (let t = from; t < n; t++) ledger.keyNorms[t] = s.tokenScores[t];
     }
-    return withQuestion({signal: {kind: "keyNorm", tokenScores: Float32Array.from(ledger.keyNorms)}, label: "keyNorm"}, ledger, question, this.options);
+    return withQuestion(
+      {signal: {kind: "keyNorm", tokenScores: Float32Array.from(ledger.keyNorms)}, label: "keyNorm"},
+      ledger,
+      question,
+      this.options
+    );
   }
 }
 
@@ -135,7 +145,12 @@ class SurprisalSessionSignal implements SessionSignal {
   }
 
   async measure(_sequence: LlamaContextSequence, ledger: TokenLedger, question: Token[] | undefined): Promise<MeasuredSignal> {
-    return withQuestion({signal: {kind: "surprisal", tokenScores: Float32Array.from(ledger.prefillScores)}, label: "surprisal"}, ledger, question, this.options);
+    return withQuestion(
+      {signal: {kind: "surprisal", tokenScores: Float32Array.from(ledger.prefillScores)}, label: "surprisal"},
+      ledger,
+      question,
+      this.options
+    );
   }
 }
 

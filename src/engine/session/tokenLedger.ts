@@ -37,7 +37,14 @@ export class TokenLedger {
   append(
     ids: readonly number[],
     texts: readonly string[],
-    meta: {file: number; lines?: readonly number[]; pinned?: boolean; scores?: ArrayLike<number>; local?: ArrayLike<number>; distant?: ArrayLike<number>}
+    meta: {
+      file: number;
+      lines?: readonly number[];
+      pinned?: boolean;
+      scores?: ArrayLike<number>;
+      local?: ArrayLike<number>;
+      distant?: ArrayLike<number>;
+    }
   ) {
     for (let i = 0; i < ids.length; i++) {
       this.ids.push(ids[i]);
@@ -102,13 +109,36 @@ export class TokenLedger {
 
   /** Plain-data copy (for the persistent cache). */
   toJSON() {
-    return {ids: this.ids, texts: this.texts, fileIndex: this.fileIndex, lines: this.lines, pinned: this.pinned, prefillScores: this.prefillScores, keyNorms: this.keyNorms, localMass: this.localMass, distantMass: this.distantMass, fileStarts: this.fileStarts, files: this.files};
+    return {
+      ids: this.ids,
+      texts: this.texts,
+      fileIndex: this.fileIndex,
+      lines: this.lines,
+      pinned: this.pinned,
+      prefillScores: this.prefillScores,
+      keyNorms: this.keyNorms,
+      localMass: this.localMass,
+      distantMass: this.distantMass,
+      fileStarts: this.fileStarts,
+      files: this.files,
+    };
   }
 
   static fromJSON(data: ReturnType<TokenLedger["toJSON"]>): TokenLedger {
     const l = new TokenLedger();
     const nan = (a: (number | null)[]) => a.map((v) => (v == null ? NaN : v)); // JSON turns NaN into null
-    Object.assign(l, {ids: data.ids, texts: data.texts, fileIndex: data.fileIndex, lines: data.lines, pinned: data.pinned, prefillScores: data.prefillScores, keyNorms: nan(data.keyNorms ?? data.ids.map(() => null)), localMass: nan(data.localMass), distantMass: nan(data.distantMass), fileStarts: data.fileStarts});
+    Object.assign(l, {
+      ids: data.ids,
+      texts: data.texts,
+      fileIndex: data.fileIndex,
+      lines: data.lines,
+      pinned: data.pinned,
+      prefillScores: data.prefillScores,
+      keyNorms: nan(data.keyNorms ?? data.ids.map(() => null)),
+      localMass: nan(data.localMass),
+      distantMass: nan(data.distantMass),
+      fileStarts: data.fileStarts,
+    });
     l.files.push(...data.files);
     return l;
   }

@@ -8,8 +8,8 @@
  * Dense mode (`localDistantAllRows`) keeps it on for every row: exact DD-Select inputs, at about the cost of
  * a second attention pass.
  */
-import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
-import type { TokenSignal } from "./types";
+import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
+import type {TokenSignal} from "./types";
 
 export interface AttentionProbeOptions {
   /** r: a key is "local" to query q when its position is in (q − r, q]. Default 32. */
@@ -51,22 +51,30 @@ export interface CapturedQueries {
 
 interface ProbeAddonContext {
   dynsplitProbeSetOptions(options: {
-    enabled?: boolean; observationRows?: number; localWindow?: number; sinkTokens?: number;
-    localDistantAllRows?: boolean; captureQueries?: boolean; seqId?: number; layers?: number[];
+    enabled?: boolean;
+    observationRows?: number;
+    localWindow?: number;
+    sinkTokens?: number;
+    localDistantAllRows?: boolean;
+    captureQueries?: boolean;
+    seqId?: number;
+    layers?: number[];
   }): void;
   dynsplitProbeReset(): void;
   dynsplitProbeRead(): ProbeReadout;
 }
 
 function probeOf(context: LlamaContext): ProbeAddonContext {
-  const addon = (context as unknown as { _ctx?: Partial<ProbeAddonContext> })._ctx;
+  const addon = (context as unknown as {_ctx?: Partial<ProbeAddonContext>})._ctx;
   if (typeof addon?.dynsplitProbeSetOptions !== "function")
-    throw new Error("This llama binary has no DynSplit attention probe: load it with loadLlama({probe: true}) after `npm run build:kernels`.");
+    throw new Error(
+      "This llama binary has no DynSplit attention probe: load it with loadLlama({probe: true}) after `npm run build:kernels`."
+    );
   return addon as ProbeAddonContext;
 }
 
 export function contextHasAttentionProbe(context: LlamaContext): boolean {
-  return typeof (context as unknown as { _ctx?: Partial<ProbeAddonContext> })._ctx?.dynsplitProbeSetOptions === "function";
+  return typeof (context as unknown as {_ctx?: Partial<ProbeAddonContext>})._ctx?.dynsplitProbeSetOptions === "function";
 }
 
 /** Raw probe readout plus the signal, for tests and diagnostics. */
@@ -84,25 +92,31 @@ function readAndConvert(probe: ProbeAddonContext, sequence: LlamaContextSequence
   const readout = probe.dynsplitProbeRead();
   const signal = toSignal(readout, sequence.contextTokens.length, 0, dense);
   signal.elapsedMs = readout.probeMs + (performance.now() - start);
-  return { signal, readout };
+  return {signal, readout};
 }
 
 function toSignal(readout: ProbeReadout, nTokens: number, elapsedMs: number, dense: boolean): TokenSignal {
   const tokenScores = new Float32Array(nTokens);
   const norm = readout.obsDistributions > 0 ? 1 / readout.obsDistributions : 0;
   for (let p = 0; p < Math.min(nTokens, readout.obsMassByPos.length); p++) tokenScores[p] = readout.obsMassByPos[p] * norm;
-  const signal: TokenSignal = { kind: "attention", tokenScores, elapsedMs };
+  const signal: TokenSignal = {kind: "attention", tokenScores, elapsedMs};
   if (dense) {
     const localMass = new Float32Array(nTokens).fill(NaN);
     const distantMass = new Float32Array(nTokens).fill(NaN);
     let complete = true;
     for (let q = 0; q < nTokens; q++) {
       const rows = q < readout.queryRowsByPos.length ? readout.queryRowsByPos[q] : 0;
-      if (rows === 0) { complete = false; break; }
+      if (rows === 0) {
+        complete = false;
+        break;
+      }
       localMass[q] = readout.localByPos[q] / rows;
       distantMass[q] = readout.distantByPos[q] / rows;
     }
-    if (complete) { signal.localMass = localMass; signal.distantMass = distantMass; }
+    if (complete) {
+      signal.localMass = localMass;
+      signal.distantMass = distantMass;
+    }
   }
   return signal;
 }
@@ -116,7 +130,7 @@ function setOptions(probe: ProbeAddonContext, sequence: LlamaContextSequence, op
     localWindow: options.localWindow ?? 32,
     sinkTokens: options.sinkTokens ?? 4,
     layers: options.layers ? [...options.layers] : [],
-    seqId: (sequence as unknown as { _sequenceId: number })._sequenceId,
+    seqId: (sequence as unknown as {_sequenceId: number})._sequenceId,
   });
 }
 
@@ -126,16 +140,18 @@ function setOptions(probe: ProbeAddonContext, sequence: LlamaContextSequence, op
  * over observation rows, heads and layers (so it sums to ~1 over the sequence).
  */
 export async function evaluateObservationWindow(
-  sequence: LlamaContextSequence, observationTokens: Token[], options: AttentionProbeOptions = {},
+  sequence: LlamaContextSequence,
+  observationTokens: Token[],
+  options: AttentionProbeOptions = {}
 ): Promise<AttentionMeasurement> {
   const probe = probeOf(sequence.context);
   setOptions(probe, sequence, options);
   probe.dynsplitProbeReset();
-  probe.dynsplitProbeSetOptions({ enabled: true, observationRows: -1, localDistantAllRows: false });
+  probe.dynsplitProbeSetOptions({enabled: true, observationRows: -1, localDistantAllRows: false});
   try {
     await sequence.evaluateWithoutGeneratingNewTokens(observationTokens);
   } finally {
-    probe.dynsplitProbeSetOptions({ enabled: false });
+    probe.dynsplitProbeSetOptions({enabled: false});
   }
   return readAndConvert(probe, sequence, false);
 }
@@ -145,19 +161,25 @@ export async function evaluateObservationWindow(
  * (roped; the caller takes RoPE off with the positions). Needs flash attention on (the probe reads Q from the
  * flash-attention node) and probe version 2.
  */
-export async function captureQueryVectors(sequence: LlamaContextSequence, tokens: Token[], options: AttentionProbeOptions = {}): Promise<CapturedQueries[]> {
+export async function captureQueryVectors(
+  sequence: LlamaContextSequence,
+  tokens: Token[],
+  options: AttentionProbeOptions = {}
+): Promise<CapturedQueries[]> {
   const probe = probeOf(sequence.context);
   setOptions(probe, sequence, options);
   probe.dynsplitProbeReset();
-  probe.dynsplitProbeSetOptions({ enabled: true, observationRows: -1, localDistantAllRows: false, captureQueries: true });
+  probe.dynsplitProbeSetOptions({enabled: true, observationRows: -1, localDistantAllRows: false, captureQueries: true});
   try {
     await sequence.evaluateWithoutGeneratingNewTokens(tokens);
   } finally {
-    probe.dynsplitProbeSetOptions({ enabled: false, captureQueries: false });
+    probe.dynsplitProbeSetOptions({enabled: false, captureQueries: false});
   }
   const readout = probe.dynsplitProbeRead();
   if (!readout.queries || readout.queries.length === 0)
-    throw new Error(`the attention probe (${readout.version}, path ${readout.path}) returned no query vectors: it needs probe version 2 and flash attention`);
+    throw new Error(
+      `the attention probe (${readout.version}, path ${readout.path}) returned no query vectors: it needs probe version 2 and flash attention`
+    );
   return readout.queries;
 }
 
@@ -167,8 +189,9 @@ export async function captureQueryVectors(sequence: LlamaContextSequence, tokens
  * localMass/distantMass for every token (DD-Select), at the cost of a second attention computation.
  */
 export async function prefillWithAttentionProbe(
-  sequence: LlamaContextSequence, tokens: Token[],
-  options: AttentionProbeOptions & { observationWindow?: number; dense?: boolean } = {},
+  sequence: LlamaContextSequence,
+  tokens: Token[],
+  options: AttentionProbeOptions & {observationWindow?: number; dense?: boolean} = {}
 ): Promise<AttentionMeasurement> {
   const probe = probeOf(sequence.context);
   const w = Math.max(1, Math.min(options.observationWindow ?? 32, tokens.length));
@@ -176,18 +199,18 @@ export async function prefillWithAttentionProbe(
   probe.dynsplitProbeReset();
   try {
     if (options.dense) {
-      probe.dynsplitProbeSetOptions({ enabled: true, observationRows: 0, localDistantAllRows: true });
+      probe.dynsplitProbeSetOptions({enabled: true, observationRows: 0, localDistantAllRows: true});
       await evaluateTokens(sequence, tokens.slice(0, tokens.length - w));
-      probe.dynsplitProbeSetOptions({ observationRows: -1 });
+      probe.dynsplitProbeSetOptions({observationRows: -1});
       await evaluateTokens(sequence, tokens.slice(tokens.length - w));
     } else {
-      probe.dynsplitProbeSetOptions({ enabled: false });
+      probe.dynsplitProbeSetOptions({enabled: false});
       await evaluateTokens(sequence, tokens.slice(0, tokens.length - w));
-      probe.dynsplitProbeSetOptions({ enabled: true, observationRows: -1, localDistantAllRows: false });
+      probe.dynsplitProbeSetOptions({enabled: true, observationRows: -1, localDistantAllRows: false});
       await evaluateTokens(sequence, tokens.slice(tokens.length - w));
     }
   } finally {
-    probe.dynsplitProbeSetOptions({ enabled: false });
+    probe.dynsplitProbeSetOptions({enabled: false});
   }
   return readAndConvert(probe, sequence, options.dense === true);
 }

@@ -1,12 +1,15 @@
 /** Importance signals measured inside (attention probe) or next to (key norms, surprisal) the model. */
-export type { SignalKind, TokenSignal } from "./types";
-export { parseSeqState, GgmlType, type ParsedSeqState, type KvLayerRows, type KvStateParseOptions } from "./kvStateParser";
-export { readSequenceKvState } from "./sequenceState";
-export { modelKvShape, type ModelKvShape } from "./modelKvShape";
-export { computeKeyNormSignal, keyNormScores, defaultKeyNormLayers } from "./keyNormSignal";
-export { prefillWithSurprisal, type SurprisalMeasurement } from "./surprisalSignal";
+export type {SignalKind, TokenSignal} from "./types";
+export {parseSeqState, GgmlType, type ParsedSeqState, type KvLayerRows, type KvStateParseOptions} from "./kvStateParser";
+export {readSequenceKvState} from "./sequenceState";
+export {modelKvShape, type ModelKvShape} from "./modelKvShape";
+export {computeKeyNormSignal, keyNormScores, defaultKeyNormLayers} from "./keyNormSignal";
+export {prefillWithSurprisal, type SurprisalMeasurement} from "./surprisalSignal";
 export {
-  evaluateObservationWindow, prefillWithAttentionProbe, contextHasAttentionProbe,
-  type AttentionProbeOptions, type AttentionMeasurement,
+  evaluateObservationWindow,
+  prefillWithAttentionProbe,
+  contextHasAttentionProbe,
+  type AttentionProbeOptions,
+  type AttentionMeasurement,
 } from "./attentionSignal";
-export { loadLlama, llamaHasAttentionProbe, ProbeBinaryMissingError, probeCmakeOptions, type LoadedLlama } from "./loadLlama";
+export {loadLlama, llamaHasAttentionProbe, ProbeBinaryMissingError, probeCmakeOptions, type LoadedLlama} from "./loadLlama";

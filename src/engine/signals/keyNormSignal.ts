@@ -9,14 +9,14 @@
  * layers ≥ 1 (the paper finds layer 0 uninformative; it is used only for single-layer models). Averaging over
  * the H_kv KV heads equals averaging over query heads, since every KV head serves the same number of them.
  */
-import type { LlamaContextSequence } from "node-llama-cpp";
-import type { ParsedSeqState } from "./kvStateParser";
-import { modelKvShape } from "./modelKvShape";
-import { readSequenceKvState } from "./sequenceState";
-import type { TokenSignal } from "./types";
+import type {LlamaContextSequence} from "node-llama-cpp";
+import type {ParsedSeqState} from "./kvStateParser";
+import {modelKvShape} from "./modelKvShape";
+import {readSequenceKvState} from "./sequenceState";
+import type {TokenSignal} from "./types";
 
 export function defaultKeyNormLayers(nLayer: number): number[] {
-  return nLayer > 1 ? Array.from({ length: nLayer - 1 }, (_, i) => i + 1) : [0];
+  return nLayer > 1 ? Array.from({length: nLayer - 1}, (_, i) => i + 1) : [0];
 }
 
 /** The formula above over an already parsed state (rows in position order), for rows from `fromRow` on (earlier: 0). */
@@ -43,11 +43,14 @@ export function keyNormScores(state: ParsedSeqState, nHeadKv: number, layers: re
 }
 
 /** Key-norm scores of the sequence's tokens from `fromRow` on (earlier rows are left 0: their scores are known). */
-export async function computeKeyNormSignal(sequence: LlamaContextSequence, options: { layers?: readonly number[]; fromRow?: number } = {}): Promise<TokenSignal> {
+export async function computeKeyNormSignal(
+  sequence: LlamaContextSequence,
+  options: {layers?: readonly number[]; fromRow?: number} = {}
+): Promise<TokenSignal> {
   const start = performance.now();
   const shape = modelKvShape(sequence.model);
   const layers = options.layers ?? defaultKeyNormLayers(shape.nLayer);
-  const state = await readSequenceKvState(sequence, { layers, fromRow: options.fromRow });
+  const state = await readSequenceKvState(sequence, {layers, fromRow: options.fromRow});
   const tokenScores = keyNormScores(state, shape.nHeadKv, layers, options.fromRow);
-  return { kind: "keyNorm", tokenScores, elapsedMs: performance.now() - start };
+  return {kind: "keyNorm", tokenScores, elapsedMs: performance.now() - start};
 }

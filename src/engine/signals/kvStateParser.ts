@@ -11,7 +11,7 @@ const STATE_MAGIC = 0x67677371; // 'ggsq'
 const STATE_VERSION = 3;
 
 /** ggml type ids the parser decodes. */
-export const GgmlType = { F32: 0, F16: 1, Q8_0: 8, BF16: 30 } as const;
+export const GgmlType = {F32: 0, F16: 1, Q8_0: 8, BF16: 30} as const;
 
 export interface KvStateParseOptions {
   /** Layers to decode (default: all). Others are skipped without decoding. */
@@ -66,7 +66,7 @@ export interface ParsedSeqState {
 }
 
 function f16ToF32(h: number): number {
-  const s = (h & 0x8000) ? -1 : 1;
+  const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const f = h & 0x3ff;
   if (e === 0) return s * f * 2 ** -24;
@@ -83,15 +83,28 @@ export const f16Table = (() => {
 
 function elementsPerRow(type: number, rowBytes: number): number {
   switch (type) {
-    case GgmlType.F32: return rowBytes / 4;
-    case GgmlType.F16: case GgmlType.BF16: return rowBytes / 2;
-    case GgmlType.Q8_0: return (rowBytes / 34) * 32;
-    default: throw new Error(`kvStateParser: unsupported ggml type ${type}`);
+    case GgmlType.F32:
+      return rowBytes / 4;
+    case GgmlType.F16:
+    case GgmlType.BF16:
+      return rowBytes / 2;
+    case GgmlType.Q8_0:
+      return (rowBytes / 34) * 32;
+    default:
+      throw new Error(`kvStateParser: unsupported ggml type ${type}`);
   }
 }
 
 /** Decodes `count` elements of `type` starting at byte `offset` into out[outOffset..]. */
-function decodeElements(view: DataView, bytes: Uint8Array, type: number, offset: number, count: number, out: Float32Array, outOffset: number): void {
+function decodeElements(
+  view: DataView,
+  bytes: Uint8Array,
+  type: number,
+  offset: number,
+  count: number,
+  out: Float32Array,
+  outOffset: number
+): void {
   switch (type) {
     case GgmlType.F32:
       for (let i = 0; i < count; i++) out[outOffset + i] = view.getFloat32(offset + 4 * i, true);
@@ -112,12 +125,16 @@ function decodeElements(view: DataView, bytes: Uint8Array, type: number, offset:
         for (let i = 0; i < 32; i++) out[outOffset + 32 * b + i] = d * ((bytes[base + 2 + i] << 24) >> 24);
       }
       return;
-    default: throw new Error(`kvStateParser: unsupported ggml type ${type}`);
+    default:
+      throw new Error(`kvStateParser: unsupported ggml type ${type}`);
   }
 }
 
 const bf16Buf = new DataView(new ArrayBuffer(4));
-function bf16ToF32(u32: number): number { bf16Buf.setUint32(0, u32, true); return bf16Buf.getFloat32(0, true); }
+function bf16ToF32(u32: number): number {
+  bf16Buf.setUint32(0, u32, true);
+  return bf16Buf.getFloat32(0, true);
+}
 
 /** Copies rows of `rowBytes` starting at `offset`, in the order `cellOfRow` gives (file cell index per output row). */
 function gatherRows(bytes: Uint8Array, offset: number, rowBytes: number, cellOfRow: Int32Array): Uint8Array {
@@ -134,9 +151,21 @@ export function parseSeqState(input: Uint8Array, options: KvStateParseOptions = 
   const bytes = input;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let o = 0;
-  const u32 = (): number => { const v = view.getUint32(o, true); o += 4; return v; };
-  const i32 = (): number => { const v = view.getInt32(o, true); o += 4; return v; };
-  const u64 = (): number => { const v = Number(view.getBigUint64(o, true)); o += 8; return v; };
+  const u32 = (): number => {
+    const v = view.getUint32(o, true);
+    o += 4;
+    return v;
+  };
+  const i32 = (): number => {
+    const v = view.getInt32(o, true);
+    o += 4;
+    return v;
+  };
+  const u64 = (): number => {
+    const v = Number(view.getBigUint64(o, true));
+    o += 8;
+    return v;
+  };
 
   if (u32() !== STATE_MAGIC) throw new Error("kvStateParser: not a llama.cpp sequence state file (bad magic)");
   const version = u32();
@@ -160,7 +189,7 @@ export function parseSeqState(input: Uint8Array, options: KvStateParseOptions = 
     }
     const vTrans = u32() !== 0;
     const nLayer = u32();
-    const cellOfRow = Int32Array.from({ length: cellCount }, (_, i) => i).sort((a, b) => cellPositions[a] - cellPositions[b]);
+    const cellOfRow = Int32Array.from({length: cellCount}, (_, i) => i).sort((a, b) => cellPositions[a] - cellPositions[b]);
     const positions = Int32Array.from(cellOfRow, (c) => cellPositions[c]);
     const layers: KvLayerRows[] = [];
 
@@ -171,8 +200,10 @@ export function parseSeqState(input: Uint8Array, options: KvStateParseOptions = 
       const decode = !wanted || wanted.has(l);
       if (decode || options.raw) {
         const K = new Float32Array(decode ? cellCount * kRowElems : 0);
-        if (decode) for (let t = fromRow; t < cellCount; t++) decodeElements(view, bytes, kType, o + cellOfRow[t] * kRowBytes, kRowElems, K, t * kRowElems);
-        const entry: KvLayerRows = { layer: l, kType, kRowElems, K, kRowBytes };
+        if (decode)
+          for (let t = fromRow; t < cellCount; t++)
+            decodeElements(view, bytes, kType, o + cellOfRow[t] * kRowBytes, kRowElems, K, t * kRowElems);
+        const entry: KvLayerRows = {layer: l, kType, kRowElems, K, kRowBytes};
         if (options.raw) entry.kRaw = gatherRows(bytes, o, kRowBytes, cellOfRow);
         layers.push(entry);
       }
@@ -188,10 +219,11 @@ export function parseSeqState(input: Uint8Array, options: KvStateParseOptions = 
         const vRowElems = elementsPerRow(vType, vRowBytes);
         if (decode && target) {
           const V = new Float32Array(cellCount * vRowElems);
-          for (let t = fromRow; t < cellCount; t++) decodeElements(view, bytes, vType, o + cellOfRow[t] * vRowBytes, vRowElems, V, t * vRowElems);
-          Object.assign(target, { vType, vRowElems, V });
+          for (let t = fromRow; t < cellCount; t++)
+            decodeElements(view, bytes, vType, o + cellOfRow[t] * vRowBytes, vRowElems, V, t * vRowElems);
+          Object.assign(target, {vType, vRowElems, V});
         }
-        if (target) Object.assign(target, { vType, vRowBytes, ...(options.raw ? { vRaw: gatherRows(bytes, o, vRowBytes, cellOfRow) } : {}) });
+        if (target) Object.assign(target, {vType, vRowBytes, ...(options.raw ? {vRaw: gatherRows(bytes, o, vRowBytes, cellOfRow)} : {})});
         o += vRowBytes * cellCount;
       } else {
         const vElemBytes = u32();
@@ -204,10 +236,10 @@ export function parseSeqState(input: Uint8Array, options: KvStateParseOptions = 
             decodeElements(view, bytes, vType, o + j * cellCount * vElemBytes, cellCount, column, 0);
             for (let t = 0; t < cellCount; t++) V[t * nEmbdV + j] = column[cellOfRow[t]];
           }
-          Object.assign(target, { vType, vRowElems: nEmbdV, V });
+          Object.assign(target, {vType, vRowElems: nEmbdV, V});
         }
         if (target) {
-          Object.assign(target, { vType, vRowBytes: vElemBytes * nEmbdV });
+          Object.assign(target, {vType, vRowBytes: vElemBytes * nEmbdV});
           if (options.raw) {
             // [dim][cell] in the file → [row][dim] rows of vElemBytes-wide elements
             const vRaw = new Uint8Array(cellCount * nEmbdV * vElemBytes);
@@ -222,10 +254,18 @@ export function parseSeqState(input: Uint8Array, options: KvStateParseOptions = 
         o += vElemBytes * nEmbdV * cellCount;
       }
     }
-    return { tokens, nStream, stream: s, cellCount, cellPositions, cellOfRow, positions, vTrans, nLayer, layers };
+    return {tokens, nStream, stream: s, cellCount, cellPositions, cellOfRow, positions, vTrans, nLayer, layers};
   }
   return {
-    tokens, nStream, stream: -1, cellCount: 0, cellPositions: new Int32Array(0), cellOfRow: new Int32Array(0),
-    positions: new Int32Array(0), vTrans: false, nLayer: 0, layers: [],
+    tokens,
+    nStream,
+    stream: -1,
+    cellCount: 0,
+    cellPositions: new Int32Array(0),
+    cellOfRow: new Int32Array(0),
+    positions: new Int32Array(0),
+    vTrans: false,
+    nLayer: 0,
+    layers: [],
   };
 }

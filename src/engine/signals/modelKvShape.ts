@@ -1,5 +1,5 @@
 /** KV geometry of a loaded model, read from its GGUF metadata (needed to split K rows into heads). */
-import type { LlamaModel } from "node-llama-cpp";
+import type {LlamaModel} from "node-llama-cpp";
 import {ggufMetadataView} from "../../core/ggufMetadata";
 
 export interface ModelKvShape {
@@ -21,5 +21,5 @@ export function modelKvShape(model: LlamaModel): ModelKvShape {
   const nHeadKv = firstNumber(section?.attention?.head_count_kv) ?? nHead;
   if (nLayer == null || nHead == null || nHeadKv == null)
     throw new Error(`modelKvShape: missing block_count/head_count in the ${architecture} metadata`);
-  return { nLayer, nHead, nHeadKv };
+  return {nLayer, nHead, nHeadKv};
 }

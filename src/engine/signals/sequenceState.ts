@@ -1,9 +1,9 @@
 /** Saves a sequence's KV state to a temporary file (RAM-backed when /dev/shm exists) and parses it. */
-import { existsSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { LlamaContextSequence } from "node-llama-cpp";
-import { parseSeqState, type KvStateParseOptions, type ParsedSeqState } from "./kvStateParser";
+import {existsSync, readFileSync, rmSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import type {LlamaContextSequence} from "node-llama-cpp";
+import {parseSeqState, type KvStateParseOptions, type ParsedSeqState} from "./kvStateParser";
 
 let stateFileCounter = 0;
 
@@ -14,6 +14,6 @@ export async function readSequenceKvState(sequence: LlamaContextSequence, option
     await sequence.saveStateToFile(file);
     return parseSeqState(readFileSync(file), options);
   } finally {
-    rmSync(file, { force: true });
+    rmSync(file, {force: true});
   }
 }

@@ -11,8 +11,8 @@
  * Tokens nothing predicts here (the first token of the sequence, and tokens that were already in the sequence
  * before the call) get the maximum measured surprisal, so a consumer keeps them rather than evicting blind.
  */
-import type { LlamaContextSequence, Token } from "node-llama-cpp";
-import type { TokenSignal } from "./types";
+import type {LlamaContextSequence, Token} from "node-llama-cpp";
+import type {TokenSignal} from "./types";
 
 export interface SurprisalMeasurement {
   signal: TokenSignal;
@@ -25,9 +25,14 @@ export async function prefillWithSurprisal(sequence: LlamaContextSequence, token
   const start = performance.now();
   const offset = sequence.contextTokens.length;
   const bitsOfInput = new Float64Array(tokens.length).fill(NaN);
-  const input = tokens.map((token, i) => i + 1 < tokens.length
-    ? [token, { generateNext: { token: true, logits: { filter: { tokens: [tokens[i + 1]], includeSelected: true } }, totalLogitWeight: true } }] as const
-    : token);
+  const input = tokens.map((token, i) =>
+    i + 1 < tokens.length
+      ? ([
+          token,
+          {generateNext: {token: true, logits: {filter: {tokens: [tokens[i + 1]], includeSelected: true}}, totalLogitWeight: true}},
+        ] as const)
+      : token
+  );
   // the prediction of tokens[0] would come from the sequence's last token, which is already evaluated
   const results = await sequence.controlledEvaluate(input as Parameters<LlamaContextSequence["controlledEvaluate"]>[0]);
   for (let i = 0; i + 1 < tokens.length; i++) {
@@ -44,7 +49,6 @@ export async function prefillWithSurprisal(sequence: LlamaContextSequence, token
   let maxBits = 0;
   for (const b of bitsOfInput) if (Number.isFinite(b) && b > maxBits) maxBits = b;
   tokenScores.fill(maxBits);
-  for (let i = 0; i < tokens.length && offset + i < n; i++)
-    if (Number.isFinite(bitsOfInput[i])) tokenScores[offset + i] = bitsOfInput[i];
-  return { signal: { kind: "surprisal", tokenScores, elapsedMs: performance.now() - start }, bitsOfInput };
+  for (let i = 0; i < tokens.length && offset + i < n; i++) if (Number.isFinite(bitsOfInput[i])) tokenScores[offset + i] = bitsOfInput[i];
+  return {signal: {kind: "surprisal", tokenScores, elapsedMs: performance.now() - start}, bitsOfInput};
 }

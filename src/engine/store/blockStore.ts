@@ -186,7 +186,10 @@ export class BlockStore {
   async loadIndex(): Promise<BlockTable | undefined> {
     if (!this.manifest) return undefined;
     try {
-      return decodeIndex(await fs.readFile(path.join(this.dir, "index.bin")), manifestFingerprint(this.manifest.files, this.manifest.prompt.record));
+      return decodeIndex(
+        await fs.readFile(path.join(this.dir, "index.bin")),
+        manifestFingerprint(this.manifest.files, this.manifest.prompt.record)
+      );
     } catch {
       return undefined;
     }
@@ -210,12 +213,20 @@ export class BlockStore {
    * Makes a new manifest current: writes the index and the lexical index, then the manifest (atomically, last), then
    * removes records no manifest refers to any more (deleted or edited files).
    */
-  async commit(next: Omit<StoreManifest, "version" | "identity" | "totalBytes" | "updatedAt" | "lastUsedAt" | "createdAt">, table: BlockTable, lexical: LexicalIndex): Promise<StoreManifest> {
+  async commit(
+    next: Omit<StoreManifest, "version" | "identity" | "totalBytes" | "updatedAt" | "lastUsedAt" | "createdAt">,
+    table: BlockTable,
+    lexical: LexicalIndex
+  ): Promise<StoreManifest> {
     await fs.mkdir(this.dir, {recursive: true});
     const fingerprint = manifestFingerprint(next.files, next.prompt.record);
     await writeAtomic(this.io, path.join(this.dir, "index.bin"), encodeIndex(table, fingerprint));
     const index = lexical.toJSON();
-    await writeAtomic(this.io, path.join(this.dir, "lexical.json"), JSON.stringify({fingerprint, sha: createHash("sha256").update(index).digest("hex"), index}));
+    await writeAtomic(
+      this.io,
+      path.join(this.dir, "lexical.json"),
+      JSON.stringify({fingerprint, sha: createHash("sha256").update(index).digest("hex"), index})
+    );
     const now = Date.now();
     const manifest: StoreManifest = {
       version: STORE_VERSION,

@@ -106,10 +106,21 @@ export function encodeRecordParts(record: FileRecord, kv?: Uint8Array, kvDigest?
   const h = m.headerTokens;
   check(record.headerIds.length === h && record.bodyIds.length === n && record.lines.length === n, "token arrays do not match the meta");
   check(record.offsets.length === m.blocks + 1 && record.blockScores.length === m.blocks, "block arrays do not match the meta");
-  check(record.summaries.length === m.blocks * m.summaryDim && record.positions.length === h + n, "summary or position arrays do not match the meta");
+  check(
+    record.summaries.length === m.blocks * m.summaryDim && record.positions.length === h + n,
+    "summary or position arrays do not match the meta"
+  );
   check((kv == null) === (m.kv == null) && (!kv || kv.length === (h + n) * m.kv!.stride), "the kv rows do not match the meta");
   const meta = Buffer.from(JSON.stringify(m), "utf8");
-  const sections = [record.headerIds, record.bodyIds, record.lines, record.offsets, record.blockScores, record.summaries, record.positions].map(bytesOf);
+  const sections = [
+    record.headerIds,
+    record.bodyIds,
+    record.lines,
+    record.offsets,
+    record.blockScores,
+    record.summaries,
+    record.positions,
+  ].map(bytesOf);
   const bodyLength = sections.reduce((a, s) => a + s.length, 0);
   const bodyStart = align4(HEAD + meta.length);
   const out = Buffer.alloc(bodyStart + bodyLength);
@@ -146,7 +157,8 @@ export interface DecodedRecord extends FileRecord {
 export function decodeRecord(bytes: Uint8Array, options: {verifyKv?: boolean} = {}): DecodedRecord {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length < HEAD || buf.readUInt32LE(0) !== MAGIC) throw new RecordCorruptError("not a block-store record (bad magic)");
-  if (buf.readUInt32LE(4) !== RECORD_VERSION) throw new RecordCorruptError(`record version ${buf.readUInt32LE(4)}, expected ${RECORD_VERSION}`);
+  if (buf.readUInt32LE(4) !== RECORD_VERSION)
+    throw new RecordCorruptError(`record version ${buf.readUInt32LE(4)}, expected ${RECORD_VERSION}`);
   const metaLength = buf.readUInt32LE(8);
   const bodyLength = Number(buf.readBigUInt64LE(16));
   const kvBytes = Number(buf.readBigUInt64LE(24));

@@ -62,8 +62,10 @@ export function encodeIndex(table: BlockTable, fingerprint: string): Buffer {
 /** Decodes and verifies; throws RecordCorruptError when the file is damaged or belongs to another manifest. */
 export function decodeIndex(bytes: Uint8Array, expectedFingerprint: string): BlockTable {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < HEAD + 4 || buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(4) !== VERSION) throw new RecordCorruptError("not a block-store index");
-  if (!createHash("sha256").update(buf.subarray(HEAD)).digest().equals(buf.subarray(24, 56))) throw new RecordCorruptError("index checksum mismatch");
+  if (buf.length < HEAD + 4 || buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(4) !== VERSION)
+    throw new RecordCorruptError("not a block-store index");
+  if (!createHash("sha256").update(buf.subarray(HEAD)).digest().equals(buf.subarray(24, 56)))
+    throw new RecordCorruptError("index checksum mismatch");
   const fpLength = buf.readUInt32LE(HEAD);
   const fingerprint = buf.subarray(HEAD + 4, HEAD + 4 + fpLength).toString("utf8");
   if (fingerprint !== expectedFingerprint) throw new RecordCorruptError("the index belongs to another version of the manifest");
@@ -75,6 +77,17 @@ export function decodeIndex(bytes: Uint8Array, expectedFingerprint: string): Blo
   let o = 0;
   const i32 = (n: number) => ((o += 4 * n), new Int32Array(payload.buffer, o - 4 * n, n));
   const f32 = (n: number) => ((o += 4 * n), new Float32Array(payload.buffer, o - 4 * n, n));
-  if (payload.length !== 4 * b * 6 + 4 * b * segments * segmentDim) throw new RecordCorruptError("index payload length does not match its header");
-  return {fileOf: i32(b), start: i32(b), end: i32(b), startLine: i32(b), endLine: i32(b), score: f32(b), segments, segmentDim, summaries: f32(b * segments * segmentDim)};
+  if (payload.length !== 4 * b * 6 + 4 * b * segments * segmentDim)
+    throw new RecordCorruptError("index payload length does not match its header");
+  return {
+    fileOf: i32(b),
+    start: i32(b),
+    end: i32(b),
+    startLine: i32(b),
+    endLine: i32(b),
+    score: f32(b),
+    segments,
+    segmentDim,
+    summaries: f32(b * segments * segmentDim),
+  };
 }

@@ -28,7 +28,8 @@ export interface KvRowsToWrite {
 export function encodeSeqState(layout: KvFileLayout, rows: KvRowsToWrite): Uint8Array {
   const n = rows.tokens.length;
   const nLayer = layout.layers.length;
-  if (rows.k.length !== nLayer || rows.v.length !== nLayer) throw new Error(`encodeSeqState: ${rows.k.length}/${rows.v.length} layers of rows for a ${nLayer}-layer cache`);
+  if (rows.k.length !== nLayer || rows.v.length !== nLayer)
+    throw new Error(`encodeSeqState: ${rows.k.length}/${rows.v.length} layers of rows for a ${nLayer}-layer cache`);
   let size = 12 + 4 * n + 4 + 4 * (layout.nStream - 1) + 4 + 12 * n + 8;
   for (const l of layout.layers) size += 12 + n * l.kRowBytes + (layout.vTrans ? 12 : 12) + n * l.vRowBytes;
   const out = new Uint8Array(size);
@@ -88,5 +89,6 @@ export function encodeSeqState(layout: KvFileLayout, rows: KvRowsToWrite): Uint8
 }
 
 function checkRows(kind: string, rows: Uint8Array, n: number, rowBytes: number, layer: number) {
-  if (rows.length !== n * rowBytes) throw new Error(`encodeSeqState: layer ${layer} ${kind} holds ${rows.length} bytes, expected ${n} × ${rowBytes}`);
+  if (rows.length !== n * rowBytes)
+    throw new Error(`encodeSeqState: layer ${layer} ${kind} holds ${rows.length} bytes, expected ${n} × ${rowBytes}`);
 }

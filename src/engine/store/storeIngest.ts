@@ -115,12 +115,20 @@ export class StoreIngestor {
   ) {
     this.texts = new TokenTexts(model);
     this.promptIds = options.format.promptTokens(model);
-    const base = path.join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), `dynsplit-store-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const base = path.join(
+      existsSync("/dev/shm") ? "/dev/shm" : tmpdir(),
+      `dynsplit-store-${process.pid}-${Math.random().toString(36).slice(2)}`
+    );
     this.statePaths = [`${base}-a.bin`, `${base}-b.bin`];
   }
 
   static async create(model: LlamaModel, options: StoreIngestOptions): Promise<StoreIngestor> {
-    const context = await model.createContext({contextSize: options.windowTokens, batchSize: Math.min(options.windowTokens, 512), threads: options.threads, swaFullCache: options.swaFullCache});
+    const context = await model.createContext({
+      contextSize: options.windowTokens,
+      batchSize: Math.min(options.windowTokens, 512),
+      threads: options.threads,
+      swaFullCache: options.swaFullCache,
+    });
     const ingestor = new StoreIngestor(model, context, context.getSequence(), options);
     try {
       await ingestor.start();
@@ -144,10 +152,19 @@ export class StoreIngestor {
         nStream: state.nStream,
         stream: state.stream,
         vTrans: state.vTrans,
-        layers: state.layers.map((l) => ({kType: l.kType, kRowBytes: l.kRowBytes, vType: l.vType ?? 1, vRowBytes: l.vRowBytes ?? 0, vElemBytes: state.vTrans ? (l.vRowBytes ?? 0) / (l.vRowElems ?? 1) : 0})),
+        layers: state.layers.map((l) => ({
+          kType: l.kType,
+          kRowBytes: l.kRowBytes,
+          vType: l.vType ?? 1,
+          vRowBytes: l.vRowBytes ?? 0,
+          vElemBytes: state.vTrans ? (l.vRowBytes ?? 0) / (l.vRowElems ?? 1) : 0,
+        })),
       };
       if (this.options.storeKv)
-        this.kvRowLayout = {stride: state.layers.reduce((a, l) => a + l.kRowBytes + (l.vRowBytes ?? 0), 0), layers: this.fileLayout.layers.map(({kType, kRowBytes, vType, vRowBytes}) => ({kType, kRowBytes, vType, vRowBytes}))};
+        this.kvRowLayout = {
+          stride: state.layers.reduce((a, l) => a + l.kRowBytes + (l.vRowBytes ?? 0), 0),
+          layers: this.fileLayout.layers.map(({kType, kRowBytes, vType, vRowBytes}) => ({kType, kRowBytes, vType, vRowBytes})),
+        };
     }
     const n = this.promptIds.length;
     const record: FileRecord = {
@@ -257,7 +274,13 @@ export class StoreIngestor {
   }
 
   /** The pieces from `from` on that fit one window after the prompt (at least one). */
-  private fillWindow(pieces: Piece[], pending: PendingDoc[], from: number, W: number, P: number): {window: Piece[]; ids: Token[]; end: number} {
+  private fillWindow(
+    pieces: Piece[],
+    pending: PendingDoc[],
+    from: number,
+    W: number,
+    P: number
+  ): {window: Piece[]; ids: Token[]; end: number} {
     const window: Piece[] = [];
     const ids: Token[] = [];
     let used = P;
@@ -339,7 +362,13 @@ export class StoreIngestor {
 
   private summarise(state: ParsedSeqState, bodyAt: number, offsets: Int32Array): Float32Array {
     this.trig ??= ropeTrigTable(this.options.rope!, this.options.windowTokens);
-    return blockKeySummaries(state, bodyAt, offsets, {rope: this.options.rope!, nHeadKv: this.options.nHeadKv, headDim: this.options.headDimK, layers: this.options.summaryLayers, trig: this.trig});
+    return blockKeySummaries(state, bodyAt, offsets, {
+      rope: this.options.rope!,
+      nHeadKv: this.options.nHeadKv,
+      headDim: this.options.headDimK,
+      layers: this.options.summaryLayers,
+      trig: this.trig,
+    });
   }
 
   private trig?: RopeTrigTable;
@@ -356,7 +385,15 @@ export class StoreIngestor {
       blockTexts.push(doc.texts.slice(offsets[b], offsets[b + 1]).join(""));
     }
     const record: FileRecord = {
-      meta: {path: doc.doc.path, contentSha: doc.doc.contentSha, headerTokens: doc.header.length, bodyTokens: doc.body.length, blocks: nBlocks, summaryDim: this.summaryDim, kv: doc.kv ? this.kvRowLayout : undefined},
+      meta: {
+        path: doc.doc.path,
+        contentSha: doc.doc.contentSha,
+        headerTokens: doc.header.length,
+        bodyTokens: doc.body.length,
+        blocks: nBlocks,
+        summaryDim: this.summaryDim,
+        kv: doc.kv ? this.kvRowLayout : undefined,
+      },
       headerIds: Int32Array.from(doc.header),
       bodyIds: Int32Array.from(doc.body),
       lines: doc.lines,

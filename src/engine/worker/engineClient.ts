@@ -5,7 +5,10 @@ import type {Turn} from "../session/promptFormat";
 import type {ClientMessage, PayloadOf, ProgressOf, RequestEvent, RequestMessage, RequestType, ResultOf, WorkerMessage} from "./protocol";
 
 export class EngineCrashedError extends Error {
-  constructor(readonly exitCode: number | null, readonly exitSignal: NodeJS.Signals | null) {
+  constructor(
+    readonly exitCode: number | null,
+    readonly exitSignal: NodeJS.Signals | null
+  ) {
     super(`the engine process stopped unexpectedly (${exitSignal ?? `exit code ${exitCode}`}); restart the engine to continue`);
     this.name = "EngineCrashedError";
   }
@@ -56,7 +59,11 @@ export class EngineClient extends EventEmitter<{crash: [EngineCrashedError]; log
   /** The conversation the worker holds, replayed into a restarted one so that no turn is lost. */
   private turns: Turn[] = [];
 
-  constructor(private readonly workerPath: string, private config: EngineConfig, private readonly execPath?: string) {
+  constructor(
+    private readonly workerPath: string,
+    private config: EngineConfig,
+    private readonly execPath?: string
+  ) {
     super();
   }
 
@@ -118,7 +125,9 @@ export class EngineClient extends EventEmitter<{crash: [EngineCrashedError]; log
           }
         },
       });
-      options.signal?.addEventListener("abort", () => child.connected && child.send({kind: "cancel", id} satisfies ClientMessage), {once: true});
+      options.signal?.addEventListener("abort", () => child.connected && child.send({kind: "cancel", id} satisfies ClientMessage), {
+        once: true,
+      });
       child.send(message);
     });
   }

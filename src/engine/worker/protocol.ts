@@ -89,7 +89,8 @@ export type RequestEvent<K extends RequestType = RequestType> =
   | {kind: "text"; id: number; type: K; text: string};
 type AnyRequestEvent = {[K in RequestType]: RequestEvent<K>}[RequestType];
 
-export type WorkerMessage = {kind: "ready"; pid: number} | AnyRequestEvent | {kind: "log"; level: "info" | "warn" | "error"; message: string};
+export type WorkerMessage =
+  {kind: "ready"; pid: number} | AnyRequestEvent | {kind: "log"; level: "info" | "warn" | "error"; message: string};
 
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof Error) return {name: err.name, message: err.message};

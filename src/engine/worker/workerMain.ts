@@ -3,7 +3,17 @@
  * out-of-memory kill) ends this process and never the VS Code extension host. Requests run one at a time.
  */
 import {Engine} from "../engine";
-import {serializeError, type ClientMessage, type PayloadOf, type ProgressOf, type RequestEvent, type RequestMessage, type RequestType, type ResultOf, type WorkerMessage} from "./protocol";
+import {
+  serializeError,
+  type ClientMessage,
+  type PayloadOf,
+  type ProgressOf,
+  type RequestEvent,
+  type RequestMessage,
+  type RequestType,
+  type ResultOf,
+  type WorkerMessage,
+} from "./protocol";
 
 let engine: Engine | undefined;
 const controllers = new Map<number, AbortController>();
@@ -22,9 +32,21 @@ interface HandlerContext<K extends RequestType> {
 type Handler<K extends RequestType> = (payload: PayloadOf<K>, ctx: HandlerContext<K>) => Promise<ResultOf<K>>;
 
 const handlers: {[K in RequestType]: Handler<K>} = {
-  loadModel: (p, {signal, progress}) => requireEngine().loadModel(p.model, {signal, onDownloadProgress: (downloadedBytes, totalBytes) => progress({downloadedBytes, totalBytes})}),
+  loadModel: (p, {signal, progress}) =>
+    requireEngine().loadModel(p.model, {
+      signal,
+      onDownloadProgress: (downloadedBytes, totalBytes) => progress({downloadedBytes, totalBytes}),
+    }),
   ingest: (p, {signal, progress}) => requireEngine().ingest(p, {signal, onProgress: progress}),
-  ask: (p, {signal, text}) => requireEngine().ask(p.question, {signal, maxTokens: p.maxTokens, ignoreStops: p.ignoreStops, showPrompt: p.showPrompt, conversation: p.conversation, onText: text}),
+  ask: (p, {signal, text}) =>
+    requireEngine().ask(p.question, {
+      signal,
+      maxTokens: p.maxTokens,
+      ignoreStops: p.ignoreStops,
+      showPrompt: p.showPrompt,
+      conversation: p.conversation,
+      onText: text,
+    }),
   fileBlocks: (p) => requireEngine().fileBlocks(p.file),
   setConversation: async (p) => {
     requireEngine().setConversation(p.turns);
@@ -41,7 +63,14 @@ const handlers: {[K in RequestType]: Handler<K>} = {
   status: async () => {
     const e = requireEngine();
     const s = e.ingestSummary;
-    return {pid: process.pid, model: e.modelInfo, ingest: s && {...s, blocks: undefined, blockCount: s.blocks.length}, rssBytes: process.memoryUsage().rss, maxRssBytes: process.resourceUsage().maxRSS * 1024, config: e.config};
+    return {
+      pid: process.pid,
+      model: e.modelInfo,
+      ingest: s && {...s, blocks: undefined, blockCount: s.blocks.length},
+      rssBytes: process.memoryUsage().rss,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      config: e.config,
+    };
   },
   crash: async () => {
     setTimeout(() => process.abort(), 10);
@@ -61,7 +90,11 @@ async function run<K extends RequestType>(message: RequestMessage<K>, signal: Ab
   try {
     if (signal.aborted) throw Object.assign(new Error("cancelled"), {name: "CancelledError"});
     const handler: Handler<K> = handlers[type];
-    const result = await handler(message.payload, {signal, progress: (progress) => emit({kind: "progress", id, type, progress}), text: (text) => emit({kind: "text", id, type, text})});
+    const result = await handler(message.payload, {
+      signal,
+      progress: (progress) => emit({kind: "progress", id, type, progress}),
+      text: (text) => emit({kind: "text", id, type, text}),
+    });
     emit({kind: "response", id, type, ok: true, result});
   } catch (err) {
     emit({kind: "response", id, type, ok: false, error: serializeError(err)});

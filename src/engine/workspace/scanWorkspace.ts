@@ -187,14 +187,22 @@ async function readTextFile(
       skipped.push({relPath: shown, reason: "too-large"});
       return null;
     }
-    if (known && known.size === st.size && known.mtimeMs === st.mtimeMs) return {relPath: shown, absPath: abs, bytes: st.size, mtimeMs: st.mtimeMs, sha256: known.sha256};
+    if (known && known.size === st.size && known.mtimeMs === st.mtimeMs)
+      return {relPath: shown, absPath: abs, bytes: st.size, mtimeMs: st.mtimeMs, sha256: known.sha256};
     const buf = await fs.readFile(abs);
     if (await isBinaryFile(buf, buf.length)) {
       skipped.push({relPath: shown, reason: "binary"});
       return null;
     }
     const content = buf.toString("utf8");
-    return {relPath: shown, absPath: abs, bytes: buf.length, mtimeMs: st.mtimeMs, content, sha256: createHash("sha256").update(buf).digest("hex")};
+    return {
+      relPath: shown,
+      absPath: abs,
+      bytes: buf.length,
+      mtimeMs: st.mtimeMs,
+      content,
+      sha256: createHash("sha256").update(buf).digest("hex"),
+    };
   } catch {
     skipped.push({relPath: shown, reason: "unreadable"});
     return null;

@@ -2,7 +2,7 @@
  * Reference math of llama layer 0 from the weights of the tiny test model (f64 arithmetic):
  * roped queries/keys, and the attention of chosen queries over keys from the parsed KV state.
  */
-import type { TinyLlamaWeights, TinyMatrix } from "./tinyLlamaGguf";
+import type {TinyLlamaWeights, TinyMatrix} from "./tinyLlamaGguf";
 
 function rmsNormed(x: Float32Array, gain: Float32Array, eps: number): Float64Array {
   let ss = 0;
@@ -26,8 +26,10 @@ function ropeInPlace(v: Float64Array, headDim: number, pos: number, base: number
   for (let h = 0; h < v.length / headDim; h++) {
     for (let i = 0; i < headDim / 2; i++) {
       const theta = pos * Math.pow(base, (-2 * i) / headDim);
-      const c = Math.cos(theta), s = Math.sin(theta);
-      const a = v[h * headDim + 2 * i], b = v[h * headDim + 2 * i + 1];
+      const c = Math.cos(theta),
+        s = Math.sin(theta);
+      const a = v[h * headDim + 2 * i],
+        b = v[h * headDim + 2 * i + 1];
       v[h * headDim + 2 * i] = a * c - b * s;
       v[h * headDim + 2 * i + 1] = a * s + b * c;
     }
@@ -36,7 +38,7 @@ function ropeInPlace(v: Float64Array, headDim: number, pos: number, base: number
 }
 
 function layer0Input(w: TinyLlamaWeights, token: number): Float64Array {
-  const { nEmbd, rmsEps } = w.shape;
+  const {nEmbd, rmsEps} = w.shape;
   const x = w.tokenEmbd.data.subarray(token * nEmbd, (token + 1) * nEmbd);
   return rmsNormed(x, w.layers[0].attnNorm, rmsEps);
 }
@@ -63,9 +65,12 @@ export function referenceQueryLayer0(w: TinyLlamaWeights, token: number, pos: nu
  * heads and queries: Σ_q Σ_h softmax_j(q_h·k_j/√d) over keys j ≤ q. Keys `K` are [position][n_head_kv*head_dim].
  */
 export function referenceObservationMassLayer0(
-  w: TinyLlamaWeights, tokens: ArrayLike<number>, K: Float32Array, queryPositions: readonly number[],
+  w: TinyLlamaWeights,
+  tokens: ArrayLike<number>,
+  K: Float32Array,
+  queryPositions: readonly number[]
 ): Float64Array {
-  const { nEmbd, nHead, nHeadKv } = w.shape;
+  const {nEmbd, nHead, nHeadKv} = w.shape;
   const headDim = nEmbd / nHead;
   const kvRow = nHeadKv * headDim;
   const mass = new Float64Array(tokens.length);
@@ -82,7 +87,10 @@ export function referenceObservationMassLayer0(
         if (scores[j] > max) max = scores[j];
       }
       let z = 0;
-      for (let j = 0; j <= qp; j++) { scores[j] = Math.exp(scores[j] - max); z += scores[j]; }
+      for (let j = 0; j <= qp; j++) {
+        scores[j] = Math.exp(scores[j] - max);
+        z += scores[j];
+      }
       for (let j = 0; j <= qp; j++) mass[j] += scores[j] / z;
     }
   }

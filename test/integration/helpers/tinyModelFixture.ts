@@ -1,11 +1,11 @@
 /** A tiny random-weight llama GGUF in a temp dir, plus a deterministic sample text for the signal tests. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import {mkdtempSync, rmSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
 import assert from "node:assert/strict";
-import type { Llama, LlamaModel } from "node-llama-cpp";
-import { loadLlama } from "../../../src/engine/signals/loadLlama";
-import { writeTinyLlamaGguf, type TinyLlamaShape, type TinyLlamaWeights } from "./tinyLlamaGguf";
+import type {Llama, LlamaModel} from "node-llama-cpp";
+import {loadLlama} from "../../../src/engine/signals/loadLlama";
+import {writeTinyLlamaGguf, type TinyLlamaShape, type TinyLlamaWeights} from "./tinyLlamaGguf";
 
 export interface TinyModelFixture {
   modelPath: string;
@@ -17,19 +17,19 @@ export function createTinyModelFixture(shape: Partial<TinyLlamaShape> = {}): Tin
   const dir = mkdtempSync(join(tmpdir(), "dynsplit-signals-"));
   const modelPath = join(dir, "tiny-llama.gguf");
   const weights = writeTinyLlamaGguf(modelPath, shape);
-  return { modelPath, weights, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  return {modelPath, weights, dispose: () => rmSync(dir, {recursive: true, force: true})};
 }
 
 /**
  * The tiny model loaded on the stock binary or the probe build (throws "run `npm run build:kernels`" when the probe
  * build is missing), checked to be the binary asked for.
  */
-export async function openTinyModel(probe: boolean): Promise<{ fixture: TinyModelFixture; llama: Llama; model: LlamaModel }> {
+export async function openTinyModel(probe: boolean): Promise<{fixture: TinyModelFixture; llama: Llama; model: LlamaModel}> {
   const fixture = createTinyModelFixture();
-  const loaded = await loadLlama({ probe });
+  const loaded = await loadLlama({probe});
   assert.equal(loaded.binary, probe ? "probe-local-build" : "stock-prebuilt");
-  const model = await loaded.llama.loadModel({ modelPath: fixture.modelPath });
-  return { fixture, llama: loaded.llama, model };
+  const model = await loaded.llama.loadModel({modelPath: fixture.modelPath});
+  return {fixture, llama: loaded.llama, model};
 }
 
 /** Code-and-prose text with repetition, so attention and surprisal have structure. */
