@@ -107,15 +107,23 @@ export interface IngestRequest {
   roots?: string[];
   /** …or documents given directly (a file, a selection, eval cases). */
   documents?: IngestDocument[];
+  /** Globs read (none: every text file). */
   include?: string[];
+  /** Globs never read, on top of .gitignore and the built-in excludes. */
   exclude?: string[];
+  /** Larger files are skipped. Defaults to 256 KiB. */
   maxFileBytes?: number;
   /** How questions are answered. Defaults to "memory". */
   answerFrom?: AnswerFrom;
+  /** Defaults to "dynsplit". */
   method?: MethodName;
+  /** Each method's options, with the defaults its class declares. */
   methodOptions?: MethodOptions;
+  /** A share (floored and capped by core/sessionPlan unless exact) or a token count. */
   budget: Budget;
+  /** Defaults to "auto": the probe when built, else key norms, else surprisal. */
   signal?: SignalSetting;
+  /** once/reread: tokens between compressions. Defaults to a quarter of the budget (at least 64). */
   chunkTokens?: number;
   /** reread: the question that steers this read (query-aware); later questions re-read with their own. */
   question?: string;
