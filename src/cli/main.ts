@@ -45,7 +45,7 @@ options (ask, chat, ingest, eval)
                            re-quantized, and the store re-prefills its blocks)
   --answer-tokens N        longest answer in tokens (default 1024; it sizes the room kept free in the context)
   --show-prompt            ask: print the rendered turn (chat template, special tokens visible); --json adds "prompt"
-  --json                   machine-readable output (ask adds model, architecture, format, capability)
+  --json                   machine-readable output (ask adds model, architecture, format, capability, ddSelect)
   -h, --help               this help`;
 
 export async function main(argv: string[]): Promise<number> {

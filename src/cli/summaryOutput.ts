@@ -93,6 +93,7 @@ export function askJson(s: IngestSummary, question: string, a: AskSummary) {
     answerFrom: s.answerFrom,
     method: s.method,
     signal: a.signal,
+    ddSelect: a.ddSelect ?? s.ddSelect,
     budgetTokens: s.budgetTokens,
     tokensRead: s.tokensRead,
     tokensKept: a.tokensKept,

@@ -1,4 +1,10 @@
-import type {ImportanceSignal} from "./types";
+import type {DdSelectInput, ImportanceSignal} from "./types";
+
+/** Which of the three forms below a signal gets: masses only when both are present for every token. */
+export function ddSelectInput(signal: ImportanceSignal | undefined): DdSelectInput {
+  if (signal?.localMass && signal.distantMass) return "attention";
+  return signal ? "contrast-fallback" : "structure";
+}
 
 export interface BoundaryScoreOptions {
   /** Weight of the distant attention mass (attention signal) or of the importance cut through (token signal). */
@@ -30,7 +36,7 @@ export function boundaryScores(strengths: Uint8Array, signal: ImportanceSignal |
   const n = strengths.length;
   const w = new Float32Array(n);
   const F = Math.max(1, Math.floor(options.window));
-  if (signal?.localMass && signal.distantMass) {
+  if (ddSelectInput(signal) === "attention" && signal?.localMass && signal.distantMass) {
     const prefix = new Float64Array(n + 1);
     for (let q = 0; q < n; q++) prefix[q + 1] = prefix[q] + signal.localMass[q] - options.alpha * signal.distantMass[q];
     for (let i = 0; i < n; i++) {

@@ -84,7 +84,15 @@ export interface CompressionResult {
   keepRanges: TokenRange[];
   /** Blocks the method formed (for token-level methods: runs of kept/evicted tokens). */
   blocks: BlockInfo[];
+  /** DynSplit: what DD-Select's boundary weights were computed from (core/boundaryScores). */
+  ddSelect?: DdSelectInput;
 }
+
+/**
+ * What DD-Select ran on: the attention probe's local/distant masses (the method as the paper defines it), the
+ * contrast of a per-token signal (key norm, surprisal, observation-window attention), or delimiter structure only.
+ */
+export type DdSelectInput = "attention" | "contrast-fallback" | "structure";
 
 /** A compression method: one small class per method behind this interface (kvpress-style). */
 export interface CompressionMethod {

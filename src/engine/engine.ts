@@ -17,7 +17,7 @@ import {
 } from "../core/modelCapability";
 import {KV_CACHE_GGML, KV_CACHE_TYPES, kvBytesPerToken, kvGeometryFromGguf, type KvCacheType} from "../core/kvMemory";
 import type {MethodOptions} from "../core/methods/registry";
-import {isMemoryMethod, type Budget, type MethodName} from "../core/types";
+import {isMemoryMethod, type Budget, type DdSelectInput, type MethodName} from "../core/types";
 import {ggufMetadataView} from "../core/ggufMetadata";
 import {planBudget, planStream} from "../core/sessionPlan";
 import {tokenizeDocument} from "./session/tokenizedDocument";
@@ -75,7 +75,7 @@ export interface EngineConfig {
    *  model: its card's few tokens). */
   answerTokens?: number;
   /** Element type of the cached keys: F16 (default) or block-quantized Q8_0 / Q4_0 (smaller, and K-shift then
-   *  re-quantizes moved keys). Values stay F16: a quantized V cache needs flash attention, which dense probing turns off. */
+   *  re-quantizes moved keys). Values stay F16: a quantized V cache needs flash attention in every context, which not every backend gives. */
   kvCacheType?: KvCacheType;
 }
 
@@ -175,6 +175,8 @@ export interface IngestSummary {
   answerFrom: AnswerFrom;
   method: MethodName;
   signal: string;
+  /** DynSplit: what DD-Select's boundaries were computed from (memory: when the store cut its blocks). */
+  ddSelect?: DdSelectInput;
   budgetTokens: number;
   /** Tokens prefilled from files by this call (memory: 0 for an unchanged workspace). */
   tokensRead: number;
@@ -205,6 +207,8 @@ export interface AskOptions extends GenerateOptions {
 
 export interface AskSummary extends AnswerResult {
   answerFrom: AnswerFrom;
+  /** DynSplit: what DD-Select ran on for the context this answer read. */
+  ddSelect?: DdSelectInput;
   /** Within a conversation: this turn's number (1 for the first), and how many of the oldest turns were dropped
    *  to keep the conversation within half the budget. */
   turn?: number;
@@ -634,6 +638,8 @@ export class Engine {
       answerFrom: "memory",
       method: segmentation === "chunkkv" ? "chunkkv" : "dynsplit",
       signal: session.signalLabel,
+      // The store cuts blocks once per file, on the key norms of that read: DD-Select's per-token contrast form.
+      ddSelect: segmentation === "dynsplit" ? (this.capability.keyNormInformative ? "contrast-fallback" : "structure") : undefined,
       budgetTokens,
       tokensRead: build.tokensRead,
       tokensTotal,
@@ -806,14 +812,14 @@ export class Engine {
     let fromCache = false;
     if (cached) {
       try {
-        session = await CompressedSession.create(model, sessionOptions, this.contextOptions(sessionOptions.denseAttention), cached);
+        session = await CompressedSession.create(model, sessionOptions, this.contextOptions(), cached);
         fromCache = true;
       } catch {
         session = undefined; // unusable entry: read the workspace again
       }
     }
     if (!session) {
-      session = await CompressedSession.create(model, sessionOptions, this.contextOptions(sessionOptions.denseAttention));
+      session = await CompressedSession.create(model, sessionOptions, this.contextOptions());
       try {
         await session.ingest(tokenized, {question, onProgress: options.onProgress, signal: options.signal});
         if (useCache) {
@@ -832,6 +838,7 @@ export class Engine {
       answerFrom: mode,
       method,
       signal: s.signalUsed,
+      ddSelect: s.ddSelectUsed,
       budgetTokens,
       tokensRead: s.tokensRead,
       tokensTotal: plan.wholeTokens,
@@ -873,6 +880,7 @@ export class Engine {
       tokensPrefilled: prefilled,
       blocksSelected: live.session.blocks.kept().length,
       signal: live.session.signalUsed,
+      ddSelect: live.session.ddSelectUsed,
       references: pickReferences(live.session.blocks.kept(), question, result.answer),
     };
   }
@@ -938,8 +946,9 @@ export class Engine {
 
   /** Dense probing (DD-Select's local/distant masses for every token) reduces kq_soft_max directly with flash
    *  attention off (+10 % prefill); recomputing every row under flash attention would double prefill. */
-  private contextOptions(denseAttention: boolean) {
-    return {threads: this.threads(), flashAttention: denseAttention ? false : undefined, swaFullCache: this.capability.swaFullCache};
+  /** Flash attention as node-llama-cpp chooses: the probe reads dense masses with it on or off (tested both ways). */
+  private contextOptions() {
+    return {threads: this.threads(), swaFullCache: this.capability.swaFullCache};
   }
 
   private requireModel(): LlamaModel {

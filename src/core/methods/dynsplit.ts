@@ -1,4 +1,4 @@
-import {boundaryScores} from "../boundaryScores";
+import {boundaryScores, ddSelectInput} from "../boundaryScores";
 import {checkSegmentation, ddSelect} from "../ddSelect";
 import {delimiterStrengths} from "../delimiters";
 import type {BlockAggregate, CommonOptions, CompressionInput, CompressionMethod, CompressionResult, ImportanceSignal} from "../types";
@@ -56,7 +56,7 @@ export class DynSplitMethod implements CompressionMethod {
   }
 
   compress(input: CompressionInput): CompressionResult {
-    return compressByBlocks(this.name, input, this.options, (n) => this.segment(input, n));
+    return {...compressByBlocks(this.name, input, this.options, (n) => this.segment(input, n)), ddSelect: ddSelectInput(input.signal)};
   }
 
   /** DD-Select boundaries and block scores through the uniform layout. */

@@ -3,7 +3,7 @@ import type {LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-l
 import {createMethod, type MethodOptions} from "../../core/methods/registry";
 import {rangesLength} from "../../core/ranges";
 import {kvBytesPerToken, kvGeometryFromGguf} from "../../core/kvMemory";
-import type {CompressionMethod, CompressionResult, ImportanceSignal, MethodName, TokenRange} from "../../core/types";
+import type {CompressionMethod, CompressionResult, DdSelectInput, ImportanceSignal, MethodName, TokenRange} from "../../core/types";
 import {BlockMapRecorder, type BlockRecord} from "./blockMapRecorder";
 import type {PromptFormat} from "./promptFormat";
 import {createSessionSignal, type SessionSignal} from "./sessionSignals";
@@ -98,6 +98,8 @@ export class CompressedSession {
   compressions = 0;
   /** The signal actually used at the last compression (e.g. "keyNorm+query"). */
   signalUsed = "none";
+  /** DynSplit: what DD-Select ran on at the last segmentation (attention masses, a per-token contrast, structure). */
+  ddSelectUsed?: DdSelectInput;
   /** Set by an erasure that shifted positions: llama.cpp re-rotates the keys at the next decode, not before. */
   private shiftPending = false;
   private readonly method: CompressionMethod;
@@ -198,7 +200,11 @@ export class CompressedSession {
       report();
     }
     if (this.ledger.length > budgetTokens) await this.compress(budgetTokens, question);
-    else this.blocks.setFinal(this.describeBlocks(this.method.compress(this.compressionInput({tokens: this.ledger.length}, undefined))));
+    else {
+      const whole = this.method.compress(this.compressionInput({tokens: this.ledger.length}, undefined));
+      this.ddSelectUsed ??= whole.ddSelect;
+      this.blocks.setFinal(this.describeBlocks(whole));
+    }
     report();
   }
 
@@ -296,6 +302,7 @@ export class CompressedSession {
     this.tokensRead = snapshot.tokensRead;
     this.compressions = snapshot.compressions;
     this.signalUsed = snapshot.signalUsed;
+    this.ddSelectUsed = snapshot.ddSelectUsed;
   }
 
   /** Evaluates tokens into the sequence, measuring the prefill-time signal the session uses. */
@@ -363,6 +370,7 @@ export class CompressedSession {
     const signal = await this.measureSignal(question);
     const t0 = performance.now();
     const result = this.method.compress(this.compressionInput({tokens: keep}, signal));
+    this.ddSelectUsed = result.ddSelect;
     const described = this.describeBlocks(result);
     this.blocks.recordEvicted(described);
     this.blocks.setFinal(described.filter((b) => b.keptTokens > 0));
@@ -439,6 +447,7 @@ export interface SessionSnapshot {
   tokensRead: number;
   compressions: number;
   signalUsed: string;
+  ddSelectUsed?: DdSelectInput;
   timings: Timings;
 }
 
@@ -449,6 +458,7 @@ export function snapshotSession(session: CompressedSession): SessionSnapshot {
     tokensRead: session.tokensRead,
     compressions: session.compressions,
     signalUsed: session.signalUsed,
+    ddSelectUsed: session.ddSelectUsed,
     timings: {...session.timings},
   };
 }

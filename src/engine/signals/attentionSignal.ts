@@ -101,22 +101,18 @@ function toSignal(readout: ProbeReadout, nTokens: number, elapsedMs: number, den
   for (let p = 0; p < Math.min(nTokens, readout.obsMassByPos.length); p++) tokenScores[p] = readout.obsMassByPos[p] * norm;
   const signal: TokenSignal = {kind: "attention", tokenScores, elapsedMs};
   if (dense) {
+    // Every token evaluated in this call was a query: its masses are set; earlier tokens (measured when their own
+    // chunk was evaluated, the probe being reset per call) stay NaN here and keep what the caller measured then.
     const localMass = new Float32Array(nTokens).fill(NaN);
     const distantMass = new Float32Array(nTokens).fill(NaN);
-    let complete = true;
     for (let q = 0; q < nTokens; q++) {
       const rows = q < readout.queryRowsByPos.length ? readout.queryRowsByPos[q] : 0;
-      if (rows === 0) {
-        complete = false;
-        break;
-      }
+      if (rows === 0) continue;
       localMass[q] = readout.localByPos[q] / rows;
       distantMass[q] = readout.distantByPos[q] / rows;
     }
-    if (complete) {
-      signal.localMass = localMass;
-      signal.distantMass = distantMass;
-    }
+    signal.localMass = localMass;
+    signal.distantMass = distantMass;
   }
   return signal;
 }
