@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import {test} from "node:test";
 import {generateCase} from "../../src/corpus";
+import type {IngestRequest} from "../../src/engine/engine";
 import {openTestEngine, writeWorkspace} from "../helpers/engineFixtures";
 
 test(
@@ -16,7 +17,7 @@ test(
     try {
       const c = generateCase(9_700_001, {contextTokens: 3000});
       const dir = writeWorkspace(c.files);
-      const request = {roots: [dir], answerFrom: "once", method: "dynsplit", budget: {tokens: 512}, useCache: false} as const;
+      const request: IngestRequest = {roots: [dir], answerFrom: "once", method: "dynsplit", budget: {tokens: 512}, useCache: false};
       const dense = await engine.ingest({...request, signal: "attention"});
       assert.ok(dense.compressions >= 3, `${dense.compressions} compressions: the masses must survive several chunks`);
       assert.equal(dense.ddSelect, "attention", "DD-Select ran on attention masses at the last compression");
