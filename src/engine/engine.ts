@@ -75,7 +75,7 @@ export interface EngineConfig {
    *  model: its card's few tokens). */
   answerTokens?: number;
   /** Element type of the cached keys: F16 (default) or block-quantized Q8_0 / Q4_0 (smaller, and K-shift then
-   *  re-quantizes moved keys). Values stay F16: a quantized V cache needs flash attention in every context, which not every backend gives. */
+   *  re-quantizes moved keys). Values stay F16: a quantized V cache needs flash attention, which dense probing turns off. */
   kvCacheType?: KvCacheType;
 }
 
@@ -812,14 +812,14 @@ export class Engine {
     let fromCache = false;
     if (cached) {
       try {
-        session = await CompressedSession.create(model, sessionOptions, this.contextOptions(), cached);
+        session = await CompressedSession.create(model, sessionOptions, this.contextOptions(sessionOptions.denseAttention), cached);
         fromCache = true;
       } catch {
         session = undefined; // unusable entry: read the workspace again
       }
     }
     if (!session) {
-      session = await CompressedSession.create(model, sessionOptions, this.contextOptions());
+      session = await CompressedSession.create(model, sessionOptions, this.contextOptions(sessionOptions.denseAttention));
       try {
         await session.ingest(tokenized, {question, onProgress: options.onProgress, signal: options.signal});
         if (useCache) {
@@ -946,9 +946,13 @@ export class Engine {
 
   /** Dense probing (DD-Select's local/distant masses for every token) reduces kq_soft_max directly with flash
    *  attention off (+10 % prefill); recomputing every row under flash attention would double prefill. */
-  /** Flash attention as node-llama-cpp chooses: the probe reads dense masses with it on or off (tested both ways). */
-  private contextOptions() {
-    return {threads: this.threads(), swaFullCache: this.capability.swaFullCache};
+  /**
+   * Dense probing turns flash attention off: the probe reads correct masses either way (tested both ways), but with
+   * flash attention on its callback recomputes every row's attention (`npm run bench:probe`, 8k tokens, 2 threads:
+   * dense 5,744 ms with it on, 1,755 ms off, against 1,008 ms for the stock binary).
+   */
+  private contextOptions(denseAttention?: boolean) {
+    return {threads: this.threads(), flashAttention: denseAttention ? false : undefined, swaFullCache: this.capability.swaFullCache};
   }
 
   private requireModel(): LlamaModel {
