@@ -1,4 +1,6 @@
 import {DynSplitInputError} from "../core/errors";
+import {ANSWER_FROM, ANSWER_FROM_DESCRIPTIONS, PLACEMENT_DESCRIPTIONS, PLACEMENTS} from "../core/answerModes";
+import {SEGMENTATION_DESCRIPTIONS, SEGMENTATION_NAMES} from "../core/blockSegmenter";
 import {SIGNAL_SETTINGS} from "../core/signalNames";
 import {METHOD_NAMES} from "../core/types";
 import {ModelError} from "../engine/model/modelSource";
@@ -8,6 +10,11 @@ import {evalCommand, EVAL_HELP} from "./commands/eval";
 import {chatCommand, CHAT_HELP} from "./commands/chat";
 import {ingestCommand, INGEST_HELP} from "./commands/ingest";
 import {UsageError} from "./options";
+
+/** One indented line per choice, with its description (the names and descriptions come from src/core). */
+function choices<T extends string>(names: readonly T[], descriptions: Record<T, string>): string {
+  return names.map((n) => `${" ".repeat(27)}${n.padEnd(10)} ${descriptions[n]}`).join("\n");
+}
 
 const HELP = `dynsplit — long-context answers over a whole folder on a local GGUF model, with DynSplit-KV cache compression
 
@@ -24,10 +31,12 @@ ${BENCH_HELP}
 
 options (ask, chat, ingest, eval)
   --model PATH|hf:URI      a GGUF file or a Hugging Face URI (default: the bundled model)
-  --answer-from MODE       memory (default: read once, each question selects blocks of the whole folder),
-                           reread (re-read the folder for each question), once (compress once, query-agnostic)
-  --placement P            memory: restore (stored K/V, keys re-rotated; default where the model allows) or prefill
-  --segmentation S         memory: dynsplit (default), pages (fixed 16, Quest-like) or chunkkv (fixed 10)
+  --answer-from MODE       how questions are answered (default memory):
+${choices(ANSWER_FROM, ANSWER_FROM_DESCRIPTIONS)}
+  --placement P            memory: how selected blocks enter the context (default restore where the model allows it):
+${choices(PLACEMENTS, PLACEMENT_DESCRIPTIONS)}
+  --segmentation S         memory: how the store cuts files into blocks (default dynsplit):
+${choices(SEGMENTATION_NAMES, SEGMENTATION_DESCRIPTIONS)}
   --method NAME            ${METHOD_NAMES.join(", ")} (default dynsplit)
   --budget F               context for a question as a share of the workspace (default 0.25, capped at what the
                            model handles, at least 512 tokens)

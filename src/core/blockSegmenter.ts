@@ -13,6 +13,11 @@ import {positiveInteger} from "./validate";
  */
 export const SEGMENTATION_NAMES = ["dynsplit", "pages", "chunkkv"] as const;
 export type SegmentationName = (typeof SEGMENTATION_NAMES)[number];
+export const SEGMENTATION_DESCRIPTIONS: Record<SegmentationName, string> = {
+  dynsplit: "DynSplit's semantic blocks",
+  pages: "fixed 16-token pages, Quest-like",
+  chunkkv: "fixed 10-token chunks, ChunkKV's size",
+};
 
 export interface SegmenterOptions extends Pick<
   DynSplitOptions,
