@@ -151,6 +151,13 @@ function beyondModelContextNote(b: NonNullable<IngestSummary["beyondModelContext
   return `note: ${b.tokensKept} tokens stay in the context, more than the ${b.modelContextTokens} this model handles well; answers may be wrong (lower --budget-tokens)`;
 }
 
+/** Said on stderr when a model ends its answer before writing anything (stdout stays the answer: empty). */
+export function emptyAnswerNote(a: Pick<AskSummary, "answer" | "stoppedBy">): string | undefined {
+  if (a.answer.trim() || a.stoppedBy === "cancelled") return undefined;
+  const why = a.stoppedBy === "eos" ? ", with its end-of-text token" : a.stoppedBy === "stop" ? ", on a stop sequence" : "";
+  return `(no answer: the model ended its turn before writing anything${why})\n`;
+}
+
 /** What `--json` prints: the CLI's machine-readable contract (the integration tests read it through these). */
 export type ModelJson = ReturnType<typeof modelJson>;
 export type AskJson = ModelJson & ReturnType<typeof askJson>;

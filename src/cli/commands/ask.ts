@@ -6,6 +6,7 @@ import {
   answerJson,
   askJson,
   droppedTurnsNote,
+  emptyAnswerNote,
   ingestJson,
   modelJson,
   printSummary,
@@ -66,6 +67,8 @@ export async function askCommand(args: string[]) {
           process.stderr.write(`--- what the model read for this answer (special tokens visible) ---\n${a.prompt}\n---\n`);
         if (!streamed) process.stdout.write(a.answer);
         process.stdout.write("\n");
+        const empty = emptyAnswerNote(a);
+        if (empty) process.stderr.write(empty);
         if (questions.length > 1)
           process.stderr.write(
             `  (first token ${a.firstTokenMs?.toFixed(0) ?? "–"} ms · ${a.tokensKept} tokens · ${a.blocksSelected} blocks · ${a.signal})\n`

@@ -2,7 +2,7 @@ import {createInterface} from "node:readline";
 import {checkFolder, COMMON_OPTIONS, ingestRequestOf, parse, UsageError} from "../options";
 import {openEngine} from "../openEngine";
 import {progressPrinter} from "../progress";
-import {droppedTurnsNote, printSummary} from "../summaryOutput";
+import {droppedTurnsNote, emptyAnswerNote, printSummary} from "../summaryOutput";
 
 export const CHAT_HELP = `dynsplit chat <dir> [options]
   An interactive conversation over <dir> in the terminal: the folder is read once into the repository memory, then
@@ -42,6 +42,8 @@ export async function chatCommand(args: string[]) {
         try {
           const a = await engine.ask(question, {conversation: true, signal: answering.signal, onText: (t) => process.stdout.write(t)});
           process.stdout.write(a.stoppedBy === "cancelled" ? " (stopped)\n" : "\n");
+          const empty = emptyAnswerNote(a);
+          if (empty) process.stderr.write(empty);
           if (a.turnsDropped) process.stderr.write(droppedTurnsNote(a.turnsDropped));
         } catch (err) {
           process.stderr.write(
