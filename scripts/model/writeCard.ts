@@ -44,7 +44,7 @@ const card = {
     final: manifest.training.final,
   },
   notes:
-    "Prompt = BOS + context + question (which ends with a space); `{key} = ` is one token, so the value follows it directly in a fact. The answer is the next single token (answerTokens 1): the model may repeat the value instead of ending the line, so read one token. Put the fact on its own line. Keys are two words from src/corpus/words.ts KEY_PREFIXES/KEY_SUFFIXES joined by '_'.",
+    "Prompt = BOS + context + question (which ends with a space); `{key} = ` is one token, so the value follows it directly in a fact. The answer is the next single token (answerTokens 1): the model may repeat the value instead of ending the line, so read one token. Put the fact on its own line. Keys are two words from src/corpus/words.ts KEY_PREFIXES/KEY_SUFFIXES joined by '_' (the key pattern lists them: 900 keys, each one token); any other identifier is outside what the model knows.",
   hparams: manifest.hparams,
   checkpoint: manifest.tag,
   accuracy: evaluation.results.map((r) => ({

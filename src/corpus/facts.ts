@@ -9,7 +9,12 @@ import {KEY_PREFIXES, KEY_SUFFIXES} from "./words";
 export const FACT_TEMPLATE = "const {key} = {value};";
 /** Ends with a space: the answer token follows directly. */
 export const QUESTION_TEMPLATE = "Q: {key} = ";
-export const KEY_PATTERN = "[a-z]+_[a-z]+";
+/**
+ * Exactly the keys the model was trained and measured on: a prefix and a suffix from the word lists, each pair one
+ * token of the vocabulary. It is not `[a-z]+_[a-z]+`: other identifiers of that shape split into several tokens the
+ * model never saw as keys, and it answers none of them (0 of 40 planted in real code, see models/README.md).
+ */
+export const KEY_PATTERN = `(?:${KEY_PREFIXES.join("|")})_(?:${KEY_SUFFIXES.join("|")})`;
 export const VALUE_PATTERN = "[0-9]{1,3}";
 export const MAX_VALUE = 999;
 
