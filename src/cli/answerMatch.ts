@@ -10,6 +10,30 @@ export function isCorrect(answer: string, expected: string): boolean {
   return norm(answer) === norm(expected);
 }
 
+/** How an expected answer is compared: a value exactly (after trimming), a file as a path. */
+export type AnswerKind = "value" | "file";
+
+/**
+ * A file answer is right when it names the same file: slashes and `./` do not matter, nor a header prefix the model
+ * may repeat (`// file: src/a.ts`), nor quotes or backticks around it.
+ */
+export function isSamePath(answer: string, expected: string): boolean {
+  const norm = (s: string) =>
+    s
+      .trim()
+      .split("\n")[0]
+      .replace(/^(?:\/\/|#)\s*file:\s*/i, "")
+      .replace(/^["'`]+|["'`.;,]+$/g, "")
+      .replace(/\\/g, "/")
+      .replace(/^\.\//, "")
+      .replace(/\/{2,}/g, "/");
+  return norm(answer) !== "" && norm(answer) === norm(expected);
+}
+
+export function isRightAnswer(kind: AnswerKind, answer: string, expected: string): boolean {
+  return kind === "file" ? isSamePath(answer, expected) : isCorrect(answer, expected);
+}
+
 /** Wilson score interval: honest at small n and near 0 or 1. */
 export function wilson(k: number, n: number, z = 1.96): [number, number] {
   if (n === 0) return [0, 1];

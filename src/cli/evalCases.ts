@@ -1,16 +1,38 @@
 /** The eval case file (one JSON object a line) and budget values, shared by `dynsplit eval` and the benchmarks. */
 import {readFileSync} from "node:fs";
+import {z} from "zod";
 import type {Budget} from "../core/types";
+import type {AnswerKind} from "./answerMatch";
 import {UsageError} from "./options";
+
+export interface EvalQuestion {
+  question: string;
+  answer: string;
+  /** How the answer is compared: `value` exactly after trimming (default), `file` as a path. */
+  kind: AnswerKind;
+}
 
 export interface EvalCase {
   id: string;
   files: Record<string, string>;
-  questions: {question: string; answer: string}[];
+  questions: EvalQuestion[];
 }
 
-/** A share of the workspace in (0, 1], or a token count above 1. */
-/** An eval measures the share it names: exact, neither floored nor capped. */
+const question = z.object({question: z.string(), answer: z.string(), kind: z.enum(["value", "file"]).default("value")});
+const caseLine = z
+  .object({
+    id: z.union([z.string(), z.number()]).optional(),
+    files: z.record(z.string(), z.string()),
+    questions: z.array(question).min(1).optional(),
+    question: z.string().optional(),
+    answer: z.string().optional(),
+    kind: z.enum(["value", "file"]).optional(),
+  })
+  .refine((c) => c.questions != null || (c.question != null && c.answer != null), {
+    message: 'a case needs "questions": [{"question", "answer", "kind"?}, ...], or "question" and "answer" (strings)',
+  });
+
+/** An eval measures the share it names: exact, neither floored nor capped. A share is in (0, 1], a token count above 1. */
 export function budgetOfValue(v: number): Budget {
   return v > 1 ? {tokens: v} : {ratio: v, exact: true};
 }
@@ -25,26 +47,21 @@ export function readCases(file: string, limit?: number): EvalCase[] {
   const cases: EvalCase[] = [];
   text.split("\n").forEach((line, i) => {
     if (!line.trim()) return;
-    let c: {id?: unknown; files?: unknown; question?: unknown; answer?: unknown; questions?: unknown};
-    try {
-      c = JSON.parse(line);
-    } catch {
-      throw new UsageError(`${file}:${i + 1}: not valid JSON`);
-    }
     const where = `${file}:${i + 1}`;
-    if (typeof c.files !== "object" || c.files == null)
-      throw new UsageError(`${where}: a case needs "files" (an object of path → content)`);
-    let questions: {question: string; answer: string}[];
-    if (Array.isArray(c.questions)) {
-      questions = c.questions.map((q, k) => {
-        if (typeof q?.question !== "string" || typeof q?.answer !== "string")
-          throw new UsageError(`${where}: questions[${k}] needs "question" and "answer" (strings)`);
-        return {question: q.question, answer: q.answer};
-      });
-      if (questions.length === 0) throw new UsageError(`${where}: "questions" is empty`);
-    } else if (typeof c.question === "string" && typeof c.answer === "string") questions = [{question: c.question, answer: c.answer}];
-    else throw new UsageError(`${where}: a case needs "questions": [{"question", "answer"}, ...], or "question" and "answer" (strings)`);
-    cases.push({id: String(c.id ?? i + 1), files: c.files as Record<string, string>, questions});
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      throw new UsageError(`${where}: not valid JSON`);
+    }
+    const parsed = caseLine.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new UsageError(`${where}: ${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}`);
+    }
+    const c = parsed.data;
+    const questions = c.questions ?? [{question: c.question!, answer: c.answer!, kind: c.kind ?? "value"}];
+    cases.push({id: String(c.id ?? i + 1), files: c.files, questions});
   });
   if (cases.length === 0) throw new UsageError(`${file} holds no cases`);
   return limit ? cases.slice(0, limit) : cases;

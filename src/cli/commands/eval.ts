@@ -6,7 +6,7 @@ import type {SegmentationName} from "../../core/blockSegmenter";
 import {isMemoryMethod, type MethodName} from "../../core/types";
 import type {Engine} from "../../engine/engine";
 import type {SignalSetting} from "../../core/signalNames";
-import {isCorrect, wilson} from "../answerMatch";
+import {isRightAnswer, wilson} from "../answerMatch";
 import {budgetOfValue, readCases, type EvalCase} from "../evalCases";
 import {answerFromOf, COMMON_OPTIONS, methodOf, parse, segmentationOf, signalOf, UsageError} from "../options";
 import {openEngine} from "../openEngine";
@@ -14,7 +14,8 @@ import {openEngine} from "../openEngine";
 export const EVAL_HELP = `dynsplit eval <cases.jsonl> [--methods dynsplit,chunkkv,...] [--budgets 0.1,2048] [--answer-from memory,reread,once]
               [--limit N] [--json]
   Runs retrieval cases, one JSON object a line: {"id", "files": {"path": "content"}, "questions": [{"question",
-  "answer"}, ...]} (or one "question" and "answer"). Each case's files are written to a temporary folder and read
+  "answer", "kind"}, ...]} (or one "question" and "answer"); kind "value" (default) compares the answer exactly after
+  trimming (multi-token values too), "file" compares it as a path (the file a fact lives in). Each case's files are written to a temporary folder and read
   like a workspace, once per method, budget and mode; every question is then asked. Budgets in (0, 1] are shares of
   the workspace, larger ones token counts. Reports accuracy (per question) and mean time to first token.`;
 
@@ -133,7 +134,7 @@ export async function runEval(
             read += s.tokensRead;
             for (const q of qs) {
               const a = await engine.ask(q.question);
-              if (isCorrect(a.answer, q.answer)) correct++;
+              if (isRightAnswer(q.kind, a.answer, q.answer)) correct++;
               n++;
               firstToken += a.firstTokenMs ?? a.totalMs;
               kept += a.tokensKept;
