@@ -68,10 +68,14 @@ function bars(rows: [string, number, string][], label: string): SVGSVGElement {
     rect.setAttribute("x", "0");
     rect.setAttribute("y", String(i * 26));
     rect.setAttribute("height", "20");
-    rect.setAttribute("width", String(Math.max(2, (400 * value) / max)));
+    const width = Math.max(2, (400 * value) / max);
+    rect.setAttribute("width", String(width));
     rect.setAttribute("class", cls);
     const t = document.createElementNS(SVG, "text");
-    t.setAttribute("x", "6");
+    // A label longer than its bar goes after it, in the text colour (inside, it would be cut off unseen).
+    const fits = text.length * 6.5 + 12 <= width;
+    t.setAttribute("x", String(fits ? 6 : width + 6));
+    if (!fits) t.setAttribute("class", "outside");
     t.setAttribute("y", String(i * 26 + 14));
     t.textContent = text;
     svg.append(rect, t);
