@@ -65,6 +65,8 @@ export function modelJson(m: ModelInfo) {
     model: m.name,
     demoModel: m.demo,
     architecture: m.architecture,
+    backend: m.backend,
+    gpuLayers: m.gpuLayers,
     format: m.format,
     capability: m.capability,
     capabilityReason: m.capabilityReason,

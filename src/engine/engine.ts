@@ -89,6 +89,9 @@ export interface ModelInfo {
   handlesContextTokens: number;
   binary: LoadedLlama["binary"];
   hasProbe: boolean;
+  /** Where the model runs: the GPU backend llama.cpp loaded ("cpu" when none), and how many layers are offloaded. */
+  backend: "cpu" | "cuda" | "vulkan" | "metal";
+  gpuLayers: number;
   format: string;
   /** Why the `restore` placement is unavailable for this model (undefined: it is available). */
   restoreUnsupported?: string;
@@ -314,6 +317,8 @@ export class Engine {
       handlesContextTokens: resolved.card?.contextTokens ?? this.model.trainContextSize,
       binary: this.loaded!.binary,
       hasProbe: this.loaded!.hasProbe,
+      backend: llama.gpu === false ? "cpu" : llama.gpu,
+      gpuLayers: this.model.gpuLayers,
       format: this.format.name,
       restoreUnsupported: !this.rope.ok
         ? this.rope.reason

@@ -28,13 +28,16 @@ export class StatusBar implements vscode.Disposable {
       parts.push(`${i.method} · ${compact(i.tokensKept)}/${compact(i.tokensRead)} tok · ${formatBytes(i.memory.kvBytesAllocated)}`);
     else if (s.progress) parts.push(`reading ${compact(s.progress.tokensRead)}/${compact(s.progress.tokensTotal)} tok`);
     else if (s.model) parts.push(s.model.demo ? `${s.model.name} (demo model)` : s.model.name);
+    if (s.model) parts.push(`· ${where(s.model)}${i ? ` · ${i.signal}` : ""}`);
     if (s.model && s.model.capability !== "supported") parts.push(`(${s.model.capability})`);
     this.item.text = parts.join(" ");
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**DynSplit Chat** — ${s.phase}\n\n`);
     if (s.model) {
       md.appendMarkdown(
-        `Model: \`${s.model.name}\` (${s.model.architecture}, ${s.model.binary}${s.model.hasProbe ? ", attention probe" : ""}) — **${s.model.capability}**\n\n`
+        `Model: \`${s.model.name}\` (${s.model.architecture}, ${s.model.binary}${s.model.hasProbe ? ", attention probe" : ""}) — **${s.model.capability}**\n\n` +
+          `Runs on ${s.model.backend === "cpu" ? "the CPU" : `${s.model.backend.toUpperCase()}, ${s.model.gpuLayers} layers offloaded`}` +
+          `${i ? `; importance signal \`${i.signal}\`` : ""}\n\n`
       );
       if (s.model.capabilityReason) md.appendText(`${s.model.capabilityReason}\n\n`);
       if (s.model.demo)
@@ -62,6 +65,11 @@ export class StatusBar implements vscode.Disposable {
   dispose() {
     this.item.dispose();
   }
+}
+
+/** The backend and, once something is read, the signal: e.g. "CPU · keyNorm", "CUDA · attention+query". */
+function where(m: NonNullable<EngineState["model"]>): string {
+  return m.backend === "cpu" ? "CPU" : `${m.backend.toUpperCase()} ${m.gpuLayers}L`;
 }
 
 function compact(n: number): string {

@@ -57,6 +57,7 @@ test("dynsplit ask --json prints the documented fields (query-aware re-read)", {
   assert.equal(out.method, "dynsplit");
   assert.match(out.signal, /^keyNorm/);
   assert.equal(out.ddSelect, "contrast-fallback", "DD-Select says which inputs it used");
+  assert.deepEqual([out.backend, out.gpuLayers], ["cpu", 0], "--gpu-layers off: the CPU, nothing offloaded");
   assert.ok(out.tokensKept <= out.budgetTokens && out.tokensKept < out.tokensRead);
   assert.ok(
     out.blocks.length > 0 && out.blocks.every((b) => typeof b.file === "string" && typeof b.kept === "boolean" && b.startLine >= 0)

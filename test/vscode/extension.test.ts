@@ -41,6 +41,10 @@ suite("DynSplit Chat in a real extension host", function () {
     const s = a.engine.state;
     assert.equal(s.phase, "ready");
     assert.ok(s.model, "the bundled model is loaded");
+    assert.ok(
+      s.model.backend === "cpu" ? s.model.gpuLayers === 0 : s.model.gpuLayers > 0,
+      `backend ${s.model.backend}, ${s.model.gpuLayers} layers`
+    );
     const i = s.ingest!;
     assert.ok(i, "the workspace is loaded");
     assert.equal(i.answerFrom, "memory");
