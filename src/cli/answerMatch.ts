@@ -27,7 +27,8 @@ export function isSamePath(answer: string, expected: string): boolean {
       .replace(/\\/g, "/")
       .replace(/^\.\//, "")
       .replace(/\/{2,}/g, "/");
-  return norm(answer) !== "" && norm(answer) === norm(expected);
+  const got = norm(answer);
+  return got !== "" && got === norm(expected);
 }
 
 export function isRightAnswer(kind: AnswerKind, answer: string, expected: string): boolean {

@@ -1,6 +1,6 @@
 import type {DdSelectInput, ImportanceSignal} from "./types";
 
-/** Which of the three forms below a signal gets: masses only when both are present for every token. */
+/** Which of the three forms of `boundaryScores` below a signal gets (the same tests, in the same order). */
 export function ddSelectInput(signal: ImportanceSignal | undefined): DdSelectInput {
   if (signal?.localMass && signal.distantMass) return "attention";
   return signal ? "contrast-fallback" : "structure";
@@ -36,7 +36,7 @@ export function boundaryScores(strengths: Uint8Array, signal: ImportanceSignal |
   const n = strengths.length;
   const w = new Float32Array(n);
   const F = Math.max(1, Math.floor(options.window));
-  if (ddSelectInput(signal) === "attention" && signal?.localMass && signal.distantMass) {
+  if (signal?.localMass && signal.distantMass) {
     const prefix = new Float64Array(n + 1);
     for (let q = 0; q < n; q++) prefix[q + 1] = prefix[q] + signal.localMass[q] - options.alpha * signal.distantMass[q];
     for (let i = 0; i < n; i++) {

@@ -19,17 +19,16 @@ export interface ArchitectureMetadata {
 
 export interface GgufMetadataView {
   general?: {architecture?: string; name?: string};
-  tokenizer?: {chat_template?: string};
   architecture: string;
   /** The `<architecture>` section ({} when the file has none). */
   section: ArchitectureMetadata;
 }
 
 export function ggufMetadataView(metadata: unknown): GgufMetadataView {
-  const md = (metadata ?? {}) as Record<string, unknown> & Pick<GgufMetadataView, "general" | "tokenizer">;
+  const md = (metadata ?? {}) as Record<string, unknown> & Pick<GgufMetadataView, "general">;
   const architecture = String(md.general?.architecture ?? "");
   const section = (architecture && (md[architecture] as ArchitectureMetadata | undefined)) || {};
-  return {general: md.general, tokenizer: md.tokenizer, architecture, section};
+  return {general: md.general, architecture, section};
 }
 
 /** A per-layer value as one number: the largest (uniform models have one). */

@@ -11,7 +11,7 @@ import {TokenLedger, SOURCE_PROMPT} from "./tokenLedger";
 import {TokenTexts} from "./tokenTexts";
 import {generateAnswer, nextTokenDistribution, type GeneratedAnswer, type TurnOptions} from "./generateAnswer";
 import {CancelledError} from "./cancelledError";
-import {tokenizeDocument, type IngestDocument, type TokenizedDocument} from "./tokenizedDocument";
+import type {IngestDocument, TokenizedDocument} from "./tokenizedDocument";
 import type {SignalKind} from "../../core/signalNames";
 
 /** Tokens per llama.cpp batch (n_batch). */
@@ -159,14 +159,13 @@ export class CompressedSession {
     await this.prefill(this.options.format.promptTokens(this.model), {file: SOURCE_PROMPT, pinned: true});
   }
 
-  /** Streams documents into the context; compresses whenever the next chunk would overflow the budget. */
+  /** Streams documents (tokenised once by tokenizeDocument) into the context; compresses whenever the next chunk would overflow the budget. */
   async ingest(
-    documents: readonly IngestDocument[] | readonly TokenizedDocument[],
+    documents: readonly TokenizedDocument[],
     options: {question?: string; onProgress?: (p: IngestProgress) => void; signal?: AbortSignal} = {}
   ): Promise<void> {
     const question = options.question ? this.model.tokenize(this.options.format.observation(options.question)) : undefined;
-    const tokenized = documents.map((doc) => ("ids" in doc ? doc : tokenizeDocument(this.model, this.options.format, this.texts, doc)));
-    const tokensTotal = tokenized.reduce((a, d) => a + d.ids.length, 0);
+    const tokensTotal = documents.reduce((a, d) => a + d.ids.length, 0);
     const {budgetTokens, chunkTokens} = this.options;
     let filesRead = 0;
     const report = () =>
@@ -179,7 +178,7 @@ export class CompressedSession {
         compressions: this.compressions,
       });
 
-    for (const doc of tokenized) {
+    for (const doc of documents) {
       this.ledger.files.push({path: doc.path, tokens: doc.ids.length});
       const fileIndex = this.ledger.files.length - 1;
       for (let at = 0; at < doc.ids.length; at += chunkTokens) {
