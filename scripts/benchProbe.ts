@@ -4,13 +4,16 @@
  * scores only the last `w` tokens. Each binary runs in its own child process.
  *
  *   node --import tsx scripts/benchProbe.ts [--model path.gguf] [--tokens 1024,4096] [--w 32] [--runs 3]
- *     [--threads 1,2] [--modes plain,probe-window,probe-dense,probe-dense-fa-off]
+ *     [--threads 1,2] [--modes plain,probe-window,probe-dense,probe-dense-fa-off] [--gpu off|auto] [--json out.json]
+ *
+ * `--gpu auto` offloads every layer, on the stock binary's GPU backend and on a GPU hook build
+ * (`npm run build:kernels -- --gpu cuda`), and says which backend each ran on.
  *
  * Without --model it uses models/*.gguf when present, else writes a random-weight llama of a real-model shape
  * (8 layers, 512 wide, 8 heads of 64, 2 KV heads) to a temp dir.
  */
 import {spawnSync} from "node:child_process";
-import {existsSync, mkdtempSync, readdirSync, rmSync} from "node:fs";
+import {existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join, resolve} from "node:path";
 import type {LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
@@ -22,6 +25,8 @@ import {sampleText} from "../test/integration/helpers/tinyModelFixture";
 type Mode = "plain" | "probe-window" | "probe-dense" | "probe-dense-fa-off";
 interface Measurement {
   binary: string;
+  /** cpu, cuda, vulkan or metal */
+  backend?: string;
   mode: Mode;
   threads: number;
   tokens: number;
@@ -66,8 +71,10 @@ async function worker(
   threadCounts: number[],
   probeModes: Mode[]
 ): Promise<void> {
-  const loaded = await loadLlama({probe: binary === "probe"});
-  const model = await loaded.llama.loadModel({modelPath});
+  const gpu = arg("gpu", "off") === "auto" ? "auto" : false;
+  const loaded = await loadLlama({probe: binary === "probe", gpu});
+  const model = await loaded.llama.loadModel({modelPath, gpuLayers: gpu === false ? 0 : "max"});
+  const backend = loaded.llama.gpu || "cpu";
   const modes: Mode[] = binary === "stock" ? ["plain"] : probeModes;
   const out: Measurement[] = [];
   for (const threads of threadCounts) {
@@ -85,7 +92,15 @@ async function worker(
           ms.push(m.ms);
           if (m.probeMs != null) probeMs.push(m.probeMs);
         }
-        out.push({binary: loaded.binary, mode, threads, tokens: n, ms: median(ms), probeMs: probeMs.length ? median(probeMs) : undefined});
+        out.push({
+          binary: loaded.binary,
+          backend,
+          mode,
+          threads,
+          tokens: n,
+          ms: median(ms),
+          probeMs: probeMs.length ? median(probeMs) : undefined,
+        });
       }
       await context.dispose();
     }
@@ -146,6 +161,8 @@ async function main(): Promise<void> {
             threadCounts.join(","),
             "--modes",
             modes.join(","),
+            "--gpu",
+            arg("gpu", "off"),
           ],
           {encoding: "utf8", maxBuffer: 1 << 26}
         );
@@ -164,10 +181,10 @@ async function main(): Promise<void> {
     console.log(
       `model: ${model.description}; observation window w = ${w}; median of ${runs} alternating rounds; flash attention auto (on) unless noted`
     );
-    console.log("binary             mode                threads  tokens   prefill ms   probe ms");
+    console.log("binary (backend)           mode                threads  tokens   prefill ms   probe ms");
     for (const m of results)
       console.log(
-        `${m.binary.padEnd(18)} ${m.mode.padEnd(19)} ${String(m.threads).padStart(7)} ${String(m.tokens).padStart(7)} ${m.ms.toFixed(1).padStart(12)} ${(m.probeMs?.toFixed(1) ?? "").padStart(10)}`
+        `${`${m.binary} (${m.backend})`.padEnd(26)} ${m.mode.padEnd(19)} ${String(m.threads).padStart(7)} ${String(m.tokens).padStart(7)} ${m.ms.toFixed(1).padStart(12)} ${(m.probeMs?.toFixed(1) ?? "").padStart(10)}`
       );
     console.log("\noverhead vs the stock binary, each at its best thread count:");
     for (const n of sizes) {
@@ -176,13 +193,13 @@ async function main(): Promise<void> {
       const stock = best("stock-prebuilt", "plain");
       const ran = (mode: Mode): boolean => results.some((m) => m.binary === "probe-local-build" && m.mode === mode && m.tokens === n);
       const fmt = (m: Measurement): string =>
-        `${m.ms.toFixed(1)} ms (threads ${m.threads}) = ${(100 * (m.ms / stock.ms - 1)).toFixed(1)} %`;
+        `${m.ms.toFixed(1)} ms (threads ${m.threads}) = ${(100 * (m.ms / stock.ms - 1)).toFixed(1)} %, speed ${(stock.ms / m.ms).toFixed(3)}× stock`;
       console.log(`  ${n} tokens: stock ${stock.ms.toFixed(1)} ms (threads ${stock.threads})`);
-      console.log(`    probe build, probe off           : ${fmt(best("probe-local-build", "plain"))}`);
-      if (ran("probe-window")) console.log(`    probe build, window w=${w} (FA on) : ${fmt(best("probe-local-build", "probe-window"))}`);
-      if (ran("probe-dense")) console.log(`    probe build, dense (FA on)       : ${fmt(best("probe-local-build", "probe-dense"))}`);
+      console.log(`    hook build, hook off             : ${fmt(best("probe-local-build", "plain"))}`);
+      if (ran("probe-window")) console.log(`    hook build, window w=${w} (FA on)  : ${fmt(best("probe-local-build", "probe-window"))}`);
+      if (ran("probe-dense")) console.log(`    hook build, dense (FA on)        : ${fmt(best("probe-local-build", "probe-dense"))}`);
       if (ran("probe-dense-fa-off"))
-        console.log(`    probe build, dense (FA off)      : ${fmt(best("probe-local-build", "probe-dense-fa-off"))}`);
+        console.log(`    hook build, dense (FA off)       : ${fmt(best("probe-local-build", "probe-dense-fa-off"))}`);
       if (!ran("probe-window")) continue;
       const plainProbe = best("probe-local-build", "plain"),
         windowed = best("probe-local-build", "probe-window");
@@ -194,6 +211,8 @@ async function main(): Promise<void> {
           ` time inside the probe: ${windowed.probeMs?.toFixed(1)} ms = ${((100 * (windowed.probeMs ?? 0)) / plainProbe.ms).toFixed(1)} % of the probe-off prefill`
       );
     }
+    const jsonOut = arg("json", "");
+    if (jsonOut) writeFileSync(jsonOut, JSON.stringify({model: model.description, w, runs, results}, null, 2));
   } finally {
     model.cleanup();
   }

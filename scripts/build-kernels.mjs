@@ -1,15 +1,19 @@
 #!/usr/bin/env node
-// Builds the DynSplit attention-probe binary of node-llama-cpp (kernels/README.md), offline:
-//   1. patch node-llama-cpp's addon sources with kernels/node-llama-cpp-addon.patch (idempotent),
-//   2. `node-llama-cpp source download` from the bundled git bundle (llama/gitRelease.bundle, no network),
-//   3. patch the fresh llama.cpp tree with kernels/llama.cpp.patch,
-//   4. `node-llama-cpp source build` with the custom cmake option DYNSPLIT_PROBE=ON, which gives the build its
+// Builds the KV-hook binary of node-llama-cpp (kernels/README.md) with node-llama-cpp's own source-build machinery:
+//   1. copy our sources in (kernels/addon → llama/addon, kernels/llama/{include,src} → llama/llama.cpp/…) and apply
+//      the two small hook patches (idempotent),
+//   2. `node-llama-cpp source download` (from the bundled git bundle: no network when it ships, as in the npm package),
+//   3. syntax-check our C++ against that tree (seconds, before the long build),
+//   4. `node-llama-cpp source build` with the custom cmake options of kernels/variants.json, which give the build its
 //      own folder in llama/localBuilds, so the stock prebuilt binary stays selectable (src/engine/signals/loadLlama.ts).
-// Flags: --incremental  reuse an existing probe build folder: re-apply patches, `cmake --build`, copy the libs
-//                       (seconds instead of ~8 minutes; for working on the patch)
-//        --revert       remove our patches from the node-llama-cpp sources and exit
+// Flags: --gpu cuda|vulkan  a GPU variant (needs the toolkit: CUDA's nvcc, or the Vulkan headers and glslc)
+//        --incremental      reuse an existing hook build folder: re-copy, re-patch, `cmake --build` (seconds)
+//        --check            only steps 1–3 (the syntax check; downloads the tree when it is missing)
+//        --revert           remove our patches and files from the node-llama-cpp sources and exit
+// Progress lines start with "[build:kernels]"; the extension's "Build the KV Hook" command shows them.
 import {execFileSync, spawnSync} from "node:child_process";
-import {copyFileSync, existsSync, readFileSync, readdirSync} from "node:fs";
+import {copyFileSync, existsSync, readFileSync, readdirSync, rmSync} from "node:fs";
+import os from "node:os";
 import {dirname, join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 
@@ -18,22 +22,50 @@ const kernelsDir = join(repoRoot, "kernels");
 const llamaDir = (() => {
   // package.json is not in node-llama-cpp's exports: walk up from its entry point
   let dir = dirname(fileURLToPath(import.meta.resolve("node-llama-cpp")));
-  while (!existsSync(join(dir, "llama", "gitRelease.bundle")) && dirname(dir) !== dir) dir = dirname(dir);
+  while (!existsSync(join(dir, "llama", "addon")) && dirname(dir) !== dir) dir = dirname(dir);
   return join(dir, "llama");
 })();
+const llamaCppDir = join(llamaDir, "llama.cpp");
+const nlcCli = join(dirname(llamaDir), "dist", "cli", "cli.js"); // node-llama-cpp's own CLI, run by this very runtime (no npx needed)
 const addonPatch = join(kernelsDir, "node-llama-cpp-addon.patch");
 const llamaCppPatch = join(kernelsDir, "llama.cpp.patch");
-const probeEnv = {...process.env, NODE_LLAMA_CPP_CMAKE_OPTION_DYNSPLIT_PROBE: "ON"};
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+const gpuArg = argv.includes("--gpu") ? argv[argv.indexOf("--gpu") + 1] : "false";
+if (!["false", "cuda", "vulkan"].includes(gpuArg)) {
+  console.error(`[build:kernels] --gpu takes cuda or vulkan, not ${gpuArg}`);
+  process.exit(2);
+}
+const gpu = gpuArg === "false" ? false : gpuArg;
+
+/** The custom cmake options of this variant: the same function as loadLlama's (kernels/variants.json). */
+function hookCmakeOptions() {
+  const variants = JSON.parse(readFileSync(join(kernelsDir, "variants.json"), "utf8"));
+  return {...variants.hook, ...(gpu === false && process.arch === "x64" ? variants.x64Cpu : {})};
+}
+const cmakeOptions = hookCmakeOptions();
+const buildEnv = {...process.env};
+for (const [k, v] of Object.entries(cmakeOptions)) buildEnv[`NODE_LLAMA_CPP_CMAKE_OPTION_${k}`] = v;
+
+/** Our source files and where they go in node-llama-cpp's tree. */
+function ourSources() {
+  const list = (dir) => (existsSync(dir) ? readdirSync(dir).map((f) => join(dir, f)) : []);
+  return [
+    ...list(join(kernelsDir, "addon")).map((from) => ({from, to: join(llamaDir, "addon")})),
+    ...list(join(kernelsDir, "llama", "include")).map((from) => ({from, to: join(llamaCppDir, "include")})),
+    ...list(join(kernelsDir, "llama", "src")).map((from) => ({from, to: join(llamaCppDir, "src")})),
+  ].map(({from, to}) => ({from, to: join(to, from.split("/").pop())}));
+}
 
 function log(msg) {
   console.log(`[build:kernels] ${msg}`);
 }
 
-function run(cmd, argv, options = {}) {
-  log(`$ ${cmd} ${argv.join(" ")}`);
-  const r = spawnSync(cmd, argv, {stdio: "inherit", cwd: repoRoot, ...options});
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(" ")} failed with status ${r.status}`);
+function run(cmd, cmdArgs, options = {}) {
+  log(`$ ${cmd} ${cmdArgs.join(" ")}`);
+  const r = spawnSync(cmd, cmdArgs, {stdio: "inherit", cwd: repoRoot, ...options});
+  if (r.error) throw new Error(`${cmd} could not run: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(" ")} failed with status ${r.status}`);
 }
 
 function patchApplies(patchFile, dir, reverse) {
@@ -47,7 +79,7 @@ function patchApplies(patchFile, dir, reverse) {
 /** Applies a patch unless it is already applied; fails loudly when it neither applies nor is applied. */
 function ensurePatched(patchFile, dir) {
   if (patchApplies(patchFile, dir, true)) {
-    log(`already applied: ${patchFile} in ${dir}`);
+    log(`already applied: ${patchFile}`);
     return;
   }
   if (!patchApplies(patchFile, dir, false)) throw new Error(`${patchFile} does not apply to ${dir} (node-llama-cpp version changed?)`);
@@ -64,14 +96,32 @@ function revertPatch(patchFile, dir) {
   log(`reverted: ${patchFile}`);
 }
 
-function probeBuildFolder() {
+function installSources(withLlamaCpp) {
+  for (const {from, to} of ourSources()) if (withLlamaCpp || !to.startsWith(llamaCppDir)) copyFileSync(from, to);
+  ensurePatched(addonPatch, llamaDir);
+  if (withLlamaCpp) ensurePatched(llamaCppPatch, llamaCppDir);
+}
+
+/** Our llama.cpp sources against the tree's headers: a typo surfaces in seconds, not after minutes of building. */
+function syntaxCheck() {
+  const cxx = process.env.CXX ?? "c++";
+  const includes = ["include", "src", "ggml/include"].map((d) => `-I${join(llamaCppDir, d)}`);
+  for (const {to} of ourSources().filter(({to}) => to.startsWith(join(llamaCppDir, "src")) && to.endsWith(".cpp")))
+    run(cxx, ["-std=c++17", "-fsyntax-only", "-Wall", "-Wextra", "-Werror", ...includes, to]);
+  log("syntax check passed");
+}
+
+function hookBuildFolder() {
   const root = join(llamaDir, "localBuilds");
   if (!existsSync(root)) return null;
   for (const name of readdirSync(root)) {
     const meta = join(root, name, "Release", "_nlcBuildMetadata.json");
     if (!existsSync(meta)) continue;
-    const options = JSON.parse(readFileSync(meta, "utf8")).buildOptions?.customCmakeOptions ?? {};
-    if (options.DYNSPLIT_PROBE === "ON") return join(root, name);
+    const build = JSON.parse(readFileSync(meta, "utf8")).buildOptions ?? {};
+    const options = build.customCmakeOptions ?? {};
+    const same =
+      Object.entries(cmakeOptions).every(([k, v]) => options[k] === v) && Object.keys(options).length === Object.keys(cmakeOptions).length;
+    if (same && (build.gpu ?? false) === gpu) return join(root, name);
   }
   return null;
 }
@@ -80,36 +130,64 @@ function verify(folder) {
   const release = join(folder, "Release");
   const libllama = readdirSync(release).find((f) => f.startsWith("libllama.") && f.endsWith(".so"));
   const addon = join(release, "llama-addon.node");
-  if (!existsSync(addon) || !libllama) throw new Error(`probe build incomplete in ${release}`);
-  if (!readFileSync(join(release, libllama)).includes("llama_dynsplit_kv_cell_positions"))
-    throw new Error(`${libllama} lacks llama_dynsplit_kv_cell_positions: the llama.cpp patch is not in the build`);
+  if (!existsSync(addon) || !libllama) throw new Error(`hook build incomplete in ${release}`);
+  if (!readFileSync(join(release, libllama)).includes("llama_dynsplit_set_params"))
+    throw new Error(`${libllama} lacks llama_dynsplit_set_params: the llama.cpp hook is not in the build`);
   if (!readFileSync(addon).includes("dynsplitProbeSetOptions"))
-    throw new Error("llama-addon.node lacks the probe methods: the addon patch is not in the build");
-  log(`probe binary ready: ${addon}`);
+    throw new Error("llama-addon.node lacks the hook methods: the addon patch is not in the build");
+  log(`KV hook binary ready (${gpu || "cpu"}): ${addon}`);
+}
+
+/** A clear message before minutes of cmake output when a toolkit is missing. */
+function checkToolkit() {
+  const has = (cmd, flag = "--version") => spawnSync(cmd, [flag], {stdio: "ignore"}).status === 0;
+  const missing = [];
+  if (!has("cmake")) missing.push("cmake");
+  if (!has(process.env.CXX ?? "c++")) missing.push("a C++17 compiler (c++)");
+  if (!has("patch")) missing.push("patch");
+  if (gpu === "cuda" && !has("nvcc") && !existsSync("/usr/local/cuda/bin/nvcc")) missing.push("the CUDA toolkit (nvcc)");
+  if (gpu === "vulkan" && !has("glslc")) missing.push("the Vulkan SDK (glslc and the Vulkan headers)");
+  if (missing.length > 0) throw new Error(`cannot build the ${gpu || "CPU"} KV hook here: missing ${missing.join(", ")}`);
 }
 
 const started = Date.now();
-if (args.has("--revert")) {
-  revertPatch(addonPatch, llamaDir);
-  revertPatch(llamaCppPatch, join(llamaDir, "llama.cpp"));
-  process.exit(0);
+try {
+  if (args.has("--revert")) {
+    revertPatch(addonPatch, llamaDir);
+    revertPatch(llamaCppPatch, llamaCppDir);
+    for (const {from, to} of ourSources()) if (existsSync(to) && readFileSync(to).equals(readFileSync(from))) rmSync(to);
+    process.exit(0);
+  }
+  checkToolkit();
+  const existing = hookBuildFolder();
+  if (args.has("--incremental") && existing && existsSync(join(existing, "build.ninja")) && existsSync(llamaCppDir)) {
+    installSources(true);
+    syntaxCheck();
+    run("cmake", ["--build", existing, "--config", "Release", "--parallel", String(Math.max(1, os.cpus().length))]);
+    // node-llama-cpp copies the shared libs next to the addon after a full build; do the same
+    for (const f of readdirSync(join(existing, "bin")))
+      if (f.endsWith(".so")) copyFileSync(join(existing, "bin", f), join(existing, "Release", f));
+    verify(existing);
+  } else {
+    installSources(false);
+    if (!existsSync(join(llamaCppDir, "CMakeLists.txt")) || !args.has("--check"))
+      run(process.execPath, [nlcCli, "source", "download", "--skipBuild", "--gpu", String(gpu)], {env: buildEnv});
+    installSources(true);
+    syntaxCheck();
+    if (!args.has("--check")) {
+      log(
+        `building with ${Object.entries(cmakeOptions)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(" ")}`
+      );
+      run(process.execPath, [nlcCli, "source", "build", "--gpu", String(gpu), "--noUsageExample"], {env: buildEnv});
+      const folder = hookBuildFolder();
+      if (!folder) throw new Error(`no local build with ${JSON.stringify(cmakeOptions)} was produced`);
+      verify(folder);
+    }
+  }
+  log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+} catch (err) {
+  console.error(`[build:kernels] error: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
 }
-
-ensurePatched(addonPatch, llamaDir);
-const existing = probeBuildFolder();
-if (args.has("--incremental") && existing && existsSync(join(existing, "build.ninja"))) {
-  ensurePatched(llamaCppPatch, join(llamaDir, "llama.cpp"));
-  run("cmake", ["--build", existing, "--config", "Release", "--parallel", "2"]);
-  // node-llama-cpp copies the shared libs next to the addon after a full build; do the same
-  for (const f of readdirSync(join(existing, "bin")))
-    if (f.endsWith(".so")) copyFileSync(join(existing, "bin", f), join(existing, "Release", f));
-  verify(existing);
-} else {
-  run("npx", ["--no", "node-llama-cpp", "source", "download", "--skipBuild", "--gpu", "false"], {env: probeEnv});
-  ensurePatched(llamaCppPatch, join(llamaDir, "llama.cpp"));
-  run("npx", ["--no", "node-llama-cpp", "source", "build", "--gpu", "false", "--noUsageExample"], {env: probeEnv});
-  const folder = probeBuildFolder();
-  if (!folder) throw new Error("no local build with DYNSPLIT_PROBE=ON was produced");
-  verify(folder);
-}
-log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -67,6 +67,8 @@ export function modelJson(m: ModelInfo) {
     architecture: m.architecture,
     backend: m.backend,
     gpuLayers: m.gpuLayers,
+    kvHook: m.hasProbe,
+    hookNote: m.hookNote,
     format: m.format,
     capability: m.capability,
     capabilityReason: m.capabilityReason,

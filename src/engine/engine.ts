@@ -1,5 +1,5 @@
 import {createHash} from "node:crypto";
-import {closeSync, existsSync, openSync, promises as fs, readFileSync, readSync, statSync} from "node:fs";
+import {closeSync, existsSync, openSync, promises as fs, readdirSync, readFileSync, readSync, statSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {performance} from "node:perf_hooks";
@@ -44,7 +44,7 @@ import type {BlockRecord} from "./session/blockMapRecorder";
 import {cardFormat, plainFormat, type PromptFormat, type Turn} from "./session/promptFormat";
 import {chatFormat} from "./session/chatFormat";
 import {TokenTexts} from "./session/tokenTexts";
-import {loadLlama, type LoadedLlama} from "./signals/loadLlama";
+import {hookBuildsPresent, loadLlama, type LoadedLlama} from "./signals/loadLlama";
 import {modelKvShape} from "./signals/modelKvShape";
 import {STORE_VERSION, type StoreIdentity} from "./store/blockStore";
 import {RECORD_VERSION, RecordCorruptError} from "./store/fileRecord";
@@ -67,9 +67,9 @@ export interface EngineConfig {
   cacheDir: string;
   /** CPU threads for contexts. Defaults to cores − 1 (at least 1). */
   threads?: number;
-  /** Attention-probe binary: "auto" uses it when built, "on" requires it, "off" uses the stock binary. Defaults to "auto". */
+  /** KV-hook binary (the attention signal): "auto" uses it when built, "on" requires it, "off" uses the stock binary. Defaults to "auto". */
   probe?: "auto" | "on" | "off";
-  /** GPU offload: "auto", "off", or a number of layers. The probe build is CPU-only. Defaults to "auto". */
+  /** GPU offload: "auto", "off", or a number of layers; the KV hook runs wherever the layers are. Defaults to "auto". */
   gpuLayers?: "auto" | "off" | number;
   /** The longest answer, in tokens; it sizes the room reserved in every context. Defaults to 1,024 (the bundled
    *  model: its card's few tokens). */
@@ -92,6 +92,8 @@ export interface ModelInfo {
   /** Where the model runs: the GPU backend llama.cpp loaded ("cpu" when none), and how many layers are offloaded. */
   backend: "cpu" | "cuda" | "vulkan" | "metal";
   gpuLayers: number;
+  /** Why the KV hook is not in use though it was asked for ("auto"), e.g. a GPU machine with a CPU-only hook build. */
+  hookNote?: string;
   format: string;
   /** Why the `restore` placement is unavailable for this model (undefined: it is available). */
   restoreUnsupported?: string;
@@ -319,6 +321,7 @@ export class Engine {
       hasProbe: this.loaded!.hasProbe,
       backend: llama.gpu === false ? "cpu" : llama.gpu,
       gpuLayers: this.model.gpuLayers,
+      hookNote: this.hookNote,
       format: this.format.name,
       restoreUnsupported: !this.rope.ok
         ? this.rope.reason
@@ -897,12 +900,21 @@ export class Engine {
 
   // ---- internals ----
 
+  private hookNote?: string;
+
   private async llama(): Promise<Llama> {
     if (this.loaded) return this.loaded.llama;
     const mode = this.config.probe ?? "auto";
-    if (mode !== "off") {
+    const offload = this.config.gpuLayers !== "off";
+    // An NVIDIA GPU with only a CPU hook built: "auto" keeps the GPU (the stock binary) and says how to get both;
+    // "on" takes the CPU hook as asked. Decided before loading: two binaries cannot share one process.
+    const gpuWithoutGpuHook = offload && nvidiaGpuPresent() && !hookBuildsPresent().includes("cuda");
+    if (mode === "auto" && gpuWithoutGpuHook && hookBuildsPresent().length > 0)
+      this.hookNote =
+        'an NVIDIA GPU is present but the KV hook is built for the CPU only: run "DynSplit: Build the KV Hook for This Machine" (CUDA) to get the attention signal on the GPU';
+    if (mode === "on" || (mode === "auto" && !gpuWithoutGpuHook)) {
       try {
-        this.loaded = await loadLlama({probe: true});
+        this.loaded = await loadLlama({probe: true, gpu: offload ? "auto" : false});
         return this.loaded.llama;
       } catch (err) {
         if (mode === "on") throw err;
@@ -988,6 +1000,15 @@ function modelFingerprint(file: string): string {
     return `${statSync(file).size}:${createHash("sha256").update(buf).digest("hex").slice(0, 32)}`;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The NVIDIA kernel driver lists a folder per GPU (Linux); elsewhere the stock binary's own detection decides. */
+function nvidiaGpuPresent(): boolean {
+  try {
+    return readdirSync("/proc/driver/nvidia/gpus").length > 0;
+  } catch {
+    return false;
   }
 }
 

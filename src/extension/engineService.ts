@@ -193,6 +193,13 @@ export class EngineService implements vscode.Disposable {
     }
   }
 
+  /** Stops the worker, e.g. while the binary it loaded is rebuilt; the next request starts a fresh one. */
+  async stopWorker() {
+    await this.client.stop();
+    this.loadedModelSpec = undefined;
+    this.setState({phase: "stopped", model: undefined});
+  }
+
   /** Test hook: kill the worker the way a native crash would. */
   async simulateCrash() {
     await this.client.request("crash", {}).catch(() => undefined);

@@ -4,6 +4,8 @@ import {openBenchmarkReport} from "./benchmarkReport";
 import {ChatViewProvider, type ChatEntry} from "./chatViewProvider";
 import {registerChatParticipant} from "./chatParticipant";
 import {BlockDecorations} from "./decorations";
+import {buildKvHook} from "./kvHookBuild";
+import type {KvHookGpu} from "./kvHookBuildProgress";
 import {EngineService, message, type ContextScope} from "./engineService";
 import {pickMethodAndBudget, pickModel} from "./pickers";
 import {readSettings} from "./settings";
@@ -90,6 +92,10 @@ export function activate(context: vscode.ExtensionContext): DynSplitApi {
       )
     ),
     command("dynsplit.openBenchmarkReport", () => openBenchmarkReport(context.extensionPath)),
+    // Returns its result (the extension-host test reads it); errors are shown by buildKvHook itself.
+    vscode.commands.registerCommand("dynsplit.buildKvHook", (options?: {gpu?: KvHookGpu}) =>
+      buildKvHook(context.extensionPath, output, () => engine.stopWorker(), options)
+    ),
     command("dynsplit.toggleDecorations", () => toggleDecorations()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration("dynsplit")) reportSettingProblems();

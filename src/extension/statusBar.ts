@@ -35,11 +35,12 @@ export class StatusBar implements vscode.Disposable {
     md.appendMarkdown(`**DynSplit Chat** — ${s.phase}\n\n`);
     if (s.model) {
       md.appendMarkdown(
-        `Model: \`${s.model.name}\` (${s.model.architecture}, ${s.model.binary}${s.model.hasProbe ? ", attention probe" : ""}) — **${s.model.capability}**\n\n` +
+        `Model: \`${s.model.name}\` (${s.model.architecture}, ${s.model.binary}${s.model.hasProbe ? ", KV hook" : ""}) — **${s.model.capability}**\n\n` +
           `Runs on ${s.model.backend === "cpu" ? "the CPU" : `${s.model.backend.toUpperCase()}, ${s.model.gpuLayers} layers offloaded`}` +
           `${i ? `; importance signal \`${i.signal}\`` : ""}\n\n`
       );
       if (s.model.capabilityReason) md.appendText(`${s.model.capabilityReason}\n\n`);
+      if (s.model.hookNote) md.appendText(`KV hook: ${s.model.hookNote}\n\n`);
       if (s.model.demo)
         md.appendMarkdown(
           `The bundled **demo model** answers planted-fact questions only; pick a real GGUF with **DynSplit: Select Model**.\n\n`

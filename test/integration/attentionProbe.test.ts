@@ -57,7 +57,7 @@ for (const flashAttention of [true, false]) {
       const sequence = context.getSequence();
       const w = 24;
       const {signal, readout} = await prefillWithAttentionProbe(sequence, promptTokens(700), {observationWindow: w, layers: [0]});
-      assert.equal(readout.path, flashAttention ? "flash_attn_ext" : "kq_soft_max");
+      assert.equal(readout.path, "graph");
       assert.deepEqual(readout.layersSeen, [0]);
       assert.equal(readout.skipped, 0);
       assert.equal(readout.obsDistributions, w * fixture.weights.shape.nHead);

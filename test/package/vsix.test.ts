@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import {execFileSync} from "node:child_process";
-import {existsSync, mkdtempSync, readFileSync} from "node:fs";
+import {existsSync, mkdtempSync, readFileSync, statSync} from "node:fs";
 import {tmpdir} from "node:os";
 import path from "node:path";
 import {test} from "node:test";
@@ -56,22 +56,45 @@ test("vsce package builds a VSIX that ships the runtime and leaves sources, test
     files.some((f) => f.startsWith("node_modules/@node-llama-cpp/linux-x64/")),
     "the CPU binary ships"
   );
+  // The CPU KV-hook build: what node-llama-cpp checks before it loads a local build, and the addon with its libraries.
+  const hook = files.find((f) => /^node_modules\/node-llama-cpp\/llama\/localBuilds\/[^/]+\/Release\/llama-addon\.node$/.test(f));
+  assert.ok(hook, "the CPU KV-hook build ships");
+  const hookDir = hook.slice(0, -"Release/llama-addon.node".length);
+  for (const f of ["buildDone.status", "Release/_nlcBuildMetadata.json"]) assert.ok(has(hookDir + f), `${hookDir}${f} ships`);
+  assert.ok(
+    files.some((f) => f.startsWith(`${hookDir}Release/libllama.`)),
+    "the hook's libllama ships"
+  );
+  assert.ok(!/cuda|vulkan/.test(hookDir), "the shipped hook build is the CPU one");
+  // What "Build the KV Hook for This Machine" runs.
+  for (const f of ["scripts/build-kernels.mjs", "kernels/variants.json", "kernels/llama.cpp.patch", "kernels/node-llama-cpp-addon.patch"])
+    assert.ok(has(f), `${f} ships for the build command`);
+  assert.ok(
+    files.some((f) => f.startsWith("kernels/llama/src/")) && files.some((f) => f.startsWith("kernels/addon/")),
+    "our kernel sources ship"
+  );
 
   // What must not ship.
   const forbidden = files.filter(
     (f) =>
-      /^(src|test|scripts|kernels|bench-results|\.ci)\//.test(f) ||
+      /^(src|test|bench-results|\.ci)\//.test(f) ||
+      (f.startsWith("scripts/") && f !== "scripts/build-kernels.mjs") ||
+      (f.startsWith("kernels/") && f.endsWith(".md")) ||
       (f.startsWith("docs/") && !f.startsWith("docs/results/")) ||
       (f.endsWith(".ts") && !f.endsWith(".d.ts")) ||
       f.endsWith(".map") ||
       /^(tsconfig\.json|esbuild\.mjs|media\/src\/)/.test(f) ||
       f.startsWith("models/work/") ||
       f.includes("gitRelease.bundle") ||
-      f.includes("llama/localBuilds/") ||
+      (f.includes("llama/localBuilds/") && !/\/localBuilds\/[^/]+\/(buildDone\.status|Release\/[^/]+\.(node|so|json))$/.test(f)) ||
       /^node_modules\/@node-llama-cpp\/[^/]*cuda/.test(f) ||
       /^node_modules\/(typescript|esbuild|fast-check|@vscode\/vsce|tsx|playwright-core|mocha|code-server)\//.test(f)
   );
   assert.deepEqual(forbidden, [], "sources, tests, dev files and unused binaries stay out");
   const totalBytes = [...entries.values()].reduce((a, b) => a + b, 0);
-  console.log(`VSIX: ${files.length} files, ${(totalBytes / 2 ** 20).toFixed(1)} MiB unpacked`);
+  const packed = statSync(out).size;
+  console.log(
+    `VSIX: ${files.length} files, ${(packed / 2 ** 20).toFixed(1)} MiB packed, ${(totalBytes / 2 ** 20).toFixed(1)} MiB unpacked`
+  );
+  assert.ok(packed <= 80 * 2 ** 20, `the VSIX is ${(packed / 2 ** 20).toFixed(1)} MiB, over its 80 MiB budget`);
 });

@@ -1,12 +1,13 @@
 /**
- * JS side of the DynSplit attention probe (kernels/README.md): per-token attention mass received from an
- * observation window of queries, and (dense mode) each query's mass on its recent vs older keys (DD-Select).
+ * JS side of the DynSplit KV hook (kernels/README.md): per-token attention mass received from an observation
+ * window of queries, and (dense mode) each query's mass on its recent vs older keys (DD-Select).
  *
- * Cost model: the bulk of the text is evaluated with the probe OFF (no tensor is asked for; flash attention
- * stays on). Only the observation tokens — the last `w` tokens of the prompt, or the user's question — are
- * evaluated with the probe ON, and the probe recomputes softmax(q·Kᵀ) for those rows alone.
- * Dense mode (`localDistantAllRows`) keeps it on for every row: exact DD-Select inputs, at about the cost of
- * a second attention pass.
+ * The hook computes both inside llama.cpp's compute graph (standard ggml operations, on whichever backend holds the
+ * KV cache, flash attention on or off) and reads back only the reductions. Cost model: the bulk of the text is
+ * evaluated with the hook off (the graph is llama.cpp's own); only the observation tokens — the last `w` tokens of
+ * the prompt, or the user's question — are evaluated with it on, which adds softmax(q·Kᵀ) for those rows alone.
+ * Dense mode (`localDistantAllRows`) keeps it on for every row: exact DD-Select inputs, at the cost of a second
+ * q·Kᵀ over the prefill (`npm run bench:probe`).
  */
 import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
 import type {TokenSignal} from "./types";
@@ -20,7 +21,7 @@ export interface AttentionProbeOptions {
   layers?: readonly number[];
 }
 
-/** What the patched addon returns (sums over selected layers, heads, rows). */
+/** What the patched addon returns (sums over selected layers, heads, rows; `path` is "graph"). */
 interface ProbeReadout {
   obsMassByPos: Float64Array;
   localByPos: Float64Array;
@@ -36,7 +37,7 @@ interface ProbeReadout {
   layersSeen: number[];
   path: string;
   version: string;
-  /** Roped query vectors of observation rows per layer (captureQueries, flash attention path; probe version 2+). */
+  /** Roped query vectors of observation rows per layer (captureQueries). */
   queries?: CapturedQueries[];
 }
 
@@ -67,9 +68,7 @@ interface ProbeAddonContext {
 function probeOf(context: LlamaContext): ProbeAddonContext {
   const addon = (context as unknown as {_ctx?: Partial<ProbeAddonContext>})._ctx;
   if (typeof addon?.dynsplitProbeSetOptions !== "function")
-    throw new Error(
-      "This llama binary has no DynSplit attention probe: load it with loadLlama({probe: true}) after `npm run build:kernels`."
-    );
+    throw new Error("This llama binary has no DynSplit KV hook: load it with loadLlama({probe: true}) after `npm run build:kernels`.");
   return addon as ProbeAddonContext;
 }
 
@@ -154,8 +153,7 @@ export async function evaluateObservationWindow(
 
 /**
  * Evaluates `tokens` with the probe on and returns the query vectors each of them formed in every selected layer
- * (roped; the caller takes RoPE off with the positions). Needs flash attention on (the probe reads Q from the
- * flash-attention node) and probe version 2.
+ * (roped; the caller takes RoPE off with the positions), with flash attention on or off.
  */
 export async function captureQueryVectors(
   sequence: LlamaContextSequence,
@@ -173,9 +171,7 @@ export async function captureQueryVectors(
   }
   const readout = probe.dynsplitProbeRead();
   if (!readout.queries || readout.queries.length === 0)
-    throw new Error(
-      `the attention probe (${readout.version}, path ${readout.path}) returned no query vectors: it needs probe version 2 and flash attention`
-    );
+    throw new Error(`the KV hook (${readout.version}, path ${readout.path}) returned no query vectors`);
   return readout.queries;
 }
 

@@ -12,4 +12,12 @@ export {
   type AttentionProbeOptions,
   type AttentionMeasurement,
 } from "./attentionSignal";
-export {loadLlama, llamaHasAttentionProbe, ProbeBinaryMissingError, probeCmakeOptions, type LoadedLlama} from "./loadLlama";
+export {
+  loadLlama,
+  llamaHasAttentionProbe,
+  ProbeBinaryMissingError,
+  hookCmakeOptions,
+  cpuRunsX64Hook,
+  type LoadedLlama,
+  type HookGpu,
+} from "./loadLlama";

@@ -1,20 +1,71 @@
 /**
- * Picks the stock prebuilt binary or our probe build of node-llama-cpp, deterministically, in one install.
+ * Picks the stock prebuilt binary or our KV-hook build of node-llama-cpp, deterministically, in one install.
  *
  * Pitfall: once `llama/localBuilds` holds a default build, `getLlama({build: "never"})` silently loads it.
  * node-llama-cpp names a local build folder after its custom cmake options, but looks up prebuilt binaries
  * WITHOUT them. So:
- *  - the probe is built with the custom option DYNSPLIT_PROBE=ON (scripts/build-kernels.mjs) and loaded with
- *    the same option and `usePrebuiltBinaries: false`: only that folder can match;
+ *  - the hook is built with the custom options of kernels/variants.json (scripts/build-kernels.mjs) and loaded with
+ *    the same options and `usePrebuiltBinaries: false`: only that folder can match;
  *  - stock passes the never-built option DYNSPLIT_STOCK=ON: no local folder matches, so the prebuilt one loads.
- * Both results are checked (`buildType`, presence of the probe methods) and reported.
+ * Both results are checked (`buildType`, presence of the hook methods) and reported.
  * node-llama-cpp is ESM with top-level await: it is loaded with a dynamic import so this module also works
  * where TypeScript is run as CommonJS (tsx without "type": "module").
  */
+import {existsSync, readdirSync, readFileSync} from "node:fs";
+import {dirname, join} from "node:path";
+import {fileURLToPath} from "node:url";
 import type {Llama} from "node-llama-cpp";
+import variants from "../../../kernels/variants.json";
 
-export const probeCmakeOptions: Readonly<Record<string, string>> = {DYNSPLIT_PROBE: "ON"};
+export type HookGpu = false | "cuda" | "vulkan";
+
+/** The custom cmake options of a hook build (the same as scripts/build-kernels.mjs). */
+export function hookCmakeOptions(gpu: HookGpu, arch: string = process.arch): Record<string, string> {
+  return {...variants.hook, ...(gpu === false && arch === "x64" ? variants.x64Cpu : {})};
+}
 const stockSentinelCmakeOptions: Readonly<Record<string, string>> = {DYNSPLIT_STOCK: "ON"};
+
+/** The x64 CPU hook targets x86-64-v3; on an older CPU loading it would die of an illegal instruction, not fail. */
+export function cpuRunsX64Hook(cpuinfo: string | undefined = readCpuinfo()): boolean {
+  if (process.arch !== "x64" || cpuinfo === undefined) return true;
+  const flags = new Set((/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1] ?? "").trim().split(/\s+/));
+  return ["avx2", "fma", "f16c", "bmi2"].every((f) => flags.has(f));
+}
+
+/** The hook builds present in node-llama-cpp's local builds, read from their metadata (nothing is loaded). */
+export function hookBuildsPresent(): HookGpu[] {
+  let root: string;
+  try {
+    root = join(dirname(fileURLToPath(import.meta.resolve("node-llama-cpp"))), "..", "llama", "localBuilds");
+  } catch {
+    return [];
+  }
+  if (!existsSync(root)) return [];
+  const found: HookGpu[] = [];
+  for (const name of readdirSync(root)) {
+    try {
+      const build = (JSON.parse(readFileSync(join(root, name, "Release", "_nlcBuildMetadata.json"), "utf8")) as {buildOptions?: BuildMeta})
+        .buildOptions;
+      if (build?.customCmakeOptions?.DYNSPLIT_HOOK === "ON") found.push(build.gpu === "cuda" || build.gpu === "vulkan" ? build.gpu : false);
+    } catch {
+      // not a finished build
+    }
+  }
+  return found;
+}
+
+interface BuildMeta {
+  customCmakeOptions?: Record<string, string>;
+  gpu?: string | false;
+}
+
+function readCpuinfo(): string | undefined {
+  try {
+    return process.platform === "linux" ? readFileSync("/proc/cpuinfo", "utf8") : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface LoadedLlama {
   llama: Llama;
@@ -22,14 +73,17 @@ export interface LoadedLlama {
   binary: "stock-prebuilt" | "probe-local-build";
   /** node-llama-cpp's own report: "prebuilt" or "localBuild". */
   buildType: string;
-  /** True when the loaded addon has the DynSplit attention probe. */
+  /** True when the loaded addon has the DynSplit KV hook. */
   hasProbe: boolean;
+  /** The hook build's GPU variant (false: CPU); absent for the stock binary. */
+  hookGpu?: HookGpu;
 }
 
 export class ProbeBinaryMissingError extends Error {
   constructor(cause: unknown) {
     super(
-      "The DynSplit attention-probe build of node-llama-cpp is missing: run `npm run build:kernels` first. " +
+      "The DynSplit KV-hook build of node-llama-cpp is missing: run `npm run build:kernels` (or the command " +
+        '"DynSplit: Build the KV Hook for This Machine") first. ' +
         `(${cause instanceof Error ? cause.message : String(cause)})`
     );
     this.name = "ProbeBinaryMissingError";
@@ -47,30 +101,41 @@ export function llamaHasAttentionProbe(llama: Llama): boolean {
 }
 
 /**
- * `gpu: "auto"` lets the stock binary use CUDA/Vulkan/Metal when present (falling back to the CPU); the probe build
- * is CPU-only (its reductions read CPU tensors), so it always loads with `gpu: false`.
+ * `gpu: "auto"` lets the stock binary use CUDA/Vulkan/Metal when present (falling back to the CPU), and looks for a
+ * CUDA, then a Vulkan, then the CPU hook build; `gpu: false` takes the CPU ones only. The hook computes its signal in
+ * the compute graph, so a GPU hook build runs with the layers offloaded as the user set them.
  */
 export async function loadLlama({probe, gpu = false}: {probe: boolean; gpu?: "auto" | false}): Promise<LoadedLlama> {
   const {getLlama} = await import("node-llama-cpp");
   if (probe) {
-    let llama: Llama;
-    try {
-      llama = await getLlama({
-        gpu: false,
-        build: "never",
-        usePrebuiltBinaries: false,
-        cmakeOptions: {...probeCmakeOptions},
-        progressLogs: false,
-      });
-    } catch (err) {
-      throw new ProbeBinaryMissingError(err);
+    const reasons: string[] = [];
+    for (const hookGpu of (gpu === "auto" ? ["cuda", "vulkan", false] : [false]) as HookGpu[]) {
+      if (hookGpu === false && !cpuRunsX64Hook()) {
+        reasons.push("the CPU hook build needs an x86-64-v3 CPU (AVX2, FMA, F16C, BMI2)");
+        continue;
+      }
+      let llama: Llama;
+      try {
+        llama = await getLlama({
+          gpu: hookGpu,
+          build: "never",
+          usePrebuiltBinaries: false,
+          cmakeOptions: hookCmakeOptions(hookGpu),
+          progressLogs: false,
+        });
+      } catch (err) {
+        reasons.push(`${hookGpu || "cpu"}: ${err instanceof Error ? err.message : String(err)}`);
+        continue;
+      }
+      const hasProbe = llamaHasAttentionProbe(llama);
+      if (llama.buildType !== "localBuild" || !hasProbe) {
+        await llama.dispose();
+        reasons.push(`${hookGpu || "cpu"}: loaded a ${llama.buildType} binary without the hook`);
+        continue;
+      }
+      return {llama, binary: "probe-local-build", buildType: llama.buildType, hasProbe, hookGpu};
     }
-    const hasProbe = llamaHasAttentionProbe(llama);
-    if (llama.buildType !== "localBuild" || !hasProbe) {
-      await llama.dispose();
-      throw new ProbeBinaryMissingError(`loaded a ${llama.buildType} binary without the probe`);
-    }
-    return {llama, binary: "probe-local-build", buildType: llama.buildType, hasProbe};
+    throw new ProbeBinaryMissingError(reasons.join("; "));
   }
   const llama = await getLlama({
     gpu,

@@ -21,14 +21,17 @@ export function createTinyModelFixture(shape: Partial<TinyLlamaShape> = {}): Tin
 }
 
 /**
- * The tiny model loaded on the stock binary or the probe build (throws "run `npm run build:kernels`" when the probe
- * build is missing), checked to be the binary asked for.
+ * The tiny model loaded on the stock binary or the KV-hook build (throws "run `npm run build:kernels`" when the hook
+ * build is missing), checked to be the binary asked for. `DYNSPLIT_TEST_GPU=auto` (scripts/device/gpu-check.sh) loads
+ * a GPU build and offloads every layer; by default everything runs on the CPU.
  */
 export async function openTinyModel(probe: boolean): Promise<{fixture: TinyModelFixture; llama: Llama; model: LlamaModel}> {
   const fixture = createTinyModelFixture();
-  const loaded = await loadLlama({probe});
+  const gpu = process.env.DYNSPLIT_TEST_GPU === "auto" ? "auto" : false;
+  const loaded = await loadLlama({probe, gpu});
   assert.equal(loaded.binary, probe ? "probe-local-build" : "stock-prebuilt");
-  const model = await loaded.llama.loadModel({modelPath: fixture.modelPath});
+  if (gpu) console.log(`backend: ${loaded.llama.gpu || "cpu"} (hook build: ${loaded.hookGpu || "cpu"})`);
+  const model = await loaded.llama.loadModel({modelPath: fixture.modelPath, gpuLayers: gpu ? "max" : 0});
   return {fixture, llama: loaded.llama, model};
 }
 
