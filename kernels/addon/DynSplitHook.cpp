@@ -6,7 +6,7 @@
 #include "AddonContext.h"
 #include "llama-dynsplit.h"
 
-static const char * const DYNSPLIT_HOOK_VERSION = "dynsplit-graph-1";
+static const char * const DYNSPLIT_HOOK_VERSION = "dynsplit-graph-2";
 
 Napi::Value AddonContext::DynsplitProbeSetOptions(const Napi::CallbackInfo & info) {
     if (ctx == nullptr) {
@@ -23,10 +23,12 @@ Napi::Value AddonContext::DynsplitProbeSetOptions(const Napi::CallbackInfo & inf
     };
     boolean("enabled", p.enabled);
     int32("observationRows", p.obs_rows);
+    int32("observationFromPosition", p.obs_from_pos);
     boolean("localDistantAllRows", p.dense);
     int32("localWindow", p.local_window);
     int32("sinkTokens", p.sink_tokens);
     boolean("captureQueries", p.capture_queries);
+    boolean("keyNorms", p.key_norms);
     int32("seqId", dynsplitSeqId);
     if (options.Has("layers") && options.Get("layers").IsArray()) {
         p.layers.clear();
@@ -70,6 +72,10 @@ Napi::Value AddonContext::DynsplitProbeRead(const Napi::CallbackInfo & info) {
     auto rows = Napi::Int32Array::New(env, st->query_rows.size());
     for (size_t i = 0; i < st->query_rows.size(); i++) rows[i] = st->query_rows[i];
     res.Set("queryRowsByPos", rows);
+    res.Set("keyNormByPos", dynsplitFloat64(env, st->key_norm));
+    auto normCounts = Napi::Int32Array::New(env, st->key_norm_count.size());
+    for (size_t i = 0; i < st->key_norm_count.size(); i++) normCounts[i] = st->key_norm_count[i];
+    res.Set("keyNormCountByPos", normCounts);
     res.Set("obsDistributions", Napi::Number::New(env, (double) st->obs_distributions));
     res.Set("calls", Napi::Number::New(env, (double) st->ubatches));
     res.Set("skipped", Napi::Number::New(env, (double) st->skipped));

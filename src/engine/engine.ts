@@ -927,7 +927,13 @@ export class Engine {
   private resolveSignal(choice: SignalSetting): SignalKind {
     if (choice === "attention" && !this.loaded?.hasProbe)
       throw new DynSplitInputError(
-        "the attention signal needs the probe build: run `npm run build:kernels`, or use --signal keyNorm|surprisal"
+        "the attention signal needs the KV-hook build: run `npm run build:kernels` (or DynSplit: Build the KV Hook for This Machine), or use --signal keyNorm|surprisal"
+      );
+    const t = this.traits;
+    const hookCovers = !(t?.mla || t?.recurrent || t?.hybrid);
+    if (choice === "attention" && !hookCovers)
+      throw new DynSplitInputError(
+        "the KV hook measures plain and sliding-window attention only, not this model's latent (MLA), recurrent or hybrid memory: use --signal keyNorm|surprisal"
       );
     const keyNormUsable = this.capability.keyNormInformative && this.kvReadable();
     if (choice === "keyNorm" && !keyNormUsable)
@@ -935,7 +941,7 @@ export class Engine {
         `the key-norm signal does not work on this model (${this.capability.reason || "its KV state is not a plain KV cache"}): use --signal surprisal${this.loaded?.hasProbe ? " or attention" : ""}`
       );
     if (choice !== "auto") return choice;
-    return this.loaded?.hasProbe ? "attention" : keyNormUsable ? "keyNorm" : "surprisal";
+    return this.loaded?.hasProbe && hookCovers ? "attention" : keyNormUsable ? "keyNorm" : "surprisal";
   }
 
   /** The parser reads plain KV caches only: not sliding-window (iSWA), recurrent, hybrid or latent (MLA) memories. */
@@ -961,12 +967,11 @@ export class Engine {
     return this.config.threads ?? Math.max(1, os.cpus().length - 1);
   }
 
-  /** Dense probing (DD-Select's local/distant masses for every token) reduces kq_soft_max directly with flash
-   *  attention off (+10 % prefill); recomputing every row under flash attention would double prefill. */
   /**
-   * Dense probing turns flash attention off: the probe reads correct masses either way (tested both ways), but with
-   * flash attention on its callback recomputes every row's attention (`npm run bench:probe`, 8k tokens, 2 threads:
-   * dense 5,744 ms with it on, 1,755 ms off, against 1,008 ms for the stock binary).
+   * Dense measuring (DD-Select's local/distant masses for every token) turns flash attention off: without it the hook
+   * reduces the softmax llama.cpp computes anyway, with it the hook adds a second q·Kᵀ (both are exact, tested both
+   * ways). `npm run bench:probe`, 8k tokens, 2 threads, bundled model: dense 1,715 ms with flash attention off,
+   * 2,304 ms on, against 952 ms for the stock binary.
    */
   private contextOptions(denseAttention?: boolean) {
     return {threads: this.threads(), flashAttention: denseAttention ? false : undefined, swaFullCache: this.capability.swaFullCache};

@@ -6,8 +6,16 @@
 import assert from "node:assert/strict";
 import {after, before, test} from "node:test";
 import type {Llama, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
-import {captureQueryVectors, evaluateObservationWindow, prefillWithAttentionProbe} from "../../src/engine/signals/attentionSignal";
+import {
+  captureQueryVectors,
+  evaluateObservationWindow,
+  prefillMeasuringKeyNorms,
+  prefillWithAttentionProbe,
+} from "../../src/engine/signals/attentionSignal";
+import {computeKeyNormSignal} from "../../src/engine/signals/keyNormSignal";
 import {readSequenceKvState} from "../../src/engine/signals/sequenceState";
+import {join} from "node:path";
+import {readLayer0Weights} from "./helpers/ggufLayer0Weights";
 import {referenceObservationMassLayer0, referenceQueryLayer0} from "./helpers/referenceLlama";
 import {openTinyModel, sampleText, type TinyModelFixture} from "./helpers/tinyModelFixture";
 
@@ -72,6 +80,53 @@ for (const flashAttention of [true, false]) {
     }
   });
 }
+
+// The same check on the bundled model (F16 weights, its own tokenizer): a real model file, not only the random one.
+for (const flashAttention of [true, false]) {
+  test(`bundled model: obsMass (layer 0) matches the reference from its GGUF weights + parsed KV, rel. error ≤ 1e-3 (flash attention ${flashAttention ? "on" : "off"})`, async (t) => {
+    const path = join(import.meta.dirname, "../../models/dynsplit-tiny.gguf");
+    const weights = await readLayer0Weights(path);
+    const bundled = await llama.loadModel({modelPath: path, gpuLayers: 0});
+    const context = await bundled.createContext({contextSize: 2048, threads: 1, flashAttention});
+    try {
+      const sequence = context.getSequence();
+      const w = 16;
+      const tokens = [bundled.tokens.bos!, ...bundled.tokenize(sampleText(1500))];
+      const {signal, readout} = await prefillWithAttentionProbe(sequence, tokens, {observationWindow: w, layers: [0]});
+      assert.equal(readout.obsDistributions, w * weights.shape.nHead);
+      const state = await readSequenceKvState(sequence, {layers: [0]});
+      const ctxTokens = sequence.contextTokens;
+      const queries = Array.from({length: w}, (_, i) => ctxTokens.length - w + i);
+      const reference = referenceObservationMassLayer0(weights, ctxTokens, state.layers[0].K, queries).map(
+        (m) => m / (w * weights.shape.nHead)
+      );
+      const err = relativeError(signal.tokenScores, reference);
+      t.diagnostic(`${ctxTokens.length} tokens, relative error ${err.toExponential(2)}`);
+      assert.ok(err <= 1e-3, `relative error ${err}`);
+    } finally {
+      await context.dispose();
+      await bundled.dispose();
+    }
+  });
+}
+
+test("key norms computed in the graph for the new keys equal those read back from the sequence state (rel. error ≤ 1e-3)", async (t) => {
+  const context = await model.createContext({contextSize: 1024, threads: 1});
+  try {
+    const sequence = context.getSequence();
+    const first = promptTokens(400);
+    const graph = [...(await prefillMeasuringKeyNorms(sequence, first))];
+    // a second chunk: only its new keys are measured, at their positions
+    graph.push(...(await prefillMeasuringKeyNorms(sequence, model.tokenize(sampleText(150)))));
+    const fromState = await computeKeyNormSignal(sequence);
+    assert.equal(graph.length, sequence.contextTokens.length);
+    const err = relativeError(graph, fromState.tokenScores);
+    t.diagnostic(`${graph.length} tokens, relative error ${err.toExponential(2)}`);
+    assert.ok(err <= 1e-3, `relative error ${err}`);
+  } finally {
+    await context.dispose();
+  }
+});
 
 test("probe maps KV cells to positions after evictions reuse cells out of order", async (t) => {
   const context = await model.createContext({contextSize: 1024, threads: 1});

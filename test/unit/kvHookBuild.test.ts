@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import {readFileSync} from "node:fs";
 import {test} from "node:test";
 import {buildArgs, buildableVariants, parseBuildLine} from "../../src/extension/kvHookBuildProgress";
-import {cpuRunsX64Hook, hookCmakeOptions} from "../../src/engine/signals/loadLlama";
+import {hookCmakeOptions} from "../../src/engine/signals/loadLlama";
 
 test("build lines: ninja steps, our messages and our error line are told apart", () => {
   assert.deepEqual(parseBuildLine("[12/155] Building CXX object llama.cpp/src/llama-dynsplit.cpp.o"), {step: {done: 12, total: 155}});
@@ -25,22 +25,16 @@ test("build variants: the script's arguments, and what the picker says is missin
   assert.match(buildableVariants({nvcc: true, glslc: false})[0].detail, /nvcc found/);
 });
 
-test("hook cmake options: the same for the build script and the loader, portable on x64 CPUs only", () => {
+test("hook cmake options: the same for the build script and the loader; x64 CPU builds are portable like the prebuilt", () => {
   const variants = JSON.parse(readFileSync(new URL("../../kernels/variants.json", import.meta.url), "utf8")) as {
     hook: Record<string, string>;
     x64Cpu: Record<string, string>;
   };
   assert.deepEqual(hookCmakeOptions(false, "x64"), {...variants.hook, ...variants.x64Cpu});
   assert.equal(hookCmakeOptions(false, "x64").GGML_NATIVE, "OFF");
+  assert.equal(hookCmakeOptions(false, "x64").GGML_CPU_ALL_VARIANTS, "ON");
   assert.deepEqual(hookCmakeOptions("cuda", "x64"), variants.hook);
   assert.deepEqual(hookCmakeOptions(false, "arm64"), variants.hook);
   // the script reads the same file (no second copy of the options to drift)
   assert.match(readFileSync(new URL("../../scripts/build-kernels.mjs", import.meta.url), "utf8"), /variants\.json/);
-});
-
-test("the x64 CPU hook loads only where the CPU has the x86-64-v3 features it was compiled for", () => {
-  if (process.arch !== "x64") return;
-  assert.equal(cpuRunsX64Hook("flags\t\t: fpu sse2 avx avx2 fma f16c bmi2 popcnt\n"), true);
-  assert.equal(cpuRunsX64Hook("flags\t\t: fpu sse2 avx\n"), false);
-  assert.equal(cpuRunsX64Hook(undefined), true, "unknown (not Linux): node-llama-cpp's own checks decide");
 });

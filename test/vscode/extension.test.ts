@@ -1,7 +1,9 @@
 /// <reference types="mocha" />
 import * as assert from "node:assert/strict";
+import {spawnSync} from "node:child_process";
 import * as vscode from "vscode";
 import type {DynSplitApi} from "../../src/extension/extension";
+import type {KvHookBuildResult} from "../../src/extension/kvHookBuild";
 import {readSettings} from "../../src/extension/settings";
 import type {ToVisualizer} from "../../src/extension/webviewProtocol";
 
@@ -133,6 +135,15 @@ suite("DynSplit Chat in a real extension host", function () {
     assert.equal(a.engine.state.ingest?.tokensRead, 0, "without reading a file");
     const entry = await a.ask(QUESTION);
     assert.equal(entry.text.trim(), "41");
+  });
+
+  test("Build the KV Hook for This Machine says which toolkit is missing, before building anything", async function () {
+    // A missing toolkit fails in the script's first step; where glslc exists this would start a real Vulkan build.
+    if (spawnSync("glslc", ["--version"], {stdio: "ignore"}).status === 0) this.skip();
+    const result = (await vscode.commands.executeCommand("dynsplit.buildKvHook", {gpu: "vulkan"})) as KvHookBuildResult;
+    assert.equal(result.ok, false);
+    assert.equal(result.gpu, "vulkan");
+    assert.match(result.message, /missing the Vulkan SDK \(glslc/);
   });
 
   test("Clear Context empties the context; bad settings fall back to safe defaults with a message", async () => {

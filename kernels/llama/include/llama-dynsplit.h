@@ -16,6 +16,9 @@ struct llama_dynsplit_params {
     // observation rows of each ubatch: > 0 the last n rows, < 0 every row, 0 none. For each, the attention
     // distribution over the KV cells is summed (over rows and heads) into one [n_kv] vector per layer.
     int32_t  obs_rows        = 0;
+    // >= 0: the observation rows are instead the rows at positions >= obs_from_pos (the last w tokens of a prefill
+    // evaluated in one call: only the ubatch that holds them gets the extra operations)
+    int32_t  obs_from_pos    = -1;
     // dense: for every row, its mass on local keys (position in (q - local_window, q]) and on sink keys
     // (position < sink_tokens, not local); the rest of its mass is distant. DD-Select's boundary score.
     bool     dense           = false;
@@ -23,14 +26,17 @@ struct llama_dynsplit_params {
     int32_t  sink_tokens     = 4;
     // keep the roped query vectors of the observation rows (repository memory scores block summaries with them)
     bool     capture_queries = false;
+    // the L2 norm of every new key, per KV head (the key-norm signal, for the new cells only)
+    bool     key_norms       = false;
     // layers taken into account: empty = all
     std::vector<bool> layers;
 
     bool selects(int il) const { return layers.empty() || (il >= 0 && (size_t) il < layers.size() && layers[il]); }
 
     bool operator==(const llama_dynsplit_params & o) const {
-        return enabled == o.enabled && obs_rows == o.obs_rows && dense == o.dense && local_window == o.local_window &&
-               sink_tokens == o.sink_tokens && capture_queries == o.capture_queries && layers == o.layers;
+        return enabled == o.enabled && obs_rows == o.obs_rows && obs_from_pos == o.obs_from_pos && dense == o.dense && local_window == o.local_window &&
+               sink_tokens == o.sink_tokens && capture_queries == o.capture_queries && key_norms == o.key_norms &&
+               layers == o.layers;
     }
     bool operator!=(const llama_dynsplit_params & o) const { return !(*this == o); }
 };
@@ -52,6 +58,8 @@ struct llama_dynsplit_state {
     std::vector<double>  distant_mass;
     std::vector<double>  sink_mass;
     std::vector<int32_t> query_rows;  // [pos of the query] head x layer distributions behind local/distant/sink
+    std::vector<double>  key_norm;    // [pos] Σ over KV heads and layers of the key's L2 norm
+    std::vector<int32_t> key_norm_count; // [pos] KV head x layer norms behind key_norm
     uint64_t obs_distributions = 0;   // row x head x layer distributions behind obs_mass
     uint64_t ubatches = 0;            // ubatches read back
     uint64_t skipped  = 0;            // ubatches not read: several sequences in one ubatch, or another sequence
@@ -64,6 +72,7 @@ struct llama_dynsplit_state {
 
     void reset() {
         obs_mass.clear(); local_mass.clear(); distant_mass.clear(); sink_mass.clear(); query_rows.clear();
+        key_norm.clear(); key_norm_count.clear();
         obs_distributions = 0; ubatches = 0; skipped = 0; readback_ms = 0; last_n_kv = 0;
         layers_seen.clear(); queries.clear();
     }

@@ -308,13 +308,14 @@ export class CompressedSession {
   private async prefill(ids: Token[], meta: {file: number; lines?: number[]; pinned: boolean; headerEnd?: number}) {
     if (ids.length === 0) return;
     const t0 = performance.now();
-    const {scores, local, distant} = await this.signal.prefill(this.sequence, ids, this.ledger);
+    const {scores, local, distant, keyNorms} = await this.signal.prefill(this.sequence, ids, this.ledger);
     this.shiftPending = false; // the decode applied it
     this.timings.prefillMs += performance.now() - t0;
     const pinned = meta.pinned;
     const headerEnd = meta.headerEnd ?? 0;
     const texts = ids.map((t) => this.texts.of(t));
-    if (pinned || headerEnd <= 0) this.ledger.append(ids, texts, {file: meta.file, lines: meta.lines, pinned, scores, local, distant});
+    if (pinned || headerEnd <= 0)
+      this.ledger.append(ids, texts, {file: meta.file, lines: meta.lines, pinned, scores, local, distant, keyNorms});
     else {
       // The file header is pinned so the model always knows which file a kept block came from.
       const h = Math.min(headerEnd, ids.length);
@@ -326,6 +327,7 @@ export class CompressedSession {
         scores: part(scores, 0, h),
         local: part(local, 0, h),
         distant: part(distant, 0, h),
+        keyNorms: part(keyNorms, 0, h),
       });
       this.ledger.append(ids.slice(h), texts.slice(h), {
         file: meta.file,
@@ -334,6 +336,7 @@ export class CompressedSession {
         scores: part(scores, h, ids.length),
         local: part(local, h, ids.length),
         distant: part(distant, h, ids.length),
+        keyNorms: part(keyNorms, h, ids.length),
       });
     }
     this.checkInSync();

@@ -7,7 +7,12 @@
 import type {LlamaContextSequence, Token} from "node-llama-cpp";
 import type {SignalKind} from "../../core/signalNames";
 import type {ImportanceSignal} from "../../core/types";
-import {evaluateObservationWindow, prefillWithAttentionProbe} from "../signals/attentionSignal";
+import {
+  contextHasAttentionProbe,
+  evaluateObservationWindow,
+  prefillMeasuringKeyNorms,
+  prefillWithAttentionProbe,
+} from "../signals/attentionSignal";
 import {computeKeyNormSignal} from "../signals/keyNormSignal";
 import {prefillWithSurprisal} from "../signals/surprisalSignal";
 import {queryOverlapBoost} from "./queryOverlap";
@@ -19,6 +24,8 @@ export interface PrefillMeasurement {
   /** DD-Select's per-token local / distant attention masses (the probe's dense mode). */
   local?: ArrayLike<number>;
   distant?: ArrayLike<number>;
+  /** Key-norm scores of the new tokens, when the KV hook measured them while prefilling. */
+  keyNorms?: ArrayLike<number>;
 }
 
 export interface MeasuredSignal {
@@ -107,12 +114,16 @@ function withQuestion(
   return {signal: queryOverlapBoost(measured.signal, ledger.ids, question), label: `${measured.label}+query`};
 }
 
-/** Key norms of the cached keys (stock binaries): each token's key is read once, after the chunk that wrote it. */
+/**
+ * Key norms of the new keys. With the KV hook they are computed in the graph as the keys enter the cache; on stock
+ * binaries each token's key is read once from the sequence state, after the chunk that wrote it.
+ */
 class KeyNormSessionSignal implements SessionSignal {
   readonly kind = "keyNorm";
   constructor(private readonly options: SessionSignalOptions) {}
 
   async prefill(sequence: LlamaContextSequence, ids: Token[]): Promise<PrefillMeasurement> {
+    if (contextHasAttentionProbe(sequence.context)) return {keyNorms: await prefillMeasuringKeyNorms(sequence, ids)};
     await sequence.evaluateWithoutGeneratingNewTokens(ids);
     return {};
   }

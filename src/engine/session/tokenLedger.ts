@@ -44,6 +44,8 @@ export class TokenLedger {
       scores?: ArrayLike<number>;
       local?: ArrayLike<number>;
       distant?: ArrayLike<number>;
+      /** Key-norm scores measured while prefilling (the KV hook); otherwise read later from the state. */
+      keyNorms?: ArrayLike<number>;
     }
   ) {
     for (let i = 0; i < ids.length; i++) {
@@ -53,7 +55,7 @@ export class TokenLedger {
       this.lines.push(meta.lines ? meta.lines[i] : 0);
       this.pinned.push(meta.pinned ? 1 : 0);
       this.prefillScores.push(meta.scores ? meta.scores[i] : 0);
-      this.keyNorms.push(NaN);
+      this.keyNorms.push(meta.keyNorms ? meta.keyNorms[i] : NaN);
       this.localMass.push(meta.local ? meta.local[i] : NaN);
       this.distantMass.push(meta.distant ? meta.distant[i] : NaN);
     }

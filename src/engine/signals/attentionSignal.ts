@@ -10,6 +10,8 @@
  * q·Kᵀ over the prefill (`npm run bench:probe`).
  */
 import type {LlamaContext, LlamaContextSequence, Token} from "node-llama-cpp";
+import {defaultKeyNormLayers} from "./keyNormSignal";
+import {modelKvShape} from "./modelKvShape";
 import type {TokenSignal} from "./types";
 
 export interface AttentionProbeOptions {
@@ -28,6 +30,9 @@ interface ProbeReadout {
   distantByPos: Float64Array;
   sinkByPos: Float64Array;
   queryRowsByPos: Int32Array;
+  /** Σ over KV heads and layers of each new key's L2 norm, and how many norms that is (keyNorms). */
+  keyNormByPos: Float64Array;
+  keyNormCountByPos: Int32Array;
   obsDistributions: number;
   calls: number;
   skipped: number;
@@ -54,10 +59,13 @@ interface ProbeAddonContext {
   dynsplitProbeSetOptions(options: {
     enabled?: boolean;
     observationRows?: number;
+    /** ≥ 0: the observation rows are the tokens at positions ≥ this (overrides observationRows); -1: off. */
+    observationFromPosition?: number;
     localWindow?: number;
     sinkTokens?: number;
     localDistantAllRows?: boolean;
     captureQueries?: boolean;
+    keyNorms?: boolean;
     seqId?: number;
     layers?: number[];
   }): void;
@@ -89,6 +97,12 @@ export interface AttentionMeasurement {
 function readAndConvert(probe: ProbeAddonContext, sequence: LlamaContextSequence, dense: boolean): AttentionMeasurement {
   const start = performance.now();
   const readout = probe.dynsplitProbeRead();
+  if (readout.calls === 0)
+    throw new Error(
+      readout.skipped > 0
+        ? `the KV hook skipped all ${readout.skipped} batches: they held several sequences at once`
+        : "the KV hook measured nothing: this model's attention is of a form the hook does not cover"
+    );
   const signal = toSignal(readout, sequence.contextTokens.length, 0, dense);
   signal.elapsedMs = readout.probeMs + (performance.now() - start);
   return {signal, readout};
@@ -142,7 +156,7 @@ export async function evaluateObservationWindow(
   const probe = probeOf(sequence.context);
   setOptions(probe, sequence, options);
   probe.dynsplitProbeReset();
-  probe.dynsplitProbeSetOptions({enabled: true, observationRows: -1, localDistantAllRows: false});
+  probe.dynsplitProbeSetOptions({enabled: true, observationRows: -1, observationFromPosition: -1, localDistantAllRows: false});
   try {
     await sequence.evaluateWithoutGeneratingNewTokens(observationTokens);
   } finally {
@@ -163,7 +177,13 @@ export async function captureQueryVectors(
   const probe = probeOf(sequence.context);
   setOptions(probe, sequence, options);
   probe.dynsplitProbeReset();
-  probe.dynsplitProbeSetOptions({enabled: true, observationRows: -1, localDistantAllRows: false, captureQueries: true});
+  probe.dynsplitProbeSetOptions({
+    enabled: true,
+    observationRows: -1,
+    observationFromPosition: -1,
+    localDistantAllRows: false,
+    captureQueries: true,
+  });
   try {
     await sequence.evaluateWithoutGeneratingNewTokens(tokens);
   } finally {
@@ -176,9 +196,41 @@ export async function captureQueryVectors(
 }
 
 /**
- * Prefills `tokens`, with the probe off for all but the last `observationWindow` tokens, which are the
- * observation queries (SnapKV-style). `dense: true` keeps the probe on for every row instead and also returns
- * localMass/distantMass for every token (DD-Select), at the cost of a second attention computation.
+ * Evaluates `tokens` with the hook computing the L2 norm of every new key in the graph (layers ≥ 1, as the key-norm
+ * signal defines it), and returns their key-norm scores (− mean norm over KV heads and layers): the key-norm signal
+ * without reading the sequence state back.
+ */
+export async function prefillMeasuringKeyNorms(sequence: LlamaContextSequence, tokens: Token[]): Promise<Float32Array> {
+  const probe = probeOf(sequence.context);
+  const offset = sequence.contextTokens.length;
+  setOptions(probe, sequence, {layers: defaultKeyNormLayers(modelKvShape(sequence.model).nLayer)});
+  probe.dynsplitProbeReset();
+  probe.dynsplitProbeSetOptions({
+    enabled: true,
+    keyNorms: true,
+    observationRows: 0,
+    observationFromPosition: -1,
+    localDistantAllRows: false,
+  });
+  try {
+    await evaluateTokens(sequence, tokens);
+  } finally {
+    probe.dynsplitProbeSetOptions({enabled: false, keyNorms: false});
+  }
+  const readout = probe.dynsplitProbeRead();
+  const scores = new Float32Array(tokens.length);
+  for (let i = 0; i < tokens.length; i++) {
+    const count = readout.keyNormCountByPos[offset + i] ?? 0;
+    if (count === 0) throw new Error(`the KV hook measured no key norm for token ${offset + i}`);
+    scores[i] = -readout.keyNormByPos[offset + i] / count;
+  }
+  return scores;
+}
+
+/**
+ * Prefills `tokens` in one evaluation; the last `observationWindow` of them are the observation queries (SnapKV-style):
+ * only the ubatch that holds them gets the hook's operations, for those rows. `dense: true` also returns
+ * localMass/distantMass for every token (DD-Select), at the cost of a second q·Kᵀ over the prefill.
  */
 export async function prefillWithAttentionProbe(
   sequence: LlamaContextSequence,
@@ -189,20 +241,15 @@ export async function prefillWithAttentionProbe(
   const w = Math.max(1, Math.min(options.observationWindow ?? 32, tokens.length));
   setOptions(probe, sequence, options);
   probe.dynsplitProbeReset();
+  probe.dynsplitProbeSetOptions({
+    enabled: true,
+    observationFromPosition: sequence.contextTokens.length + tokens.length - w,
+    localDistantAllRows: options.dense === true,
+  });
   try {
-    if (options.dense) {
-      probe.dynsplitProbeSetOptions({enabled: true, observationRows: 0, localDistantAllRows: true});
-      await evaluateTokens(sequence, tokens.slice(0, tokens.length - w));
-      probe.dynsplitProbeSetOptions({observationRows: -1});
-      await evaluateTokens(sequence, tokens.slice(tokens.length - w));
-    } else {
-      probe.dynsplitProbeSetOptions({enabled: false});
-      await evaluateTokens(sequence, tokens.slice(0, tokens.length - w));
-      probe.dynsplitProbeSetOptions({enabled: true, observationRows: -1, localDistantAllRows: false});
-      await evaluateTokens(sequence, tokens.slice(tokens.length - w));
-    }
+    await evaluateTokens(sequence, tokens);
   } finally {
-    probe.dynsplitProbeSetOptions({enabled: false});
+    probe.dynsplitProbeSetOptions({enabled: false, observationFromPosition: -1, localDistantAllRows: false});
   }
   return readAndConvert(probe, sequence, options.dense === true);
 }

@@ -12,12 +12,4 @@ export {
   type AttentionProbeOptions,
   type AttentionMeasurement,
 } from "./attentionSignal";
-export {
-  loadLlama,
-  llamaHasAttentionProbe,
-  ProbeBinaryMissingError,
-  hookCmakeOptions,
-  cpuRunsX64Hook,
-  type LoadedLlama,
-  type HookGpu,
-} from "./loadLlama";
+export {loadLlama, llamaHasAttentionProbe, ProbeBinaryMissingError, hookCmakeOptions, type LoadedLlama, type HookGpu} from "./loadLlama";

@@ -25,13 +25,6 @@ export function hookCmakeOptions(gpu: HookGpu, arch: string = process.arch): Rec
 }
 const stockSentinelCmakeOptions: Readonly<Record<string, string>> = {DYNSPLIT_STOCK: "ON"};
 
-/** The x64 CPU hook targets x86-64-v3; on an older CPU loading it would die of an illegal instruction, not fail. */
-export function cpuRunsX64Hook(cpuinfo: string | undefined = readCpuinfo()): boolean {
-  if (process.arch !== "x64" || cpuinfo === undefined) return true;
-  const flags = new Set((/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1] ?? "").trim().split(/\s+/));
-  return ["avx2", "fma", "f16c", "bmi2"].every((f) => flags.has(f));
-}
-
 /** The hook builds present in node-llama-cpp's local builds, read from their metadata (nothing is loaded). */
 export function hookBuildsPresent(): HookGpu[] {
   let root: string;
@@ -57,14 +50,6 @@ export function hookBuildsPresent(): HookGpu[] {
 interface BuildMeta {
   customCmakeOptions?: Record<string, string>;
   gpu?: string | false;
-}
-
-function readCpuinfo(): string | undefined {
-  try {
-    return process.platform === "linux" ? readFileSync("/proc/cpuinfo", "utf8") : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface LoadedLlama {
@@ -110,10 +95,6 @@ export async function loadLlama({probe, gpu = false}: {probe: boolean; gpu?: "au
   if (probe) {
     const reasons: string[] = [];
     for (const hookGpu of (gpu === "auto" ? ["cuda", "vulkan", false] : [false]) as HookGpu[]) {
-      if (hookGpu === false && !cpuRunsX64Hook()) {
-        reasons.push("the CPU hook build needs an x86-64-v3 CPU (AVX2, FMA, F16C, BMI2)");
-        continue;
-      }
       let llama: Llama;
       try {
         llama = await getLlama({
