@@ -138,6 +138,19 @@ function verify(folder) {
   log(`KV hook binary ready (${gpu || "cpu"}): ${addon}`);
 }
 
+/** cuBLAS next to nvcc (…/lib64, …/targets/<arch>/lib), under $CUDA_PATH, or known to the dynamic linker. */
+function hasCublas() {
+  const nvcc = spawnSync("sh", ["-c", "command -v nvcc || echo /usr/local/cuda/bin/nvcc"], {encoding: "utf8"}).stdout.trim();
+  const roots = [resolve(dirname(nvcc), ".."), process.env.CUDA_PATH, "/usr/local/cuda"].filter(Boolean);
+  const dirs = roots.flatMap((r) => [
+    join(r, "lib64"),
+    join(r, "lib"),
+    ...(existsSync(join(r, "targets")) ? readdirSync(join(r, "targets")).map((t) => join(r, "targets", t, "lib")) : []),
+  ]);
+  if (dirs.some((d) => existsSync(d) && readdirSync(d).some((f) => f.startsWith("libcublas.so")))) return true;
+  return /libcublas\.so/.test(spawnSync("sh", ["-c", "ldconfig -p 2>/dev/null"], {encoding: "utf8"}).stdout ?? "");
+}
+
 /** A clear message before minutes of cmake output when a toolkit is missing. */
 function checkToolkit() {
   const has = (cmd, flag = "--version") => spawnSync(cmd, [flag], {stdio: "ignore"}).status === 0;
@@ -145,7 +158,10 @@ function checkToolkit() {
   if (!has("cmake")) missing.push("cmake");
   if (!has(process.env.CXX ?? "c++")) missing.push("a C++17 compiler (c++)");
   if (!has("patch")) missing.push("patch");
-  if (gpu === "cuda" && !has("nvcc") && !existsSync("/usr/local/cuda/bin/nvcc")) missing.push("the CUDA toolkit (nvcc)");
+  if (gpu === "cuda") {
+    if (!has("nvcc") && !existsSync("/usr/local/cuda/bin/nvcc")) missing.push("the CUDA toolkit (nvcc)");
+    else if (!hasCublas()) missing.push("cuBLAS (libcublas: ggml's CUDA backend links it; install the toolkit's math libraries)");
+  }
   if (gpu === "vulkan" && !has("glslc")) missing.push("the Vulkan SDK (glslc and the Vulkan headers)");
   if (missing.length > 0) throw new Error(`cannot build the ${gpu || "CPU"} KV hook here: missing ${missing.join(", ")}`);
 }

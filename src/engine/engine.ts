@@ -319,7 +319,8 @@ export class Engine {
       handlesContextTokens: resolved.card?.contextTokens ?? this.model.trainContextSize,
       binary: this.loaded!.binary,
       hasProbe: this.loaded!.hasProbe,
-      backend: llama.gpu === false ? "cpu" : llama.gpu,
+      // where the layers run: a GPU backend with no usable device (0 layers offloaded) runs everything on the CPU
+      backend: llama.gpu === false || this.model.gpuLayers === 0 ? "cpu" : llama.gpu,
       gpuLayers: this.model.gpuLayers,
       hookNote: this.hookNote,
       format: this.format.name,
@@ -970,8 +971,8 @@ export class Engine {
   /**
    * Dense measuring (DD-Select's local/distant masses for every token) turns flash attention off: without it the hook
    * reduces the softmax llama.cpp computes anyway, with it the hook adds a second q·Kᵀ (both are exact, tested both
-   * ways). `npm run bench:probe`, 8k tokens, 2 threads, bundled model: dense 1,715 ms with flash attention off,
-   * 2,304 ms on, against 952 ms for the stock binary.
+   * ways). `npm run bench:probe`, 8k tokens, 2 threads, bundled model: dense 2,030 ms with flash attention off,
+   * 2,844 ms on, against 1,116 ms for the stock binary.
    */
   private contextOptions(denseAttention?: boolean) {
     return {threads: this.threads(), flashAttention: denseAttention ? false : undefined, swaFullCache: this.capability.swaFullCache};

@@ -37,6 +37,15 @@ function promptTokens(chars: number): Token[] {
   return [model.tokens.bos!, ...model.tokenize(sampleText(chars))];
 }
 
+/**
+ * The CPU computes attention in F32: ≤ 1e-3 of the reference (and 1e-4 for sums of probabilities). With every layer on a
+ * GPU backend (`DYNSPLIT_TEST_GPU=auto`, scripts/device/) the backend's own projections and softmax run at lower
+ * precision (Vulkan's attention rows sum to 1 ± 2e-4 here); there the same checks allow twice as much.
+ */
+const ON_GPU = process.env.DYNSPLIT_TEST_GPU === "auto";
+const REL = ON_GPU ? 2e-3 : 1e-3;
+const SUM = ON_GPU ? 1e-3 : 1e-4;
+
 /** max |a − b| / max |b| */
 function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   let maxDiff = 0,
@@ -59,7 +68,7 @@ async function referenceScores(sequence: LlamaContextSequence, w: number): Promi
 }
 
 for (const flashAttention of [true, false]) {
-  test(`probe obsMass (layer 0) matches softmax(q·Kᵀ/√d) from weights + parsed KV, rel. error ≤ 1e-3 (flash attention ${flashAttention ? "on" : "off"})`, async (t) => {
+  test(`probe obsMass (layer 0) matches softmax(q·Kᵀ/√d) from weights + parsed KV, rel. error ≤ ${REL} (flash attention ${flashAttention ? "on" : "off"})`, async (t) => {
     const context = await model.createContext({contextSize: 2048, threads: 1, flashAttention});
     try {
       const sequence = context.getSequence();
@@ -71,10 +80,10 @@ for (const flashAttention of [true, false]) {
       assert.equal(readout.obsDistributions, w * fixture.weights.shape.nHead);
       assert.equal(signal.tokenScores.length, sequence.contextTokens.length);
       const total = signal.tokenScores.reduce((s, x) => s + x, 0);
-      assert.ok(Math.abs(total - 1) < 1e-4, `scores sum to ${total}`);
+      assert.ok(Math.abs(total - 1) < SUM, `scores sum to ${total}`);
       const err = relativeError(signal.tokenScores, await referenceScores(sequence, w));
       t.diagnostic(`relative error ${err.toExponential(2)}, probe ${readout.probeMs.toFixed(2)} ms`);
-      assert.ok(err <= 1e-3, `relative error ${err}`);
+      assert.ok(err <= REL, `relative error ${err}`);
     } finally {
       await context.dispose();
     }
@@ -83,7 +92,7 @@ for (const flashAttention of [true, false]) {
 
 // The same check on the bundled model (F16 weights, its own tokenizer): a real model file, not only the random one.
 for (const flashAttention of [true, false]) {
-  test(`bundled model: obsMass (layer 0) matches the reference from its GGUF weights + parsed KV, rel. error ≤ 1e-3 (flash attention ${flashAttention ? "on" : "off"})`, async (t) => {
+  test(`bundled model: obsMass (layer 0) matches the reference from its GGUF weights + parsed KV, rel. error ≤ ${REL} (flash attention ${flashAttention ? "on" : "off"})`, async (t) => {
     const path = join(import.meta.dirname, "../../models/dynsplit-tiny.gguf");
     const weights = await readLayer0Weights(path);
     const bundled = await llama.loadModel({modelPath: path, gpuLayers: 0});
@@ -102,7 +111,7 @@ for (const flashAttention of [true, false]) {
       );
       const err = relativeError(signal.tokenScores, reference);
       t.diagnostic(`${ctxTokens.length} tokens, relative error ${err.toExponential(2)}`);
-      assert.ok(err <= 1e-3, `relative error ${err}`);
+      assert.ok(err <= REL, `relative error ${err}`);
     } finally {
       await context.dispose();
       await bundled.dispose();
@@ -110,7 +119,7 @@ for (const flashAttention of [true, false]) {
   });
 }
 
-test("key norms computed in the graph for the new keys equal those read back from the sequence state (rel. error ≤ 1e-3)", async (t) => {
+test(`key norms computed in the graph for the new keys equal those read back from the sequence state (rel. error ≤ ${REL})`, async (t) => {
   const context = await model.createContext({contextSize: 1024, threads: 1});
   try {
     const sequence = context.getSequence();
@@ -122,7 +131,7 @@ test("key norms computed in the graph for the new keys equal those read back fro
     assert.equal(graph.length, sequence.contextTokens.length);
     const err = relativeError(graph, fromState.tokenScores);
     t.diagnostic(`${graph.length} tokens, relative error ${err.toExponential(2)}`);
-    assert.ok(err <= 1e-3, `relative error ${err}`);
+    assert.ok(err <= REL, `relative error ${err}`);
   } finally {
     await context.dispose();
   }
@@ -144,7 +153,7 @@ test("probe maps KV cells to positions after evictions reuse cells out of order"
     );
     const err = relativeError(signal.tokenScores, await referenceScores(sequence, question.length));
     t.diagnostic(`relative error ${err.toExponential(2)}`);
-    assert.ok(err <= 1e-3, `relative error ${err}`);
+    assert.ok(err <= REL, `relative error ${err}`);
   } finally {
     await context.dispose();
   }
@@ -169,7 +178,7 @@ for (const flashAttention of [true, false]) {
       assert.equal(signal.localMass.length, n);
       for (let q = 0; q < n; q++) {
         const sink = readout.sinkByPos[q] / readout.queryRowsByPos[q];
-        assert.ok(Math.abs(signal.localMass[q] + signal.distantMass[q] + sink - 1) < 1e-4, `masses of ${q} sum to 1`);
+        assert.ok(Math.abs(signal.localMass[q] + signal.distantMass[q] + sink - 1) < SUM, `masses of ${q} sum to 1`);
       }
       const state = await readSequenceKvState(sequence, {layers: [0]});
       const {nHead, nHeadKv, nEmbd} = fixture.weights.shape;
@@ -195,8 +204,8 @@ for (const flashAttention of [true, false]) {
             else if (j >= sinks) distant += x / z;
           });
         }
-        assert.ok(Math.abs(signal.localMass[q] - local / nHead) <= 1e-3 * Math.max(local / nHead, 1e-2), `local ${q}`);
-        assert.ok(Math.abs(signal.distantMass[q] - distant / nHead) <= 1e-3 * Math.max(distant / nHead, 1e-2), `distant ${q}`);
+        assert.ok(Math.abs(signal.localMass[q] - local / nHead) <= REL * Math.max(local / nHead, 1e-2), `local ${q}`);
+        assert.ok(Math.abs(signal.distantMass[q] - distant / nHead) <= REL * Math.max(distant / nHead, 1e-2), `distant ${q}`);
       }
     } finally {
       await context.dispose();
@@ -240,7 +249,7 @@ test("probe captures the roped query vectors of observation rows: layer 0 equals
       worst = Math.max(worst, relativeError(c.data.subarray(r * rowElems, (r + 1) * rowElems), ref));
     });
     console.log(`captured queries: relative error ${worst.toExponential(2)}`);
-    assert.ok(worst <= 1e-3, `relative error ${worst}`);
+    assert.ok(worst <= REL, `relative error ${worst}`);
   } finally {
     await context.dispose();
   }

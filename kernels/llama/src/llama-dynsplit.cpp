@@ -138,7 +138,9 @@ static void dynsplit_reduce(ggml_context * ctx0, ggml_cgraph * gf, llm_graph_res
         // distant; without learned sinks a row's whole mass is 1, so it is not summed.
         auto * pos = dynsplit_positions(ctx0, res, out.kv, n_kv, n_tokens, p);
         ggml_tensor * by_row = ggml_view_3d(ctx0, probs, n_kv, n_head, n_rows, probs->nb[2], probs->nb[1], 0); // [n_kv, n_head, n_rows]
-        out.local = dynsplit_output(gf, ggml_mul_mat(ctx0, pos->masks, by_row), "local_sink", il);
+        ggml_tensor * masses = ggml_mul_mat(ctx0, pos->masks, by_row);
+        ggml_prec_set_acc(masses, GGML_PREC_F32); // sums of up to n_kv probabilities: F16 accumulation would show
+        out.local = dynsplit_output(gf, masses, "local_sink", il);
         if (learned_sinks) {
             out.total = dynsplit_output(gf, ggml_sum_rows(ctx0, probs), "total", il);
         }
@@ -191,7 +193,8 @@ void llama_dynsplit_build_attn(
     // scores of the last n_rows queries against every cell: [n_kv, n_rows, n_head] (GQA broadcasts K's heads)
     const int64_t n_rows = p.dense ? n_tokens : n_obs;
     ggml_tensor * q_rows = ggml_view_3d(ctx0, q, q->ne[0], n_head, n_rows, q->nb[1], q->nb[2], (n_tokens - n_rows) * q->nb[2]);
-    ggml_tensor * kq = ggml_mul_mat(ctx0, ggml_permute(ctx0, k, 0, 2, 1, 3), ggml_permute(ctx0, q_rows, 0, 2, 1, 3));
+    // q rows made contiguous ([d, n_rows, n_head]): backends mat-mul small non-contiguous batches less robustly
+    ggml_tensor * kq = ggml_mul_mat(ctx0, ggml_permute(ctx0, k, 0, 2, 1, 3), ggml_cont(ctx0, ggml_permute(ctx0, q_rows, 0, 2, 1, 3)));
     ggml_prec_set_acc(kq, GGML_PREC_F32);
     if (hparams.attn_soft_cap) {
         kq = ggml_scale(ctx0, kq, 1.0f / hparams.f_attn_logit_softcapping);

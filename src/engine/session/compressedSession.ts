@@ -16,6 +16,8 @@ import type {SignalKind} from "../../core/signalNames";
 
 /** Tokens per llama.cpp batch (n_batch). */
 const BATCH_TOKENS = 512;
+/** The smallest piece of a document prefilled on its own when the room before the next compression is nearly used up. */
+const MIN_PIECE_TOKENS = 64;
 
 export interface SessionOptions {
   method: MethodName;
@@ -181,10 +183,16 @@ export class CompressedSession {
     for (const doc of documents) {
       this.ledger.files.push({path: doc.path, tokens: doc.ids.length});
       const fileIndex = this.ledger.files.length - 1;
-      for (let at = 0; at < doc.ids.length; at += chunkTokens) {
+      for (let at = 0, end = 0; at < doc.ids.length; at = end) {
         if (options.signal?.aborted) throw new CancelledError();
-        const end = Math.min(doc.ids.length, at + chunkTokens);
-        if (this.ledger.length + (end - at) > budgetTokens + chunkTokens) await this.compress(budgetTokens, question);
+        // Pieces fill the room left (files share a chunk), so that every compression frees a whole chunk: fewer
+        // compressions for the same memory bound (budget + chunk). A sliver of room is not worth a decode.
+        let room = budgetTokens + chunkTokens - this.ledger.length;
+        if (room < Math.min(MIN_PIECE_TOKENS, doc.ids.length - at)) {
+          await this.compress(budgetTokens, question);
+          room = budgetTokens + chunkTokens - this.ledger.length;
+        }
+        end = Math.min(doc.ids.length, at + Math.max(1, Math.min(room, chunkTokens)));
         if (at === 0) this.ledger.markFileStart(this.ledger.length);
         await this.prefill(doc.ids.slice(at, end), {
           file: fileIndex,
