@@ -183,7 +183,7 @@ export class CompressedSession {
     for (const doc of documents) {
       this.ledger.files.push({path: doc.path, tokens: doc.ids.length});
       const fileIndex = this.ledger.files.length - 1;
-      for (let at = 0, end = 0; at < doc.ids.length; at = end) {
+      for (let at = 0; at < doc.ids.length;) {
         if (options.signal?.aborted) throw new CancelledError();
         // Pieces fill the room left (files share a chunk), so that every compression frees a whole chunk: fewer
         // compressions for the same memory bound (budget + chunk). A sliver of room is not worth a decode.
@@ -192,7 +192,7 @@ export class CompressedSession {
           await this.compress(budgetTokens, question);
           room = budgetTokens + chunkTokens - this.ledger.length;
         }
-        end = Math.min(doc.ids.length, at + Math.max(1, Math.min(room, chunkTokens)));
+        const end = Math.min(doc.ids.length, at + Math.max(1, Math.min(room, chunkTokens)));
         if (at === 0) this.ledger.markFileStart(this.ledger.length);
         await this.prefill(doc.ids.slice(at, end), {
           file: fileIndex,
@@ -201,6 +201,7 @@ export class CompressedSession {
           headerEnd: doc.headerTokens - at,
         });
         this.tokensRead += end - at;
+        at = end;
         report();
       }
       filesRead++;
