@@ -55,7 +55,6 @@ public:
     ggml_tensor * masks = nullptr;
 };
 
-// Local = key position in (q - r, q] (the causal mask bounds it above); sink = below sink_tokens and not local.
 // The number of observation rows of a ubatch: the last obs_rows rows, or those at positions >= obs_from_pos.
 static int64_t dynsplit_obs_rows(const llama_dynsplit_params & p, const llama_ubatch & ubatch) {
     const int64_t n_tokens = ubatch.n_tokens;
@@ -82,6 +81,7 @@ public:
     const int64_t n_obs;
 };
 
+// Local = key position in (q - r, q] (the causal mask bounds it above); sink = below sink_tokens and not local.
 static llm_graph_input_dynsplit_pos * dynsplit_positions(ggml_context * ctx0, llm_graph_result * res, const llama_kv_cache * kv,
                                                          int64_t n_kv, int64_t n_tokens, const llama_dynsplit_params & p) {
     for (auto * existing : res->dynsplit.positions) {
