@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One prepared check of the KV hook on a machine with an NVIDIA GPU and no network (issue "GPU-backed KV hook"),
-# under 8 minutes: build (or take a carried build of) the CUDA hook variant, run the hook's reference tests with
+# under 8 minutes (its steps are capped at 270 + 80 + 100 s): build (or take a carried build of) the CUDA hook variant, run the hook's reference tests with
 # every layer offloaded, then `bench:probe` with offload on, and write the figures to one file.
 #
 #   scripts/device/gpu-check.sh [out-dir]      (default: $OUT when set, else docs/results)
@@ -23,17 +23,17 @@ if ls -d node_modules/node-llama-cpp/llama/localBuilds/*cuda*/Release/llama-addo
   say "CUDA hook build carried: $(ls -d node_modules/node-llama-cpp/llama/localBuilds/*cuda*)"
 else
   say "building the CUDA hook variant (CUDAARCHS=${CUDAARCHS:-native})"
-  CUDAARCHS="${CUDAARCHS:-native}" timeout 330 node scripts/build-kernels.mjs --gpu cuda >>"$log" 2>&1 || { say "CUDA build failed or ran out of time: see $log"; }
+  CUDAARCHS="${CUDAARCHS:-native}" timeout 270 node scripts/build-kernels.mjs --gpu cuda >>"$log" 2>&1 || { say "CUDA build failed or ran out of time: see $log"; }
 fi
 
 say "reference tests with every layer offloaded"
-DYNSPLIT_TEST_GPU=auto timeout 120 node --import tsx --test --test-reporter=spec test/integration/attentionProbe.test.ts \
+DYNSPLIT_TEST_GPU=auto timeout 80 node --import tsx --test --test-reporter=spec test/integration/attentionProbe.test.ts \
   >"$out/gpu-reference-tests.txt" 2>&1
 echo "reference tests exit $?" | tee -a "$log"
 grep -E "^(✔|✖)|relative error|backend" "$out/gpu-reference-tests.txt" | head -40
 
 say "bench:probe, 16k tokens, offload on"
-timeout 150 node --import tsx scripts/benchProbe.ts --gpu auto --tokens 4096,16384 --runs 3 --threads 8 \
+timeout 100 node --import tsx scripts/benchProbe.ts --gpu auto --tokens 4096,16384 --runs 3 --threads 8 \
   --modes plain,probe-window,probe-dense --json "$out/bench-probe-gpu.json" >"$out/bench-probe-gpu.txt" 2>&1
 echo "bench exit $?" | tee -a "$log"
 cat "$out/bench-probe-gpu.txt"
