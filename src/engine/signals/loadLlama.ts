@@ -94,7 +94,12 @@ export async function loadLlama({probe, gpu = false}: {probe: boolean; gpu?: "au
   const {getLlama} = await import("node-llama-cpp");
   if (probe) {
     const reasons: string[] = [];
-    for (const hookGpu of (gpu === "auto" ? ["cuda", "vulkan", false] : [false]) as HookGpu[]) {
+    // Only the builds that are there are tried: a GPU build that fails to start has already loaded its libraries.
+    const present = hookBuildsPresent();
+    const candidates = ((gpu === "auto" ? ["cuda", "vulkan", false] : [false]) as HookGpu[]).filter(
+      (g) => present.length === 0 || present.includes(g)
+    );
+    for (const hookGpu of candidates.length > 0 ? candidates : ([false] as HookGpu[])) {
       let llama: Llama;
       try {
         llama = await getLlama({
