@@ -9,6 +9,7 @@
 // Flags: --gpu cuda|vulkan  a GPU variant (needs the toolkit: CUDA's nvcc, or the Vulkan headers and glslc)
 //        --incremental      reuse an existing hook build folder: re-copy, re-patch, `cmake --build` (seconds)
 //        --check            only steps 1–3 (the syntax check; downloads the tree when it is missing)
+//        --toolkits         print what each variant (cpu, cuda, vulkan) lacks on this machine, as JSON, and exit
 //        --revert           remove our patches and files from the node-llama-cpp sources and exit
 // Progress lines start with "[build:kernels]"; the extension's "Build the KV Hook" command shows them.
 import {execFileSync, spawnSync} from "node:child_process";
@@ -16,6 +17,7 @@ import {copyFileSync, existsSync, readFileSync, readdirSync, rmSync} from "node:
 import os from "node:os";
 import {dirname, join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
+import {hookBuildFolder, hookCmakeOptions} from "./hookBuilds.mjs";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const kernelsDir = join(repoRoot, "kernels");
@@ -38,12 +40,7 @@ if (!["false", "cuda", "vulkan"].includes(gpuArg)) {
 }
 const gpu = gpuArg === "false" ? false : gpuArg;
 
-/** The custom cmake options of this variant: the same function as loadLlama's (kernels/variants.json). */
-function hookCmakeOptions() {
-  const variants = JSON.parse(readFileSync(join(kernelsDir, "variants.json"), "utf8"));
-  return {...variants.hook, ...(gpu === false && process.arch === "x64" ? variants.x64Cpu : {})};
-}
-const cmakeOptions = hookCmakeOptions();
+const cmakeOptions = hookCmakeOptions(gpu);
 const buildEnv = {...process.env};
 for (const [k, v] of Object.entries(cmakeOptions)) buildEnv[`NODE_LLAMA_CPP_CMAKE_OPTION_${k}`] = v;
 
@@ -111,21 +108,6 @@ function syntaxCheck() {
   log("syntax check passed");
 }
 
-function hookBuildFolder() {
-  const root = join(llamaDir, "localBuilds");
-  if (!existsSync(root)) return null;
-  for (const name of readdirSync(root)) {
-    const meta = join(root, name, "Release", "_nlcBuildMetadata.json");
-    if (!existsSync(meta)) continue;
-    const build = JSON.parse(readFileSync(meta, "utf8")).buildOptions ?? {};
-    const options = build.customCmakeOptions ?? {};
-    const same =
-      Object.entries(cmakeOptions).every(([k, v]) => options[k] === v) && Object.keys(options).length === Object.keys(cmakeOptions).length;
-    if (same && (build.gpu ?? false) === gpu) return join(root, name);
-  }
-  return null;
-}
-
 function verify(folder) {
   const release = join(folder, "Release");
   const libllama = readdirSync(release).find((f) => f.startsWith("libllama.") && f.endsWith(".so"));
@@ -151,23 +133,34 @@ function hasCublas() {
   return /libcublas\.so/.test(spawnSync("sh", ["-c", "ldconfig -p 2>/dev/null"], {encoding: "utf8"}).stdout ?? "");
 }
 
-/** A clear message before minutes of cmake output when a toolkit is missing. */
-function checkToolkit() {
+/** What a variant's build needs that this machine lacks (empty: it can be built). The one check of the toolkits. */
+function missingToolkits(variant) {
   const has = (cmd, flag = "--version") => spawnSync(cmd, [flag], {stdio: "ignore"}).status === 0;
   const missing = [];
   if (!has("cmake")) missing.push("cmake");
   if (!has(process.env.CXX ?? "c++")) missing.push("a C++17 compiler (c++)");
   if (!has("patch")) missing.push("patch");
-  if (gpu === "cuda") {
+  if (variant === "cuda") {
     if (!has("nvcc") && !existsSync("/usr/local/cuda/bin/nvcc")) missing.push("the CUDA toolkit (nvcc)");
     else if (!hasCublas()) missing.push("cuBLAS (libcublas: ggml's CUDA backend links it; install the toolkit's math libraries)");
   }
-  if (gpu === "vulkan" && !has("glslc")) missing.push("the Vulkan SDK (glslc and the Vulkan headers)");
+  if (variant === "vulkan" && !has("glslc")) missing.push("the Vulkan SDK (glslc and the Vulkan headers)");
+  return missing;
+}
+
+/** A clear message before minutes of cmake output when a toolkit is missing. */
+function checkToolkit() {
+  const missing = missingToolkits(gpu);
   if (missing.length > 0) throw new Error(`cannot build the ${gpu || "CPU"} KV hook here: missing ${missing.join(", ")}`);
 }
 
 const started = Date.now();
 try {
+  if (args.has("--toolkits")) {
+    // for the extension's variant picker and the tests: what each variant lacks here, as JSON
+    console.log(JSON.stringify({cpu: missingToolkits(false), cuda: missingToolkits("cuda"), vulkan: missingToolkits("vulkan")}));
+    process.exit(0);
+  }
   if (args.has("--revert")) {
     revertPatch(addonPatch, llamaDir);
     revertPatch(llamaCppPatch, llamaCppDir);
@@ -175,7 +168,7 @@ try {
     process.exit(0);
   }
   checkToolkit();
-  const existing = hookBuildFolder();
+  const existing = hookBuildFolder(join(llamaDir, "localBuilds"), gpu);
   if (args.has("--incremental") && existing && existsSync(join(existing, "build.ninja")) && existsSync(llamaCppDir)) {
     installSources(true);
     syntaxCheck();
@@ -197,7 +190,7 @@ try {
           .join(" ")}`
       );
       run(process.execPath, [nlcCli, "source", "build", "--gpu", String(gpu), "--noUsageExample"], {env: buildEnv});
-      const folder = hookBuildFolder();
+      const folder = hookBuildFolder(join(llamaDir, "localBuilds"), gpu);
       if (!folder) throw new Error(`no local build with ${JSON.stringify(cmakeOptions)} was produced`);
       verify(folder);
     }

@@ -9,8 +9,9 @@ import {spawnSync} from "node:child_process";
 import {createHash} from "node:crypto";
 import {cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from "node:fs";
 import os from "node:os";
-import {dirname, join, resolve} from "node:path";
+import {basename, dirname, join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
+import {hookBuildFolder} from "./hookBuilds.mjs";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 let nlcDir = dirname(fileURLToPath(import.meta.resolve("node-llama-cpp")));
@@ -21,21 +22,17 @@ const hash = createHash("sha256");
 const kernelFiles = (dir) =>
   readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? kernelFiles(join(dir, e.name)) : [join(dir, e.name)]));
 for (const f of kernelFiles(join(repoRoot, "kernels")).sort()) if (!f.endsWith(".md")) hash.update(f).update(readFileSync(f));
-hash.update(readFileSync(join(repoRoot, "scripts", "build-kernels.mjs")));
+for (const f of ["build-kernels.mjs", "hookBuilds.mjs"]) hash.update(readFileSync(join(repoRoot, "scripts", f)));
 hash.update(`${version} ${process.platform} ${process.arch}`);
 const key = hash.digest("hex").slice(0, 16);
 const cacheRoot = process.env.DYNSPLIT_KERNELS_CACHE ?? join(os.homedir(), ".cache", "dynsplit", "probe-builds");
 const cached = join(cacheRoot, key);
 const log = (m) => console.log(`[ensure-kernels] ${m}`);
 
+/** The CPU hook build with the current options (an older variant's folder does not count). */
 function probeFolder() {
-  if (!existsSync(localBuilds)) return null;
-  for (const name of readdirSync(localBuilds)) {
-    const meta = join(localBuilds, name, "Release", "_nlcBuildMetadata.json");
-    const build = existsSync(meta) ? JSON.parse(readFileSync(meta, "utf8")).buildOptions : undefined;
-    if (build?.customCmakeOptions?.DYNSPLIT_HOOK === "ON" && !build.gpu) return name;
-  }
-  return null;
+  const folder = hookBuildFolder(localBuilds, false);
+  return folder ? basename(folder) : null;
 }
 
 /** A build from the cache was compiled from these very sources; the syntax check still runs them through the compiler. */

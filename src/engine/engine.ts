@@ -909,8 +909,9 @@ export class Engine {
     const offload = this.config.gpuLayers !== "off";
     // An NVIDIA GPU with only a CPU hook built: "auto" keeps the GPU (the stock binary) and says how to get both;
     // "on" takes the CPU hook as asked. Decided before loading: two binaries cannot share one process.
-    const gpuWithoutGpuHook = offload && nvidiaGpuPresent() && !hookBuildsPresent().includes("cuda");
-    if (mode === "auto" && gpuWithoutGpuHook && hookBuildsPresent().length > 0)
+    const builds = hookBuildsPresent();
+    const gpuWithoutGpuHook = offload && nvidiaGpuPresent() && !builds.includes("cuda");
+    if (mode === "auto" && gpuWithoutGpuHook && builds.length > 0)
       this.hookNote =
         'an NVIDIA GPU is present but the KV hook is built for the CPU only: run "DynSplit: Build the KV Hook for This Machine" (CUDA) to get the attention signal on the GPU';
     if (mode === "on" || (mode === "auto" && !gpuWithoutGpuHook)) {

@@ -7,7 +7,7 @@ import {spawn, spawnSync} from "node:child_process";
 import {existsSync} from "node:fs";
 import {join} from "node:path";
 import * as vscode from "vscode";
-import {buildArgs, buildableVariants, parseBuildLine, type KvHookGpu} from "./kvHookBuildProgress";
+import {buildArgs, buildableVariants, parseBuildLine, type KvHookGpu, type MissingToolkits} from "./kvHookBuildProgress";
 
 export interface KvHookBuildResult {
   ok: boolean;
@@ -15,13 +15,22 @@ export interface KvHookBuildResult {
   message: string;
 }
 
-function found(cmd: string): boolean {
-  return spawnSync(cmd, ["--version"], {stdio: "ignore"}).status === 0;
+/** The extension host's own runtime runs the script (Electron as Node in VS Code, Node in code-server). */
+const nodeEnv = {...process.env, ELECTRON_RUN_AS_NODE: "1"};
+
+/** Asks the build script what each variant lacks here (its check is the one the build itself makes). */
+function missingToolkits(script: string): MissingToolkits {
+  const r = spawnSync(process.execPath, [script, "--toolkits"], {encoding: "utf8", env: nodeEnv});
+  try {
+    return JSON.parse(r.stdout) as MissingToolkits;
+  } catch {
+    const unknown = ["(the build script could not check the toolkits)"];
+    return {cpu: unknown, cuda: unknown, vulkan: unknown};
+  }
 }
 
-async function pickVariant(): Promise<KvHookGpu | undefined> {
-  const has = {nvcc: found("nvcc") || existsSync("/usr/local/cuda/bin/nvcc"), glslc: found("glslc")};
-  const items = buildableVariants(has).map((v) => ({...v, description: v.detail}));
+async function pickVariant(script: string): Promise<KvHookGpu | undefined> {
+  const items = buildableVariants(missingToolkits(script)).map((v) => ({...v, description: v.detail}));
   const picked = await vscode.window.showQuickPick(items, {
     title: "DynSplit: build the KV hook for",
     placeHolder: "The hook computes the attention signal inside llama.cpp's graph, on the backend you pick",
@@ -39,26 +48,22 @@ export async function buildKvHook(
   stopEngine: () => Promise<void>,
   options: {gpu?: KvHookGpu} = {}
 ): Promise<KvHookBuildResult | undefined> {
-  const gpu = options.gpu !== undefined ? options.gpu : await pickVariant();
+  const script = join(extensionPath, "scripts", "build-kernels.mjs");
+  if (!existsSync(script)) {
+    const message = `this installation has no build script (${script})`;
+    void vscode.window.showErrorMessage(`DynSplit: ${message}.`);
+    return {ok: false, gpu: options.gpu ?? false, message};
+  }
+  const gpu = options.gpu !== undefined ? options.gpu : await pickVariant(script);
   if (gpu === undefined) return undefined;
   if (gpu === false) await stopEngine();
-  const script = join(extensionPath, "scripts", "build-kernels.mjs");
   const name = gpu || "CPU";
-  if (!existsSync(script)) {
-    const message = `DynSplit: this installation has no build script (${script}).`;
-    void vscode.window.showErrorMessage(message);
-    return {ok: false, gpu, message};
-  }
   output.appendLine(`$ build-kernels.mjs ${buildArgs(gpu).join(" ")}`);
   const result = await vscode.window.withProgress(
     {location: vscode.ProgressLocation.Notification, title: `DynSplit: building the ${name} KV hook`, cancellable: true},
     (progress, token) =>
       new Promise<KvHookBuildResult>((resolve) => {
-        // The extension host's own runtime runs the script (Electron as Node in VS Code, Node in code-server).
-        const child = spawn(process.execPath, [script, ...buildArgs(gpu)], {
-          cwd: extensionPath,
-          env: {...process.env, ELECTRON_RUN_AS_NODE: "1"},
-        });
+        const child = spawn(process.execPath, [script, ...buildArgs(gpu)], {cwd: extensionPath, env: nodeEnv});
         let lastError = "";
         let lastPercent = 0;
         const onData = (chunk: Buffer) => {

@@ -2,7 +2,9 @@
  * What the KV-hook build prints, read for the progress notification (scripts/build-kernels.mjs). No `vscode`
  * import, so it is unit-tested.
  */
-export type KvHookGpu = false | "cuda" | "vulkan";
+import type {HookGpu} from "../engine/signals/loadLlama";
+
+export type KvHookGpu = HookGpu;
 
 export interface BuildProgressLine {
   /** ninja's `[n/N]` step, when the line is one */
@@ -26,11 +28,19 @@ export function buildArgs(gpu: KvHookGpu): string[] {
   return gpu === false ? [] : ["--gpu", gpu];
 }
 
-/** The toolkits that decide which variants can be built here. */
-export function buildableVariants(has: {nvcc: boolean; glslc: boolean}): {gpu: KvHookGpu; label: string; detail: string}[] {
+/** What each variant lacks on this machine: `build-kernels.mjs --toolkits`, the script's own check. */
+export interface MissingToolkits {
+  cpu: string[];
+  cuda: string[];
+  vulkan: string[];
+}
+
+/** The picker's entries, each saying whether it can be built here and, if not, what it needs. */
+export function buildableVariants(missing: MissingToolkits): {gpu: KvHookGpu; label: string; detail: string}[] {
+  const detail = (m: string[], ok: string) => (m.length === 0 ? ok : `needs ${m.join(", ")}`);
   return [
-    {gpu: "cuda", label: "CUDA (NVIDIA)", detail: has.nvcc ? "nvcc found" : "needs the CUDA toolkit (nvcc), not found"},
-    {gpu: "vulkan", label: "Vulkan", detail: has.glslc ? "glslc found" : "needs the Vulkan SDK (glslc), not found"},
-    {gpu: false, label: "CPU", detail: "the same build as the one this extension ships, for this machine"},
+    {gpu: "cuda", label: "CUDA (NVIDIA)", detail: detail(missing.cuda, "can be built here")},
+    {gpu: "vulkan", label: "Vulkan", detail: detail(missing.vulkan, "can be built here")},
+    {gpu: false, label: "CPU", detail: detail(missing.cpu, "the same build as the one this extension ships, for this machine")},
   ];
 }

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import {execFileSync} from "node:child_process";
 import {readFileSync} from "node:fs";
+import {fileURLToPath} from "node:url";
 import {test} from "node:test";
 import {buildArgs, buildableVariants, parseBuildLine} from "../../src/extension/kvHookBuildProgress";
 import {hookCmakeOptions} from "../../src/engine/signals/loadLlama";
@@ -13,16 +15,22 @@ test("build lines: ninja steps, our messages and our error line are told apart",
   assert.deepEqual(parseBuildLine("-- Configuring done"), {});
 });
 
-test("build variants: the script's arguments, and what the picker says is missing", () => {
+test("build variants: the script's arguments, and the picker says what the script's own check found missing", () => {
   assert.deepEqual(buildArgs(false), []);
   assert.deepEqual(buildArgs("cuda"), ["--gpu", "cuda"]);
-  const none = buildableVariants({nvcc: false, glslc: false});
+  const variants = buildableVariants({cpu: [], cuda: ["the CUDA toolkit (nvcc)"], vulkan: []});
   assert.deepEqual(
-    none.map((v) => v.gpu),
+    variants.map((v) => v.gpu),
     ["cuda", "vulkan", false]
   );
-  assert.match(none[0].detail, /not found/);
-  assert.match(buildableVariants({nvcc: true, glslc: false})[0].detail, /nvcc found/);
+  assert.equal(variants[0].detail, "needs the CUDA toolkit (nvcc)");
+  assert.equal(variants[1].detail, "can be built here");
+  // the script answers --toolkits with what each variant lacks, in the shape the picker reads
+  const out = execFileSync(process.execPath, [fileURLToPath(new URL("../../scripts/build-kernels.mjs", import.meta.url)), "--toolkits"], {
+    encoding: "utf8",
+  });
+  const missing = JSON.parse(out) as Record<string, unknown>;
+  for (const k of ["cpu", "cuda", "vulkan"]) assert.ok(Array.isArray(missing[k]), `${k}: ${JSON.stringify(missing[k])}`);
 });
 
 test("hook cmake options: the same for the build script and the loader; x64 CPU builds are portable like the prebuilt", () => {
@@ -36,5 +44,5 @@ test("hook cmake options: the same for the build script and the loader; x64 CPU 
   assert.deepEqual(hookCmakeOptions("cuda", "x64"), variants.hook);
   assert.deepEqual(hookCmakeOptions(false, "arm64"), variants.hook);
   // the script reads the same file (no second copy of the options to drift)
-  assert.match(readFileSync(new URL("../../scripts/build-kernels.mjs", import.meta.url), "utf8"), /variants\.json/);
+  assert.match(readFileSync(new URL("../../scripts/hookBuilds.mjs", import.meta.url), "utf8"), /variants\.json/);
 });

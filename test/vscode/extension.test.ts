@@ -1,6 +1,7 @@
 /// <reference types="mocha" />
 import * as assert from "node:assert/strict";
-import {spawnSync} from "node:child_process";
+import {execFileSync} from "node:child_process";
+import * as path from "node:path";
 import * as vscode from "vscode";
 import type {DynSplitApi} from "../../src/extension/extension";
 import type {KvHookBuildResult} from "../../src/extension/kvHookBuild";
@@ -138,12 +139,15 @@ suite("DynSplit Chat in a real extension host", function () {
   });
 
   test("Build the KV Hook for This Machine says which toolkit is missing, before building anything", async function () {
-    // A missing toolkit fails in the script's first step; where nvcc and cuBLAS both exist this would start a real
-    // CUDA build, so the test needs a machine without a complete CUDA toolkit (ours has nvcc without cuBLAS).
-    const cublas = spawnSync("sh", ["-c", "ls /usr/local/cuda/lib64/libcublas.so* || ldconfig -p | grep -q libcublas.so"], {
-      stdio: "ignore",
-    });
-    if (cublas.status === 0) this.skip();
+    // A missing toolkit fails in the script's first step; where the CUDA toolkit is complete this would start a real
+    // build, so the test needs a machine the script itself finds lacking (ours has nvcc without cuBLAS).
+    const script = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, "scripts", "build-kernels.mjs");
+    const missing = JSON.parse(
+      execFileSync(process.execPath, [script, "--toolkits"], {encoding: "utf8", env: {...process.env, ELECTRON_RUN_AS_NODE: "1"}})
+    ) as {
+      cuda: string[];
+    };
+    if (missing.cuda.length === 0) this.skip();
     const result = (await vscode.commands.executeCommand("dynsplit.buildKvHook", {gpu: "cuda"})) as KvHookBuildResult;
     assert.equal(result.ok, false);
     assert.equal(result.gpu, "cuda");
