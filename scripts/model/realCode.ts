@@ -8,6 +8,8 @@ import {hashString} from "../../src/corpus";
 
 export interface RealCodePools {
   train: string[];
+  /** The training pool with each file's path inside node_modules. */
+  trainFiles: {path: string; text: string}[];
   heldOut: Record<string, string>[];
 }
 
@@ -48,12 +50,16 @@ export function collectRealCode(root: string, maxFiles = 3000): RealCodePools {
   walk(root, files, maxFiles);
   walk(join(root, "typescript/lib"), files, maxFiles + 200);
   const train: string[] = [];
+  const trainFiles: {path: string; text: string}[] = [];
   const heldOut: Record<string, string>[] = [];
   for (const f of [...new Set(files)]) {
     const text = readFileSync(f, "utf8").replace(/\r\n/g, "\n");
     if (!/\n/.test(text) || text.split("\n").some((l) => l.length > 2000)) continue; // skip bundled one-liners
     if (isHeldOut(packageOf(root, f))) heldOut.push({[relative(root, f)]: text});
-    else train.push(text);
+    else {
+      train.push(text);
+      trainFiles.push({path: relative(root, f), text});
+    }
   }
-  return {train, heldOut};
+  return {train, trainFiles, heldOut};
 }

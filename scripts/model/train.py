@@ -1,4 +1,4 @@
-"""Train the bundled tiny llama model (DynSplit Chat, issue 3).
+"""Train the bundled tiny llama model (DynSplit Chat, issues 3 and 14).
 
 Llama architecture computed exactly as llama.cpp does for arch "llama":
 RMSNorm (eps = llama.attention.layer_norm_rms_epsilon), RoPE "normal" layout (adjacent pairs
@@ -25,19 +25,22 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from lookup_rows import LookupRows
+from torch.utils.checkpoint import checkpoint
+
+from training_rows import TrainingRows
 
 p = argparse.ArgumentParser()
 p.add_argument("--data", default="models/work/data")
 p.add_argument("--out", default="models/work/run")
 p.add_argument("--minutes", type=float, default=40.0)
 p.add_argument("--checkpoint-minutes", type=float, default=5.0)
-p.add_argument("--layers", type=int, default=2)
+p.add_argument("--eval-minutes", type=float, default=8.0)
+p.add_argument("--layers", type=int, default=3)
 p.add_argument("--dim", type=int, default=128)
 p.add_argument("--heads", type=int, default=4)
 p.add_argument("--kv-heads", type=int, default=4)
 p.add_argument("--ffn", type=int, default=384)
-p.add_argument("--rope-base", type=float, default=100000.0)
+p.add_argument("--rope-base", type=float, default=1000000.0)
 p.add_argument("--rms-eps", type=float, default=1e-5)
 p.add_argument("--lr", type=float, default=1e-3)
 p.add_argument("--answer-weight", type=float, default=1.0)
@@ -50,12 +53,11 @@ p.add_argument("--phase-from", type=float, default=0.0,
                help="start the curriculum and LR schedule at this fraction (with --resume: continue the last phases)")
 p.add_argument("--embed-mean", type=float, default=0.0,
                help="norm of a direction shared by every token embedding at init, relative to the random part")
-p.add_argument("--positional-init", type=int, default=1,
-               help="start layer 0 heads 0/1 as RoPE position-only heads (two back, one back); all weights still train")
+p.add_argument("--positional-init", type=int, default=3,
+               help="start layer 0 heads 0..N-1 as RoPE position-only heads (1..N tokens back); all weights still train")
 p.add_argument("--tied", type=int, default=1, help="tie the output matrix to the token embedding (copying a value is then easy)")
-p.add_argument("--induction-share", type=float, default=0.5, help="share of steps on repeated random spans, in the first phases")
-p.add_argument("--max-len", type=int, default=4096, help="longest training row; later phases train at this length")
-p.add_argument("--key-curriculum", type=int, default=1, help="start with 32 keys, then 128, then all 900")
+p.add_argument("--induction-share", type=float, default=0.3, help="share of steps on repeated random spans, in the first phases")
+p.add_argument("--max-len", type=int, default=8192, help="longest training row; later phases train at this length")
 args = p.parse_args()
 
 torch.set_num_threads(args.threads)
@@ -63,7 +65,8 @@ torch.manual_seed(args.seed)
 np.random.seed(args.seed)
 os.makedirs(args.out, exist_ok=True)
 
-VOCAB = len(json.load(open(os.path.join(args.data, "..", "vocab.json")))["tokens"])
+META = json.load(open(os.path.join(args.data, "meta.json")))
+VOCAB = META["vocabSize"]
 
 
 class RMSNorm(nn.Module):
@@ -153,9 +156,9 @@ class TinyLlama(nn.Module):
     @torch.no_grad()
     def positional_prior(self, pairs=6, amplitude=8.0):
         """A starting point, not a circuit: embedding dim 0 starts as a constant channel (the bias
-        llama lacks), and layer 0's heads 0 and 1 start with q/k read from it so that their RoPE
-        score peaks two and one tokens back. Values, outputs, keys, the lookup and the copy are
-        random and learned; every weight here trains like any other."""
+        llama lacks), and layer 0's first heads start with q/k read from it so that their RoPE
+        score peaks 1, 2, ... tokens back (a multi-token key needs several). Values, outputs, keys,
+        the lookup and the copy are random and learned; every weight here trains like any other."""
         emb = self.tok.weight
         const = float(emb[:, 1:].pow(2).sum(1).sqrt().mean())
         emb[:, 0] = const
@@ -165,7 +168,7 @@ class TinyLlama(nn.Module):
         theta = args.rope_base ** (-torch.arange(0, hd, 2, dtype=torch.float64) / hd)
         r = math.sqrt(amplitude * math.sqrt(hd))
         blk = self.blocks[0]
-        for head, offset in ((0, 2), (1, 1)):
+        for head, offset in [(h, h + 1) for h in range(min(args.positional_init, args.heads))]:
             for i in range(pairs):
                 row = head * hd + 2 * i
                 blk.wq.weight[row, 0] = r * math.cos(-offset * theta[i]) / c
@@ -179,23 +182,15 @@ class TinyLlama(nn.Module):
         mask = torch.full((T, T), float("-inf")).triu(1)
         x = self.tok(idx)
         for b in self.blocks:
-            x = b(x, cos, sin, mask)
+            # Long rows: recompute each block in the backward pass instead of keeping its T x T attention.
+            x = checkpoint(b, x, cos, sin, mask) if T > 2048 and self.training else b(x, cos, sin, mask)
         return self.norm(x)
 
 
 model = TinyLlama()
-lookup = LookupRows(args.data, args.seed)
-print(f"lookup rows: {len(lookup.keys)} keys, {len(lookup.filler)} filler lines", flush=True)
-
-
-def lookup_set(T, n_facts, filler, rows, seed):
-    """A fixed validation set of lookup rows (own generator, so it never overlaps training draws)."""
-    t, m = LookupRows(args.data, seed).batch(rows, T, n_facts, filler)
-    return torch.from_numpy(t), torch.from_numpy(m)
-
-
-VAL = {"lookup256": lookup_set(256, 16, 0.5, 64, args.seed + 1), "lookup1024": lookup_set(1024, 32, 0.8, 16, args.seed + 2),
-       "lookup4096": lookup_set(4096, 48, 0.9, 4, args.seed + 3)}
+rows = TrainingRows(args.data, args.seed)
+print("training sets: " + " ".join(f"{k} {len(v[0])}" for k, v in rows.sets.items()), flush=True)
+VAL_T = [T for T in (512, 2048, 8192) if T <= args.max_len]
 opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.01)
 nparams = sum(p.numel() for p in model.parameters())
 print(f"params {nparams} vocab {VOCAB}", flush=True)
@@ -210,28 +205,48 @@ if args.resume:
 def loss_on(idx, amask):
     """Cross-entropy on answer positions (+ a sampled LM term on other positions)."""
     x, y = idx[:, :-1], idx[:, 1:]
-    ans = amask[:, 1:]
+    ans = amask[:, 1:] > 0
     h = model.hidden(x)
-    other = (~ans) & (torch.rand(ans.shape) < args.lm_fraction) & (y != 2)
+    other = (~ans) & (torch.rand(ans.shape) < args.lm_fraction) & (y != rows.eos)
     la = F.cross_entropy(model.out(h[ans]), y[ans]) if ans.any() else h.sum() * 0
     lo = F.cross_entropy(model.out(h[other]), y[other]) if other.any() else h.sum() * 0
     return args.answer_weight * la + args.lm_weight * lo, la, lo
 
 
 @torch.no_grad()
-def evaluate(vs, n=64, bs=16):
+def evaluate(T, bs=1):
+    """Teacher-forced exact-answer accuracy per kind: an answer counts when every one of its tokens is the argmax."""
     model.eval()
-    tok, m = vs[0][:n], vs[1][:n]
-    correct = total = 0
-    for i in range(0, min(n, len(tok)), bs):
-        idx, am = tok[i:i + bs], m[i:i + bs]
-        h = model.hidden(idx[:, :-1])
-        ans = am[:, 1:]
-        pred = model.out(h[ans]).argmax(-1)
-        correct += (pred == idx[:, 1:][ans]).sum().item()
-        total += ans.sum().item()
+    tok, m = rows.val(T)
+    tok, m = tok[:max(2, 16384 // T)], m[:max(2, 16384 // T)]
+    right = {1: 0, 2: 0}
+    total = {1: 0, 2: 0}
+    for i in range(0, len(tok), bs):
+        idx = torch.from_numpy(tok[i:i + bs])
+        am = m[i:i + bs, 1:]
+        pred = model.out(model.hidden(idx[:, :-1])).argmax(-1).numpy()
+        ok = pred == tok[i:i + bs, 1:]
+        for r in range(len(am)):
+            j = 0
+            while j < am.shape[1]:
+                if am[r, j] == 0:
+                    j += 1
+                    continue
+                kind, k = int(am[r, j]), j
+                while k < am.shape[1] and am[r, k] == kind:
+                    k += 1
+                total[kind] += 1
+                right[kind] += int(ok[r, j:k].all())
+                j = k
     model.train()
-    return correct / max(1, total)
+    return {f"value{T}": right[1] / max(1, total[1]), f"file{T}": right[2] / max(1, total[2])}
+
+
+def evaluate_all():
+    acc = {}
+    for T in VAL_T:
+        acc.update(evaluate(T))
+    return acc
 
 
 def export(tag):
@@ -264,26 +279,24 @@ def export(tag):
     json.dump(manifest, open(os.path.join(d, "manifest.json"), "w"), indent=1)
 
 
-# Curriculum by fraction of the wall-time budget: (start, T, batch, facts per row, filler share,
-# keys in play (None = all), share of plain induction steps). Repeated random spans teach the induction head
-# (copy what followed this token last time) without the "copy any stated value" shortcut that the
-# lookup rows alone offer; few keys and few facts in short rows then tie it to the lookup; longer
-# rows with more filler teach it to find one fact among thousands of tokens.
-# The last phases train at the longest lengths the card promises: RoPE positions beyond the longest training row
-# are never seen, so a model trained only to 2048 loses accuracy at 4096 (measured: 50 % at 4k, 95 % at 2k).
+# Curriculum by fraction of the wall-time budget: (start, T, batch, share of plain induction steps). Repeated random
+# spans teach the induction head (copy what followed this token last time); short rows dense with facts then tie it
+# to the lookup; longer rows with more code teach it to find one fact among thousands of tokens. The last phases
+# train at the longest lengths the card promises: RoPE positions beyond the longest training row are never seen
+# (measured on the first model: 50 % at 4k when trained to 2k).
 PHASES = [
-    (0.00, 128, 32, 4, 0.0, 32, args.induction_share),
-    (0.07, 128, 32, 8, 0.3, 128, args.induction_share),
-    (0.14, 256, 16, 16, 0.5, None, args.induction_share / 2),
-    (0.28, 512, 8, 24, 0.7, None, args.induction_share / 4),
-    (0.45, 1024, 4, 32, 0.8, None, args.induction_share / 8),
-    (0.62, 2048, 2, 32, 0.9, None, args.induction_share / 8),
-    (0.80, 4096, 1, 48, 0.9, None, args.induction_share / 8),
+    (0.00, 256, 16, args.induction_share),
+    (0.08, 512, 8, args.induction_share / 2),
+    (0.22, 1024, 4, args.induction_share / 4),
+    (0.45, 2048, 2, args.induction_share / 8),
+    (0.68, 4096, 1, 0.0),
+    (0.90, 8192, 1, 0.0),
 ]
 PHASES = [ph for ph in PHASES if ph[1] <= args.max_len]
 budget = args.minutes * 60
 t_start = time.time()
 last_ck = t_start
+last_eval = t_start
 history = {"steps": 0, "seconds": 0, "log": []}
 step = step0
 run_avg = None
@@ -292,18 +305,13 @@ while True:
     if elapsed >= budget:
         break
     frac = args.phase_from + (1 - args.phase_from) * elapsed / budget
-    _, T, B, n_facts, filler, n_keys, induction = [ph for ph in PHASES if frac >= ph[0]][-1]
-    if not args.key_curriculum:
-        n_keys = None
+    _, T, B, induction = [ph for ph in PHASES if frac >= ph[0]][-1]
     warm = min(1.0, (step - step0 + 1) / 50)
     lr = args.lr * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
     for g in opt.param_groups:
         g["lr"] = lr
     is_lookup = np.random.random() >= induction
-    if not is_lookup:
-        t, m = lookup.induction_batch(B, T)
-    else:
-        t, m = lookup.batch(B, T, n_facts, filler, n_keys)
+    t, m = rows.batch(B, T) if is_lookup else rows.induction_batch(B, T)
     idx, am = torch.from_numpy(t), torch.from_numpy(m)
     loss, la, lo = loss_on(idx, am)
     opt.zero_grad(set_to_none=True)
@@ -315,10 +323,11 @@ while True:
         run_avg = la.item() if run_avg is None else 0.95 * run_avg + 0.05 * la.item()
     if step % 25 == 0:
         print(f"step {step} t {elapsed:.0f}s T {T} lr {lr:.2e} ans_loss {run_avg or 0:.3f} lm_loss {lo.item():.3f}", flush=True)
-    if step % 200 == 0 or time.time() - last_ck > args.checkpoint_minutes * 60:
-        acc = {k: evaluate(v, n=len(v[0]), bs=8) for k, v in VAL.items()}
+    if time.time() - last_eval > args.eval_minutes * 60:
+        acc = evaluate_all()
         history["log"].append({"step": step, "seconds": round(elapsed), "ansLoss": round(run_avg or 0, 4), **acc})
-        print(f"  eval step {step}: val answer acc " + " ".join(f"{k} {a:.3f}" for k, a in acc.items()), flush=True)
+        print(f"  eval step {step}: exact answers " + " ".join(f"{k} {a:.3f}" for k, a in acc.items()), flush=True)
+        last_eval = time.time()
     if time.time() - last_ck > args.checkpoint_minutes * 60:
         history.update(steps=step, seconds=round(time.time() - t_start))
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args)}, os.path.join(args.out, "ckpt.pt"))
@@ -327,9 +336,9 @@ while True:
         print(f"  checkpoint + export at step {step}", flush=True)
 
 history.update(steps=step, seconds=round(time.time() - t_start))
-acc = {k: evaluate(v, n=len(v[0]), bs=8) for k, v in VAL.items()}
+acc = evaluate_all()
 history["final"] = {**acc, "ansLoss": run_avg}
-print(f"final step {step}: val answer acc " + " ".join(f"{k} {a:.3f}" for k, a in acc.items()), flush=True)
+print(f"final step {step}: exact answers " + " ".join(f"{k} {a:.3f}" for k, a in acc.items()), flush=True)
 torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "args": vars(args)}, os.path.join(args.out, "ckpt.pt"))
 export(f"step{step}")
 print("done", flush=True)

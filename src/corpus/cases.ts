@@ -3,7 +3,19 @@
  * code context, hard distractors (keys sharing the needle's prefix or suffix) elsewhere, and
  * a question at the end whose answer is the needle's value.
  */
-import {type Fact, distractorKeys, formatFact, formatQuestion, randomKey, randomValue} from "./facts";
+import {
+  type Fact,
+  type KeyShape,
+  type ValueKind,
+  distractorKeys,
+  formatFact,
+  formatFileQuestion,
+  formatQuestion,
+  keyShapeOf,
+  randomKey,
+  randomValue,
+  valueKindOf,
+} from "./facts";
 import {fileHeader, generateRepository} from "./repository";
 import {Rng} from "./rng";
 
@@ -22,6 +34,10 @@ export interface CaseOptions {
   fileCount?: number;
   /** Plant the facts into these files (e.g. real source code) instead of synthetic ones. */
   haystack?: Record<string, string>;
+  /** The needle key's shape (default: random); distractors share it. */
+  keyShape?: KeyShape;
+  /** The needle value's kind (default: random). */
+  valueKind?: ValueKind;
 }
 
 export interface NeedleCase {
@@ -35,11 +51,17 @@ export interface NeedleCase {
     start: number;
     end: number;
     depth: number;
+    /** The file the needle is planted in. */
+    path: string;
+    shape: KeyShape;
+    kind: ValueKind;
   };
   distractors: Fact[];
-  /** Question text; the prompt is `context + question` and the answer is the next token. */
+  /** Question text; the prompt is `context + question` and the answer (` {value}`) follows, ending at `;`. */
   question: string;
   answer: string;
+  /** The file question about the needle (`Q: file of {key} is`); its answer is `needle.path`. */
+  fileQuestion: string;
 }
 
 /** Measured for models/dynsplit-tiny.gguf on generated cases, so contextTokens lands near its target. */
@@ -73,8 +95,8 @@ export function generateCase(seed: number | string, options: CaseOptions = {}): 
   const targetChars =
     options.contextChars ?? Math.round((options.contextTokens ?? 1000) * (options.charsPerToken ?? DEFAULT_CHARS_PER_TOKEN));
   const depth = options.needleDepth ?? rng.float();
-  const key = randomKey(rng);
-  const needle: Fact = {key, value: randomValue(rng)};
+  const key = randomKey(rng, options.keyShape);
+  const needle: Fact = {key, value: randomValue(rng, options.valueKind)};
   const distractors = distractorKeys(rng, key, options.distractors ?? 4).map((k) => ({key: k, value: randomValue(rng)}));
 
   const needleLine = formatFact(needle);
@@ -94,6 +116,7 @@ export function generateCase(seed: number | string, options: CaseOptions = {}): 
   let current = "";
   let context = "";
   let start = -1;
+  let needlePath = "";
   for (const line of lines) {
     if (line.header !== undefined) {
       current = line.header;
@@ -101,7 +124,10 @@ export function generateCase(seed: number | string, options: CaseOptions = {}): 
       context += line.text + "\n";
       continue;
     }
-    if (line.planted === "needle") start = context.length;
+    if (line.planted === "needle") {
+      start = context.length;
+      needlePath = current;
+    }
     files[current] += line.text + "\n";
     context += line.text + "\n";
   }
@@ -109,9 +135,18 @@ export function generateCase(seed: number | string, options: CaseOptions = {}): 
     id: `case-${seed}`,
     files,
     context,
-    needle: {...needle, start, end: start + needleLine.length + 1, depth},
+    needle: {
+      ...needle,
+      start,
+      end: start + needleLine.length + 1,
+      depth,
+      path: needlePath,
+      shape: keyShapeOf(key)!,
+      kind: valueKindOf(needle.value)!,
+    },
     distractors,
     question: formatQuestion(key),
     answer: needle.value,
+    fileQuestion: formatFileQuestion(key),
   };
 }
