@@ -2,8 +2,9 @@ import type {BlockAggregate} from "./types";
 
 /**
  * The ragged reference: each block as its own list of token indices, scored by a loop per block. This is
- * how variable-length blocks look without uniform mapping; it stays for the unit tests (both must agree) and
- * for `npm run bench:core`, which measures what the uniform layout saves.
+ * how variable-length blocks look without uniform mapping; it stays for the unit tests (both must agree), for
+ * `npm run bench:core`, which measures what the uniform layout saves, and for DynSplit's `uniformMapping: false`
+ * (the fidelity bench's ablation).
  */
 export function raggedBlocks(offsets: Int32Array): number[][] {
   const blocks: number[][] = [];

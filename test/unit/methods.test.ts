@@ -96,6 +96,21 @@ test("dynsplit blocks respect C±Δ and the block map reports boundary delimiter
   assert.ok(inner.filter((b) => b.boundary.trim() === "" || /[\n;}{).,:?!]/.test(b.boundary)).length > inner.length * 0.9);
 });
 
+test("dynsplit without uniform mapping scores block by block and keeps exactly the same tokens", () => {
+  for (const aggregate of ["mean", "sum", "max"] as const)
+    for (const seed of [3, 11]) {
+      const inp = input(4000, 0.2, seed);
+      const on = createMethod("dynsplit", {aggregate}).compress(inp);
+      const off = createMethod("dynsplit", {aggregate, uniformMapping: false}).compress(inp);
+      assert.deepEqual(off.keep, on.keep, `${aggregate}: same selection`);
+      assert.deepEqual(
+        off.blocks.map((b) => b.score),
+        on.blocks.map((b) => b.score),
+        `${aggregate}: same block scores`
+      );
+    }
+});
+
 test("bad input gets a clear error", () => {
   const ok = input(100, 0.5);
   const m = createMethod("dynsplit");

@@ -1,6 +1,7 @@
 import {boundaryScores, ddSelectInput} from "../boundaryScores";
 import {checkSegmentation, ddSelect} from "../ddSelect";
 import {delimiterStrengths} from "../delimiters";
+import {raggedBlocks, scoreRaggedBlocks} from "../raggedScoring";
 import type {BlockAggregate, CommonOptions, CompressionInput, CompressionMethod, CompressionResult, ImportanceSignal} from "../types";
 import {buildUniformLayout, scoreUniformLayout} from "../uniformLayout";
 import {finiteNumber, positiveInteger} from "../validate";
@@ -19,6 +20,9 @@ export interface DynSplitOptions extends CommonOptions {
   structureWeight?: number;
   /** Block score from token scores; "mean" by default because blocks differ in length. */
   aggregate?: BlockAggregate;
+  /** Score blocks through the uniform layout (default) or one ragged list per block: the ablation of uniform
+   *  mapping, which gives the same scores (so the same selection) at a different cost. */
+  uniformMapping?: boolean;
 }
 
 export const DYNSPLIT_DEFAULTS = {
@@ -28,6 +32,7 @@ export const DYNSPLIT_DEFAULTS = {
   boundaryWindow: 8,
   structureWeight: 0.25,
   aggregate: "mean",
+  uniformMapping: true,
 } as const;
 
 /**
@@ -43,6 +48,7 @@ export class DynSplitMethod implements CompressionMethod {
   readonly alpha: number;
   readonly boundaryWindow: number;
   readonly structureWeight: number;
+  readonly uniformMapping: boolean;
   private readonly aggregate: BlockAggregate;
 
   constructor(private readonly options: DynSplitOptions = {}) {
@@ -53,16 +59,18 @@ export class DynSplitMethod implements CompressionMethod {
     this.boundaryWindow = positiveInteger("boundaryWindow", options.boundaryWindow, DYNSPLIT_DEFAULTS.boundaryWindow);
     this.structureWeight = finiteNumber("structureWeight", options.structureWeight, DYNSPLIT_DEFAULTS.structureWeight);
     this.aggregate = options.aggregate ?? DYNSPLIT_DEFAULTS.aggregate;
+    this.uniformMapping = options.uniformMapping ?? DYNSPLIT_DEFAULTS.uniformMapping;
   }
 
   compress(input: CompressionInput): CompressionResult {
     return {...compressByBlocks(this.name, input, this.options, (n) => this.segment(input, n)), ddSelect: ddSelectInput(input.signal)};
   }
 
-  /** DD-Select boundaries and block scores through the uniform layout. */
+  /** DD-Select boundaries and block scores through the uniform layout (or, ablated, block by block). */
   private segment(input: CompressionInput, n: number): {offsets: Int32Array; blockScores: Float32Array} {
     const offsets = dynsplitOffsets(input.tokenTexts, input.signal, input.forcedStarts, this);
     const tokenScores = input.signal?.tokenScores ?? new Float32Array(n);
+    if (!this.uniformMapping) return {offsets, blockScores: scoreRaggedBlocks(raggedBlocks(offsets), tokenScores, this.aggregate)};
     const layout = buildUniformLayout(offsets, tokenScores, this.blockSize + this.tolerance, this.aggregate);
     return {offsets, blockScores: scoreUniformLayout(layout)};
   }
