@@ -134,6 +134,9 @@ export interface IngestRequest {
   question?: string;
   /** once/reread: use the question as the observation window. Defaults to true when a question is given. */
   queryAware?: boolean;
+  /** once/reread, attention signal without the question: queries per chunk that score the tokens before them
+   *  (default 32; SnapKV as kvpress runs it uses 64). */
+  observationWindow?: number;
   /** Use and fill the persistent cache (once/reread) or the block store (memory). Defaults to true. */
   useCache?: boolean;
   /** memory: how the store cuts files into blocks. Defaults to "dynsplit" ("chunkkv" for method chunkkv). */
@@ -799,6 +802,7 @@ export class Engine {
       queryAware,
       format: this.format,
       denseAttention: signal === "attention" && method === "dynsplit",
+      observationWindow: request.observationWindow,
       kvBytesPerToken: this.info!.kvBytesPerToken,
     };
 
@@ -811,6 +815,7 @@ export class Engine {
       chunkTokens,
       reserveTokens,
       question: queryAware ? question : undefined,
+      observationWindow: request.observationWindow,
       contentHash,
       binary: this.info?.binary,
       kvCacheType: this.info?.kvCacheType,

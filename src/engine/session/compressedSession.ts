@@ -36,6 +36,8 @@ export interface SessionOptions {
   queryAware: boolean;
   /** DD-Select on attention local/distant masses (probe dense mode; costs a second attention pass). */
   denseAttention?: boolean;
+  /** Query-agnostic attention: queries per chunk in the observation window (sessionSignals' default otherwise). */
+  observationWindow?: number;
   format: PromptFormat;
 }
 
@@ -116,7 +118,11 @@ export class CompressedSession {
     readonly options: SessionOptions
   ) {
     this.method = createMethod(options.method, options.methodOptions);
-    this.signal = createSessionSignal(options.signal, {queryAware: options.queryAware, denseAttention: options.denseAttention});
+    this.signal = createSessionSignal(options.signal, {
+      queryAware: options.queryAware,
+      denseAttention: options.denseAttention,
+      observationWindow: options.observationWindow,
+    });
     this.texts = new TokenTexts(model);
     this.bytesPerToken = options.kvBytesPerToken ?? kvBytesPerToken(kvGeometryFromGguf(model.fileInfo.metadata));
   }

@@ -42,11 +42,16 @@ export interface SessionSignal {
   measure(sequence: LlamaContextSequence, ledger: TokenLedger, question: Token[] | undefined): Promise<MeasuredSignal>;
 }
 
+/** Queries per chunk that score the earlier tokens (query-agnostic attention); kvpress's SnapKV uses 64. */
+export const DEFAULT_OBSERVATION_WINDOW = 32;
+
 export interface SessionSignalOptions {
   /** Use the question as the observation window at every compression point (when one is known). */
   queryAware: boolean;
   /** Attention only: measure DD-Select's local/distant masses while prefilling (a second attention pass). */
   denseAttention?: boolean;
+  /** Attention, query-agnostic: how many of each chunk's last queries score the tokens before them. Default 32. */
+  observationWindow?: number;
 }
 
 export function createSessionSignal(kind: SignalKind, options: SessionSignalOptions): SessionSignal {
@@ -79,7 +84,10 @@ class AttentionSessionSignal implements SessionSignal {
       return {};
     }
     const offset = ledger.length;
-    const m = await prefillWithAttentionProbe(sequence, ids, {observationWindow: 32, dense: this.options.denseAttention === true});
+    const m = await prefillWithAttentionProbe(sequence, ids, {
+      observationWindow: this.options.observationWindow ?? DEFAULT_OBSERVATION_WINDOW,
+      dense: this.options.denseAttention === true,
+    });
     for (let p = 0; p < offset; p++) ledger.prefillScores[p] += m.signal.tokenScores[p];
     const scores = m.signal.tokenScores.subarray(offset);
     if (!m.signal.localMass || !m.signal.distantMass) return {scores};
