@@ -466,6 +466,14 @@ export class Engine {
     return live.session.nextTokenDistribution(text);
   }
 
+  /** Tokens `documents` take in a context, file headers included, exactly as an ingest counts them (benchmarks size
+   *  their inputs by it). */
+  documentTokens(documents: readonly IngestDocument[]): number {
+    const model = this.requireModel();
+    const texts = new TokenTexts(model);
+    return documents.reduce((a, d) => a + tokenizeDocument(model, this.format, texts, d).ids.length, 0);
+  }
+
   /**
    * Benchmark baseline: plain prefill of `documents` (header and content, as the store reads them) in windows of
    * `windowTokens` on a fresh context — BOS, then up to window − 2 tokens, erased after each — in tokens per second.
