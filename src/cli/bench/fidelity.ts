@@ -1,157 +1,300 @@
-import {generateCase, type NeedleCase} from "../../corpus";
-import type {MethodOptions} from "../../core/methods/registry";
-import type {MethodName} from "../../core/types";
-import type {Engine} from "../../engine/engine";
+/**
+ * The fidelity bench (issue 14): suites where the compression methods can differ, on real code the model never saw.
+ * - query-aware: one multi-token fact per context among distractors, compressed for its value question at 10-30 %;
+ *   then its value and its file are asked (a kept block must still carry its value whole and know its file);
+ * - agnostic: ten facts per context, compressed once with no question (the chat situation), then all asked; with the
+ *   repository memory (one block store, a context chosen per question) in the same table;
+ * - heatmap: needle depth × context length for DynSplit, the strongest query-aware baseline and the full cache.
+ * Every cell counts answers with 95 % Wilson intervals, overall, per value kind and per depth.
+ */
+import {performance} from "node:perf_hooks";
+import {DynSplitInputError} from "../../core/errors";
+import {formatDuration} from "../../core/formatDuration";
 import type {SignalSetting} from "../../core/signalNames";
-import {isCorrect, wilson} from "../answerMatch";
+import {codeExcerpts} from "../../corpus/codeExcerpts";
+import type {Engine, IngestRequest} from "../../engine/engine";
+import {isRightAnswer} from "../answerMatch";
+import {factWorkspaces, needleCases, type BenchInput} from "./fidelityCases";
+import {BASELINES, DYNSPLIT, FULL_CACHE, strongestBaseline, type MethodCell} from "./fidelityMethods";
+import {plannedWork, suiteCells, type FidelityPlan} from "./fidelityPlan";
+import {Tally, depthBucketLabel, type Share, type TallyStats} from "./tally";
+import {WorkMeter} from "./workMeter";
 
-/** One retrieval case of a suite: documents, one or more questions (all must be answered right). */
-export interface FidelityCase {
-  id: string;
-  suite: "single" | "multi" | "distractors";
-  depth: number;
-  documents: {path: string; content: string}[];
-  questions: {question: string; answer: string}[];
-}
-
-/** One grid of runs: a suite under one signal and query mode, some methods at some budgets. */
-export interface FidelityGrid {
-  suite: FidelityCase["suite"];
-  signal: SignalSetting;
-  query: "aware" | "agnostic";
-  methods: MethodName[];
-  budgets: number[];
-  /** DynSplit variants (C, Δ, α) for the ablations. */
-  variants?: {name: string; options: MethodOptions}[];
-}
-
-export interface FidelityConfig {
-  cases: number;
-  contextTokens: number;
-  grids: FidelityGrid[];
-  seed?: number;
-  onResult?: (row: FidelityRow) => void;
-}
-
-export interface FidelityRow {
-  suite: string;
+export interface FidelityRow extends TallyStats {
+  suite: "query-aware" | "agnostic";
+  question: "value" | "file";
+  label: string;
   method: string;
-  variant: string;
+  role: MethodCell["role"];
+  answerFrom: "once" | "memory";
   budget: number;
+  /** The target context length; meanTokensRead is what the tokenizer made of it. */
+  contextTokens: number;
   signal: string;
-  query: "aware" | "agnostic";
-  n: number;
-  correct: number;
-  accuracy: number;
-  ci95: [number, number];
-  /** Accuracy per needle-depth bucket (0–20 %, …, 80–100 %). */
-  byDepth: {bucket: string; n: number; accuracy: number}[];
+  /** Contexts compressed for this row (one per case or workspace), and those the engine refused (counted wrong). */
+  reads: number;
+  failedReads: number;
   meanTokensRead: number;
   meanTokensKept: number;
-  scoringShare: number;
+  /** Per read, in ms: measuring the signal (memory: scoring blocks for the questions); running the method and
+   *  erasing what it evicts. */
+  meanScoringMs: number;
+  meanCompressMs: number;
+  meanFirstTokenMs: number;
+  /** Reads whose kept context is longer than the model handles. */
+  beyondModelContext: number;
 }
 
-/**
- * Fresh cases (seeds 8,000,000+, never used in training). "multi" asks the needle and one distractor fact (a second
- * needle) in one go; both answers must be right, and both questions are the observation window.
- */
-export function fidelityCases(suite: FidelityCase["suite"], count: number, contextTokens: number, seed = 8_000_000): FidelityCase[] {
-  return Array.from({length: count}, (_, i) => {
-    const depth = (i + 0.5) / count;
-    const c: NeedleCase = generateCase(`${suite}:${seed + i}`, {
-      contextTokens,
-      needleDepth: depth,
-      distractors: suite === "distractors" ? 12 : 4,
-    });
-    const documents = Object.entries(c.files).map(([path, content]) => ({path, content}));
-    const questions = [{question: c.question, answer: c.answer}];
-    if (suite === "multi" && c.distractors[0]) {
-      const d = c.distractors[0];
-      questions.push({question: c.question.replace(c.needle.key, d.key), answer: d.value});
-    }
-    return {id: c.id, suite, depth, documents, questions};
-  });
+export interface HeatmapCell extends Share {
+  label: string;
+  method: string;
+  contextTokens: number;
+  meanTokensRead: number;
+  /** Depth bucket, e.g. "40–60%". */
+  bucket: string;
 }
 
-export async function runFidelity(engine: Engine, config: FidelityConfig): Promise<FidelityRow[]> {
+export interface FidelityResult {
+  plan: FidelityPlan;
+  /** Characters per token of the model's tokenizer on the pool's code: the first guess of every input's size (each
+   *  is then refitted to its target by its exact token count). */
+  charsPerToken: number;
+  rows: FidelityRow[];
+  heatmap?: {budget: number; baseline: string; cells: HeatmapCell[]};
+  seconds: number;
+}
+
+export interface FidelityRunOptions {
+  /** Real code to cut contexts from (realCodeFiles). */
+  pool: Readonly<Record<string, string>>;
+  signal?: SignalSetting;
+  seed?: string;
+  log?: (line: string) => void;
+  onRow?: (row: FidelityRow) => void;
+  /** Least time between two progress lines. Default 10 s. */
+  progressMs?: number;
+}
+
+/** A question costs about as much as reading this many tokens (for the ETA only). */
+const QUESTION_WORK = 40;
+
+export async function runFidelity(engine: Engine, plan: FidelityPlan, o: FidelityRunOptions): Promise<FidelityResult> {
+  const t0 = performance.now();
+  const log = o.log ?? (() => undefined);
+  const signal = o.signal ?? "auto";
+  const seed = o.seed ?? "fidelity";
+  const charsPerToken = measureCharsPerToken(engine, o.pool);
+  const tokensOf = (documents: BenchInput["documents"]) => engine.documentTokens(documents);
+  const work = plannedWork(plan);
+  log(
+    `fidelity: ${charsPerToken.toFixed(2)} characters per token on this code; ${work.reads} reads (${(work.tokens / 1e6).toFixed(2)}M tokens), ${work.questions} questions`
+  );
+  const meter = new WorkMeter(work.tokens + QUESTION_WORK * work.questions);
+  let printed = -Infinity;
+  const tick = (done: number, what: string) => {
+    meter.add(done);
+    if (meter.elapsedMs - printed < (o.progressMs ?? 10_000)) return;
+    printed = meter.elapsedMs;
+    const eta = meter.etaMs;
+    log(`[${(100 * meter.fraction).toFixed(0)} %] ${what}${eta != null ? ` · about ${formatDuration(eta)} left` : ""}`);
+  };
   const rows: FidelityRow[] = [];
-  const suites = new Map<string, FidelityCase[]>();
-  for (const g of config.grids) {
-    if (!suites.has(g.suite)) suites.set(g.suite, fidelityCases(g.suite, config.cases, config.contextTokens, config.seed));
-    const cases = suites.get(g.suite)!;
-    const cells: {method: MethodName; variant: string; options?: MethodOptions; budget: number}[] = [];
-    for (const m of g.methods) for (const b of m === "full" ? [1] : g.budgets) cells.push({method: m, variant: m, budget: b});
-    for (const v of g.variants ?? [])
-      for (const b of g.budgets) cells.push({method: "dynsplit", variant: v.name, options: v.options, budget: b});
-    for (const c of cells) {
-      const row = await runCell(engine, cases, {...c, signal: g.signal, query: g.query, suite: g.suite});
-      rows.push(row);
-      config.onResult?.(row);
+  const emit = (...rs: FidelityRow[]) => {
+    rows.push(...rs);
+    for (const r of rs) o.onRow?.(r);
+  };
+
+  if (plan.queryAware) {
+    const p = plan.queryAware;
+    const inputs = needleCases(o.pool, {count: p.cases, contextTokens: p.contextTokens, charsPerToken, tokensOf, seed: `${seed}:aware`});
+    for (const {cell, budget} of suiteCells(p)) {
+      const r = await runCell(engine, inputs, {cell, budget, signal, steer: true, asks: ["value", "file"]}, tick);
+      emit(row("query-aware", "value", cell, budget, p.contextTokens, r), row("query-aware", "file", cell, budget, p.contextTokens, r));
     }
   }
-  return rows;
+
+  if (plan.agnostic) {
+    const p = plan.agnostic;
+    const inputs = factWorkspaces(o.pool, {
+      count: p.workspaces,
+      facts: p.facts,
+      contextTokens: p.contextTokens,
+      charsPerToken,
+      tokensOf,
+      seed: `${seed}:agnostic`,
+    });
+    for (const {cell, budget} of suiteCells(p)) {
+      const r = await runCell(engine, inputs, {cell, budget, signal, steer: false, asks: ["value", "file"]}, tick);
+      emit(row("agnostic", "value", cell, budget, p.contextTokens, r), row("agnostic", "file", cell, budget, p.contextTokens, r));
+    }
+  }
+
+  let heatmap: FidelityResult["heatmap"];
+  if (plan.heatmap) {
+    const h = plan.heatmap;
+    const aware = rows.filter((r) => r.suite === "query-aware" && r.question === "value" && r.role === "baseline");
+    const baselineLabel = strongestBaseline(aware, h.budget);
+    const baseline = BASELINES.find((b) => b.label === baselineLabel)!;
+    log(`heat map: dynsplit, ${baselineLabel} (the most accurate baseline at ${100 * h.budget} %, query-aware) and the full cache`);
+    const cells: HeatmapCell[] = [];
+    for (const contextTokens of h.contexts)
+      for (let b = 0; b < h.depthBuckets; b++) {
+        const inputs = needleCases(o.pool, {
+          count: h.perCell,
+          contextTokens,
+          charsPerToken,
+          tokensOf,
+          seed: `${seed}:heat:${contextTokens}:${b}`,
+          depthFrom: b / h.depthBuckets,
+          depthTo: (b + 1) / h.depthBuckets,
+        });
+        for (const cell of [DYNSPLIT, baseline, FULL_CACHE]) {
+          const budget = cell.role === "reference" ? 1 : h.budget;
+          const r = await runCell(engine, inputs, {cell, budget, signal, steer: true, asks: ["value"]}, tick);
+          const s = r.tallies.value.stats();
+          cells.push({
+            label: cell.label,
+            method: cell.method,
+            contextTokens,
+            meanTokensRead: r.tokensRead / inputs.length,
+            bucket: depthBucketLabel(b, h.depthBuckets),
+            n: s.n,
+            correct: s.correct,
+            accuracy: s.accuracy,
+            ci95: s.ci95,
+          });
+        }
+      }
+    heatmap = {budget: h.budget, baseline: baselineLabel, cells};
+  }
+  return {plan, charsPerToken, rows, heatmap, seconds: (performance.now() - t0) / 1000};
 }
 
+interface CellRun {
+  tallies: {value: Tally; file: Tally};
+  reads: number;
+  failedReads: number;
+  tokensRead: number;
+  tokensKept: number;
+  scoringMs: number;
+  compressMs: number;
+  firstTokenMs: number;
+  questions: number;
+  beyond: number;
+  signal: string;
+  answerFrom: "once" | "memory";
+}
+
+/** Each input read and compressed once by `cell` at `budget`, then each of its facts asked (value and/or file). */
 async function runCell(
   engine: Engine,
-  cases: FidelityCase[],
-  cell: {
-    method: MethodName;
-    variant: string;
-    options?: MethodOptions;
-    budget: number;
-    signal: SignalSetting;
-    query: "aware" | "agnostic";
-    suite: string;
-  }
-): Promise<FidelityRow> {
-  let correct = 0;
-  let read = 0;
-  let kept = 0;
-  let scoring = 0;
-  let prefill = 0;
-  let signalUsed = "";
-  const depthBuckets = Array.from({length: 5}, () => ({n: 0, correct: 0}));
-  for (const c of cases) {
-    const joined = c.questions.map((q) => q.question).join("\n");
-    const s = await engine.ingest({
-      documents: c.documents,
-      method: cell.method,
-      methodOptions: cell.options,
-      budget: {ratio: cell.budget, exact: true},
-      signal: cell.signal,
-      answerFrom: cell.query === "aware" ? "reread" : "once",
-      question: cell.query === "aware" ? joined : undefined,
-      queryAware: cell.query === "aware",
-      useCache: false,
-    });
-    let ok = true;
-    for (const q of c.questions) ok = isCorrect((await engine.ask(q.question)).answer, q.answer) && ok;
-    if (ok) correct++;
-    const bucket = depthBuckets[Math.min(4, Math.floor(c.depth * 5))];
-    bucket.n++;
-    if (ok) bucket.correct++;
-    read += s.tokensRead;
-    kept += s.tokensKept;
-    scoring += s.timings.scoringMs + s.timings.evictMs;
-    prefill += s.timings.prefillMs;
-    signalUsed = s.signal;
-  }
-  const n = cases.length;
-  return {
-    suite: cell.suite,
-    method: cell.method,
-    variant: cell.variant,
-    budget: cell.budget,
-    signal: signalUsed || cell.signal,
-    query: cell.query,
-    n,
-    correct,
-    accuracy: correct / n,
-    ci95: wilson(correct, n),
-    byDepth: depthBuckets.map((b, i) => ({bucket: `${i * 20}–${i * 20 + 20}%`, n: b.n, accuracy: b.n ? b.correct / b.n : NaN})),
-    meanTokensRead: read / n,
-    meanTokensKept: kept / n,
-    scoringShare: prefill > 0 ? scoring / prefill : 0,
+  inputs: readonly BenchInput[],
+  c: {cell: MethodCell; budget: number; signal: SignalSetting; steer: boolean; asks: ("value" | "file")[]},
+  tick: (work: number, what: string) => void
+): Promise<CellRun> {
+  const run: CellRun = {
+    tallies: {value: new Tally(), file: new Tally()},
+    reads: 0,
+    failedReads: 0,
+    tokensRead: 0,
+    tokensKept: 0,
+    scoringMs: 0,
+    compressMs: 0,
+    firstTokenMs: 0,
+    questions: 0,
+    beyond: 0,
+    signal: "",
+    answerFrom: c.cell.memory ? "memory" : "once",
   };
+  const what = (i: number) => `${c.cell.label} at ${c.budget === 1 ? "full" : `${100 * c.budget} %`}: ${i + 1}/${inputs.length}`;
+  for (const [i, input] of inputs.entries()) {
+    run.reads++;
+    let read;
+    try {
+      read = await engine.ingest(ingestRequest(c.cell, c.budget, input, c.signal, c.steer ? input.facts[0].valueQuestion : undefined));
+    } catch (err) {
+      // A budget too small for the pinned file headers: the same for every method, so counted wrong, not hidden.
+      if (!(err instanceof DynSplitInputError)) throw err;
+      run.failedReads++;
+      for (const f of input.facts) for (const kind of c.asks) run.tallies[kind].add(false, {kind: f.valueKind, depth: f.depth});
+      tick(0, what(i));
+      continue;
+    }
+    run.tokensRead += read.tokensRead;
+    run.tokensKept += read.tokensKept;
+    run.scoringMs += read.timings.scoringMs;
+    run.compressMs += read.timings.evictMs;
+    run.signal = read.signal;
+    if (read.beyondModelContext) run.beyond++;
+    for (const f of input.facts)
+      for (const kind of c.asks) {
+        const a = await engine.ask(kind === "value" ? f.valueQuestion : f.fileQuestion);
+        run.tallies[kind].add(isRightAnswer(kind, a.answer, kind === "value" ? f.value : f.path), {kind: f.valueKind, depth: f.depth});
+        run.firstTokenMs += a.firstTokenMs ?? a.totalMs;
+        if (run.answerFrom === "memory") run.scoringMs += a.timings.scoringMs;
+        run.questions++;
+      }
+    tick(read.tokensTotal + QUESTION_WORK * input.facts.length * c.asks.length, what(i));
+  }
+  return run;
+}
+
+function ingestRequest(cell: MethodCell, budget: number, input: BenchInput, signal: SignalSetting, steer?: string): IngestRequest {
+  const common = {
+    documents: input.documents,
+    method: cell.method,
+    methodOptions: cell.options,
+    budget: {ratio: budget, exact: true},
+    useCache: false,
+  };
+  if (cell.memory) return {...common, answerFrom: "memory", segmentation: cell.memory.segmentation, placement: cell.memory.placement};
+  return {
+    ...common,
+    answerFrom: "once",
+    signal,
+    question: steer,
+    queryAware: steer != null,
+    observationWindow: cell.observationWindow,
+  };
+}
+
+function row(
+  suite: FidelityRow["suite"],
+  question: FidelityRow["question"],
+  cell: MethodCell,
+  budget: number,
+  contextTokens: number,
+  r: CellRun
+): FidelityRow {
+  const ok = Math.max(1, r.reads - r.failedReads);
+  return {
+    suite,
+    question,
+    label: cell.label,
+    method: cell.method,
+    role: cell.role,
+    answerFrom: r.answerFrom,
+    budget,
+    contextTokens,
+    signal: r.signal,
+    ...r.tallies[question].stats(),
+    reads: r.reads,
+    failedReads: r.failedReads,
+    meanTokensRead: r.tokensRead / ok,
+    meanTokensKept: r.tokensKept / ok,
+    meanScoringMs: r.scoringMs / ok,
+    meanCompressMs: r.compressMs / ok,
+    meanFirstTokenMs: r.firstTokenMs / Math.max(1, r.questions),
+    beyondModelContext: r.beyond,
+  };
+}
+
+/** Characters per token of the loaded model on the pool's code (file headers counted as generateCase counts them). */
+function measureCharsPerToken(engine: Engine, pool: Readonly<Record<string, string>>): number {
+  const documents = Object.entries(codeExcerpts(pool, {seed: "chars-per-token", chars: 20_000})).map(([path, content]) => ({
+    path,
+    content,
+  }));
+  const chars = documents.reduce((a, d) => a + d.content.length + d.path.length + 10, 0);
+  return chars / engine.documentTokens(documents);
 }

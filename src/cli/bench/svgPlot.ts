@@ -7,7 +7,20 @@ export interface Series {
   points: {x: number; y: number; lo?: number; hi?: number}[];
 }
 
-const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#7f7f7f", "#17becf"];
+const COLORS = [
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#ff7f0e",
+  "#9467bd",
+  "#8c564b",
+  "#7f7f7f",
+  "#17becf",
+  "#bcbd22",
+  "#e377c2",
+  "#393b79",
+  "#637939",
+];
 
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -67,10 +80,11 @@ export function lineChart(opts: {
   return out.join("\n");
 }
 
+/** Rows × columns of shares in [0, 1], coloured red to green and labelled in percent; a missing value is grey. */
 export function heatMap(opts: {title: string; rows: string[]; cols: string[]; values: number[][]; xLabel: string; yLabel: string}): string {
-  const cell = 44;
-  const m = {l: 100, t: 40, b: 44};
-  const W = m.l + cell * opts.cols.length + 20;
+  const cell = 56; // wide enough for a "80–100%" column label
+  const m = {l: 110, t: 40, b: 44};
+  const W = Math.max(m.l + cell * opts.cols.length + 20, Math.ceil(7.5 * opts.title.length) + 20); // the title fits
   const H = m.t + cell * opts.rows.length + m.b;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
@@ -80,7 +94,7 @@ export function heatMap(opts: {title: string; rows: string[]; cols: string[]; va
   opts.rows.forEach((r, i) => {
     out.push(`<text x="${m.l - 6}" y="${m.t + i * cell + cell / 2 + 4}" text-anchor="end">${esc(r)}</text>`);
     opts.cols.forEach((_, j) => {
-      const v = opts.values[i][j];
+      const v = opts.values[i]?.[j] ?? NaN; // a JSON round trip turns NaN into null
       const fill = Number.isFinite(v) ? `hsl(${Math.round(120 * v)}, 65%, ${Math.round(45 + 10 * (1 - v))}%)` : "#eee";
       out.push(`<rect x="${m.l + j * cell}" y="${m.t + i * cell}" width="${cell - 2}" height="${cell - 2}" fill="${fill}"/>`);
       if (Number.isFinite(v))
@@ -93,6 +107,9 @@ export function heatMap(opts: {title: string; rows: string[]; cols: string[]; va
     out.push(`<text x="${m.l + j * cell + cell / 2}" y="${m.t + opts.rows.length * cell + 14}" text-anchor="middle">${esc(c)}</text>`)
   );
   out.push(`<text x="${m.l + (cell * opts.cols.length) / 2}" y="${H - 8}" text-anchor="middle">${esc(opts.xLabel)}</text>`);
+  out.push(
+    `<text transform="translate(14 ${m.t + (cell * opts.rows.length) / 2}) rotate(-90)" text-anchor="middle">${esc(opts.yLabel)}</text>`
+  );
   out.push("</svg>");
   return out.join("\n");
 }

@@ -4,21 +4,26 @@ import os from "node:os";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {formatBytes} from "../../core/kvMemory";
-import {METHOD_NAMES, type MethodName} from "../../core/types";
+import {METHOD_NAMES} from "../../core/types";
 import {findPackageRoot} from "../../engine/packageRoot";
-import {runFidelity, type FidelityGrid, type FidelityRow} from "../bench/fidelity";
+import {realCodeFiles, defaultRealCodeRoot} from "../../corpus/realCode";
+import {runFidelity, type FidelityResult} from "../bench/fidelity";
+import {FIDELITY_SUITES, fidelityPlan, type FidelitySuite} from "../bench/fidelityPlan";
+import {renderFidelityReport, writeFidelityPlots} from "../bench/fidelityReport";
 import {runMemoryBench, renderMemoryReport} from "../bench/memory";
 import {runPerf, type PerfRow} from "../bench/perf";
-import {heatMap, lineChart, type Series} from "../bench/svgPlot";
 import {bundledCard} from "../../engine/model/modelSource";
 import {gpuLayersOf, intOf, parse, probeOf, UsageError} from "../options";
 import {openEngine} from "../openEngine";
 
 export const BENCH_HELP = `dynsplit bench [--suite fidelity|perf|memory|all] [--full] [--out DIR] [--cases N] [--contexts 4096,8192] [--repeats N]
-               [--probe auto|on|off] [--gpu-layers auto|off|N] [--scale-tokens N]
-  Fidelity (accuracy vs budget for every method, needle depth, multi-needle, ablations), speed/memory against the
-  full cache, and the repository memory (many questions after one ingest of real code: memory vs reread vs once,
-  incremental edits, scale). The default is a quick run (a few minutes); --full runs the complete suites. Writes JSON,
+               [--only query-aware,agnostic,heatmap] [--probe auto|on|off] [--gpu-layers auto|off|N] [--scale-tokens N]
+  Fidelity on real code the model never saw (multi-token values and file questions at 10-30 % budgets, query-aware;
+  ten facts asked after one query-agnostic compression, with the repository memory; a needle depth × context length
+  heat map; every baseline and the DynSplit ablations), speed/memory against the full cache, and the repository
+  memory (many questions after one ingest of real code: memory vs reread vs once, incremental edits, scale). The
+  default is a quick run (a few minutes); --full runs the complete suites (n ≥ 100 per cell). --cases sets the
+  answers per cell, --contexts the heat map's (and perf's) context lengths, --only the fidelity suites. Writes JSON,
   SVG plots and report.md (memory.md for the memory suite) to DIR (default bench-results/).`;
 
 export async function benchCommand(args: string[]) {
@@ -32,6 +37,7 @@ export async function benchCommand(args: string[]) {
     threads: {type: "string"},
     "gpu-layers": {type: "string"},
     contexts: {type: "string"},
+    only: {type: "string"},
     repeats: {type: "string"},
     "scale-tokens": {type: "string"},
     help: {type: "boolean", short: "h"},
@@ -55,7 +61,7 @@ export async function benchCommand(args: string[]) {
   };
   if (values["render-only"]) return renderDir(out);
   const threads = intOf("threads", values.threads) ?? 1;
-  let fidelity: FidelityRow[] | undefined;
+  let fidelity: FidelityResult | undefined;
   let perf: PerfRow[] | undefined;
 
   if (suite === "memory" || suite === "all") {
@@ -117,67 +123,29 @@ export async function benchCommand(args: string[]) {
 
   if (suite !== "perf") {
     const engine = await openEngine({probe: values.probe, threads: String(threads), "gpu-layers": values["gpu-layers"]});
-    const hasProbe = engine.modelInfo?.hasProbe === true;
     try {
-      const n = intOf("cases", values.cases) ?? (full ? 20 : 10);
-      const all = [...METHOD_NAMES] as MethodName[];
-      const main = hasProbe ? "attention" : "keyNorm";
-      const grids: FidelityGrid[] = full
-        ? [
-            {suite: "single", signal: main, query: "aware", methods: all, budgets: [0.1, 0.2, 0.3, 0.5]},
-            {suite: "single", signal: main, query: "agnostic", methods: all, budgets: [0.1, 0.2, 0.3, 0.5]},
-            ...(["keyNorm", "surprisal"] as const)
-              .filter((s) => s !== main)
-              .map((signal): FidelityGrid => ({
-                suite: "single",
-                signal,
-                query: "aware",
-                methods: ["dynsplit", "chunkkv", "snapkv", "delimiter"],
-                budgets: [0.1, 0.2],
-              })),
-            {
-              suite: "multi",
-              signal: main,
-              query: "aware",
-              methods: ["full", "dynsplit", "chunkkv", "snapkv", "streaming"],
-              budgets: [0.1, 0.3],
-            },
-            {
-              suite: "distractors",
-              signal: main,
-              query: "aware",
-              methods: ["full", "dynsplit", "chunkkv", "snapkv", "streaming"],
-              budgets: [0.1, 0.3],
-            },
-            {
-              suite: "single",
-              signal: main,
-              query: "agnostic",
-              methods: [],
-              budgets: [0.2],
-              variants: [
-                {name: "C=8 Δ=4", options: {blockSize: 8, tolerance: 4}},
-                {name: "C=32 Δ=16", options: {blockSize: 32, tolerance: 16}},
-                {name: "C=16 Δ=0", options: {blockSize: 16, tolerance: 0}},
-                {name: "α=0", options: {alpha: 0}},
-                {name: "α=4", options: {alpha: 4}},
-              ],
-            },
-          ]
-        : [{suite: "single", signal: "auto", query: "aware", methods: all, budgets: [0.1, 0.3]}];
-      fidelity = await runFidelity(engine, {
-        cases: n,
-        contextTokens: full ? 1500 : 1024,
-        grids,
-        onResult: (r) =>
+      const plan = fidelityPlan({
+        full,
+        cases: intOf("cases", values.cases),
+        contexts: contexts(values.contexts),
+        only: onlyOf(values.only),
+      });
+      const pool = realCodeFiles({chars: 2_000_000, seed: 14});
+      fidelity = await runFidelity(engine, plan, {
+        pool,
+        log: (l) => process.stderr.write(l + "\n"),
+        onRow: (r) =>
           process.stderr.write(
-            `${r.suite.padEnd(11)} ${r.variant.padEnd(12)} ${r.signal.padEnd(16)} ${r.query.padEnd(8)} budget ${String(r.budget).padEnd(4)} ${(100 * r.accuracy).toFixed(0).padStart(3)}% (${r.correct}/${r.n})\n`
+            `${r.suite.padEnd(11)} ${r.question.padEnd(5)} ${r.label.padEnd(30)} ${r.signal.padEnd(15)} ${r.role === "reference" ? "full" : `${100 * r.budget} %`.padEnd(4)} ${(100 * r.accuracy).toFixed(0).padStart(3)}% [${(100 * r.ci95[0]).toFixed(0)}–${(100 * r.ci95[1]).toFixed(0)}] (${r.correct}/${r.n})\n`
           ),
       });
     } finally {
       await engine.dispose();
     }
-    writeFileSync(path.join(out, "fidelity.json"), JSON.stringify({meta, rows: fidelity}, null, 2));
+    writeFileSync(
+      path.join(out, "fidelity.json"),
+      JSON.stringify({meta: {...meta, codeRoot: defaultRealCodeRoot()}, ...fidelity}, null, 2)
+    );
     writeFidelityPlots(out, fidelity);
   }
 
@@ -186,11 +154,7 @@ export async function benchCommand(args: string[]) {
     perf = await runPerf({
       workerPath: path.join(root, "dist", "worker.mjs"),
       engine: {packageRoot: root, threads, gpuLayers: gpuLayersOf(values["gpu-layers"])},
-      contexts: values.contexts
-        ? values.contexts.split(",").map((c) => intOf("contexts", c.trim())!)
-        : full
-          ? [4096, 8192, 16384]
-          : [2048, 4096],
+      contexts: contexts(values.contexts) ?? (full ? [4096, 8192, 16384] : [2048, 4096]),
       methods: ["full", "dynsplit"],
       budget: 0.25,
       binaries: probeMode === "off" ? ["stock"] : probeMode === "on" ? ["probe"] : await availableBinaries(),
@@ -203,20 +167,57 @@ export async function benchCommand(args: string[]) {
     });
     writeFileSync(path.join(out, "perf.json"), JSON.stringify({meta, rows: perf}, null, 2));
   }
-  const report = renderReport(meta, fidelity, perf);
+  // A fidelity-only run keeps the speed figures already in the folder (and the other way round) in report.md.
+  const kept = (f: string) => (existsSync(path.join(out, f)) ? JSON.parse(readFileSync(path.join(out, f), "utf8")) : undefined);
+  const perfKept = perf ? undefined : kept("perf.json");
+  const fidKept = fidelity ? undefined : fidelityOf(kept("fidelity.json"), false);
+  const report = renderReport(
+    fidKept?.meta ?? meta,
+    fidelity ?? fidKept?.result,
+    perf ?? perfKept?.rows,
+    perf ? (fidKept ? meta : undefined) : perfKept?.meta,
+    fidelity ? defaultRealCodeRoot() : fidKept?.meta.codeRoot
+  );
   writeFileSync(path.join(out, "report.md"), report);
   console.log(report);
   console.error(`\nwrote ${out}`);
 }
 
+function contexts(value: string | undefined): number[] | undefined {
+  return value ? value.split(",").map((c) => intOf("contexts", c.trim())!) : undefined;
+}
+
+function onlyOf(value: string | undefined): FidelitySuite[] | undefined {
+  if (!value) return undefined;
+  const names = value.split(",").map((s) => s.trim());
+  for (const n of names)
+    if (!(FIDELITY_SUITES as readonly string[]).includes(n))
+      throw new UsageError(`--only takes ${FIDELITY_SUITES.join(", ")} (comma-separated), got "${n}"`);
+  return names as FidelitySuite[];
+}
+
+/**
+ * fidelity.json as written since issue 14 (rows per suite and question). An older file is refused with a hint when
+ * asked for (`strict`), and left out of a report that only carries it along.
+ */
+function fidelityOf(json: unknown, strict = true): {meta: Record<string, string>; result: FidelityResult} | undefined {
+  if (json == null) return undefined;
+  const j = json as {meta: Record<string, string>; rows?: {question?: unknown}[]} & FidelityResult;
+  if (j.rows?.every((r) => r.question != null)) return {meta: j.meta, result: j};
+  const why = "fidelity.json predates the issue-14 suites (no question kinds): run `dynsplit bench --suite fidelity` again";
+  if (strict) throw new UsageError(why);
+  process.stderr.write(`${why}; report.md leaves it out\n`);
+  return undefined;
+}
+
 /** Re-renders report.md and the plots from the JSON files in `out` (fidelity.json and/or perf.json). */
 function renderDir(out: string) {
   const read = (f: string) => (existsSync(path.join(out, f)) ? JSON.parse(readFileSync(path.join(out, f), "utf8")) : undefined);
-  const fid = read("fidelity.json");
+  const fid = fidelityOf(read("fidelity.json"));
   const perf = read("perf.json");
   if (!fid && !perf) throw new UsageError(`no fidelity.json or perf.json in ${out}`);
-  if (fid) writeFidelityPlots(out, fid.rows);
-  const report = renderReport(fid?.meta ?? perf.meta, fid?.rows, perf?.rows, perf?.meta);
+  if (fid) writeFidelityPlots(out, fid.result);
+  const report = renderReport(fid?.meta ?? perf.meta, fid?.result, perf?.rows, perf?.meta, fid?.meta.codeRoot);
   writeFileSync(path.join(out, "report.md"), report);
   console.log(report);
 }
@@ -240,74 +241,12 @@ function gitCommit(root: string): string {
   }
 }
 
-/** Rows grouped by suite, signal and query mode; methods that use no signal (full, streaming, random) join every group. */
-function fidelityGroups(rows: FidelityRow[], suite?: string): Map<string, FidelityRow[]> {
-  const groups = new Map<string, FidelityRow[]>();
-  const sig = (r: FidelityRow) => r.signal.replace(/\+query$/, "");
-  const scored = rows.filter((r) => sig(r) !== "none" && (!suite || r.suite === suite));
-  for (const r of scored) {
-    const key = `${r.suite}|${sig(r)}|${r.query}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
-  for (const [key, list] of groups) {
-    const [s, , q] = key.split("|");
-    list.push(...rows.filter((r) => sig(r) === "none" && r.suite === s && r.query === q));
-  }
-  return groups;
-}
-
-function writeFidelityPlots(out: string, rows: FidelityRow[]) {
-  const main = rows.filter((r) => r.suite === "single" && r.variant === r.method);
-  const groups = new Map<string, FidelityRow[]>();
-  for (const [key, list] of fidelityGroups(main, "single")) groups.set(key.split("|").slice(1).join("|"), list);
-  for (const [key, rs] of groups) {
-    const [signal, query] = key.split("|");
-    const fullAcc = rs.find((r) => r.method === "full")?.accuracy;
-    const series: Series[] = METHOD_NAMES.filter((m) => m !== "full")
-      .map((m) => ({
-        name: m,
-        points: rs.filter((r) => r.method === m).map((r) => ({x: r.budget, y: r.accuracy, lo: r.ci95[0], hi: r.ci95[1]})),
-      }))
-      .filter((s) => s.points.length > 0);
-    if (fullAcc != null)
-      series.push({
-        name: "full cache",
-        points: [...new Set(rs.map((r) => r.budget))].filter((b) => b < 1).map((b) => ({x: b, y: fullAcc})),
-      });
-    writeFileSync(
-      path.join(out, `accuracy-vs-budget-${signal}-${query}.svg`),
-      lineChart({
-        title: `Accuracy vs KV budget (${signal}, query-${query})`,
-        xLabel: "KV budget (fraction of tokens kept)",
-        yLabel: "accuracy",
-        series,
-        yMin: 0,
-        yMax: 1,
-      })
-    );
-  }
-  const firstGroup = [...groups.values()][0] ?? [];
-  const depthRows = firstGroup.filter((r) => r.method !== "full" && r.budget === Math.min(...firstGroup.map((x) => x.budget)));
-  if (depthRows.length) {
-    writeFileSync(
-      path.join(out, "needle-depth.svg"),
-      heatMap({
-        title: `Accuracy by needle depth at ${depthRows[0].budget * 100}% budget`,
-        rows: depthRows.map((r) => `${r.method} ${r.query === "agnostic" ? "(agn.)" : ""}`.trim()),
-        cols: depthRows[0].byDepth.map((b) => b.bucket),
-        values: depthRows.map((r) => r.byDepth.map((b) => b.accuracy)),
-        xLabel: "needle depth",
-        yLabel: "method",
-      })
-    );
-  }
-}
-
 export function renderReport(
   meta: Record<string, string>,
-  fidelity?: FidelityRow[],
+  fidelity?: FidelityResult,
   perf?: PerfRow[],
-  perfMeta?: Record<string, string>
+  perfMeta?: Record<string, string>,
+  codeRoot?: string
 ): string {
   const lines = [
     `# DynSplit Chat benchmark (${meta.mode})`,
@@ -316,40 +255,7 @@ export function renderReport(
     "",
   ];
   if (perfMeta && perfMeta !== meta) lines.push(`Speed and memory: ${perfMeta.date} · commit ${perfMeta.commit}`, "");
-  if (fidelity) {
-    lines.push(
-      "## Retrieval accuracy vs KV budget",
-      "",
-      "Accuracy on fresh planted-fact cases (95 % Wilson interval); budget = fraction of the tokens read that stays in the KV cache.",
-      ""
-    );
-    const budgets = [...new Set(fidelity.filter((r) => r.method !== "full").map((r) => r.budget))].sort((a, b) => a - b);
-    for (const [key, rs] of fidelityGroups(fidelity)) {
-      const [suite, signal, query] = key.split("|");
-      lines.push(
-        `### ${suite} · signal ${signal} · query-${query} (n = ${rs[0].n})`,
-        "",
-        `| method | ${budgets.map((b) => `${b * 100}%`).join(" | ")} |`,
-        `|---|${budgets.map(() => "---").join("|")}|`
-      );
-      for (const variant of [...new Set(rs.map((r) => r.variant))]) {
-        const cells = budgets.map((b) => {
-          const r = rs.find((x) => x.variant === variant && (x.budget === b || x.method === "full"));
-          return r ? `${(100 * r.accuracy).toFixed(0)}% [${(100 * r.ci95[0]).toFixed(0)}–${(100 * r.ci95[1]).toFixed(0)}]` : "";
-        });
-        lines.push(`| ${variant} | ${cells.join(" | ")} |`);
-      }
-      lines.push("");
-    }
-    const plots = [
-      ...new Set(
-        fidelity
-          .filter((r) => r.suite === "single" && r.signal !== "none")
-          .map((r) => `accuracy-vs-budget-${r.signal.replace(/\+query$/, "")}-${r.query}.svg`)
-      ),
-    ];
-    for (const plot of [...plots, "needle-depth.svg"]) lines.push(`![${plot.replace(/\.svg$/, "")}](${plot})`, "");
-  }
+  if (fidelity) lines.push(...renderFidelityReport(fidelity, codeRoot));
   if (perf) {
     lines.push(
       "## Speed and memory vs the full cache",
