@@ -277,7 +277,9 @@ test("the report: every suite with intervals, the full cache in every budget col
     heatmap: {budget: 0.1, baseline: "chunkkv (10)", cells},
     seconds: 1800,
   };
+  rows[1].failedReads = 2;
   const md = renderFidelityReport(result, "/usr/lib/python3.11").join("\n");
+  assert.ok(md.includes("- query-aware dynsplit at 10 %: 2 of 100 reads refused"), "refused reads are said");
   for (const heading of [
     "### Multi-token values, query-aware",
     "### File questions, query-aware",

@@ -81,6 +81,10 @@ export function renderFidelityReport(result: FidelityResult, codeRoot?: string):
       `suffix. Accuracy with 95 % Wilson intervals; budget = share of the tokens read that stays in the KV cache; ` +
       `${result.charsPerToken.toFixed(2)} characters per token; signal ${signal || "–"}; ${(result.seconds / 60).toFixed(1)} min in all.`,
     "",
+    "Baselines as their papers run them: ChunkKV with 10- and 20-token chunks; SnapKV with pooling kernel 5 and, " +
+      "without the question, a 64-query observation window (kvpress); with the question, every scored method's " +
+      "observation window is the question. DynSplit: C 16, Δ 8, α 1, uniform mapping on; each ablation changes one.",
+    "",
   ];
   const aware = rows.filter((r) => r.suite === "query-aware");
   if (aware.length) {
@@ -158,8 +162,23 @@ export function renderFidelityReport(result: FidelityResult, codeRoot?: string):
       );
     }
   }
+  lines.push(...caveats(rows));
   for (const plot of budgetPlots(rows)) lines.push(`![${plot.file.replace(/\.svg$/, "")}](${plot.file})`, "");
   return lines;
+}
+
+/** Reads the engine refused (counted wrong) and kept contexts longer than the model handles, said once per row. */
+function caveats(rows: readonly FidelityRow[]): string[] {
+  const out: string[] = [];
+  for (const r of rows.filter((x) => x.question === "value")) {
+    const at = `${r.suite} ${r.label}${r.role === "reference" ? "" : ` at ${budgetLabel(r.budget)}`}`;
+    if (r.failedReads)
+      out.push(
+        `- ${at}: ${r.failedReads} of ${r.reads} reads refused (the budget is smaller than the pinned file headers); their answers count as wrong.`
+      );
+    if (r.beyondModelContext) out.push(`- ${at}: ${r.beyondModelContext} of ${r.reads} kept contexts are longer than the model handles.`);
+  }
+  return out.length ? ["Caveats:", "", ...out, ""] : [];
 }
 
 function contextsOf(cs: readonly HeatmapCell[]): number[] {
