@@ -13,11 +13,16 @@ const cli = path.join(root, "bin", "dynsplit.mjs");
 const repo = path.join(root, "examples", "demo-repo");
 const questionsFile = path.join(root, "examples", "demo-questions.txt");
 
-/** The planted facts (key → value), to mark each answer right or wrong. */
+/** The planted facts (key → value, and key → file), to mark each answer right or wrong. */
 const facts = new Map();
+const files = new Map();
 const walk = (dir) =>
   readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? walk(path.join(dir, n)) : [path.join(dir, n)]));
-for (const f of walk(repo)) for (const m of readFileSync(f, "utf8").matchAll(/const ([a-z]+_[a-z]+) = ([0-9]+);/g)) facts.set(m[1], m[2]);
+for (const f of walk(repo))
+  for (const m of readFileSync(f, "utf8").matchAll(/^const ([A-Za-z][A-Za-z0-9_]*) = (.+);$/gm)) {
+    facts.set(m[1], m[2]);
+    files.set(m[1], path.relative(repo, f));
+  }
 
 function ask(args) {
   const r = spawnSync(process.execPath, [cli, "ask", repo, ...args, "--json"], {encoding: "utf8"});
@@ -31,8 +36,9 @@ function ask(args) {
 console.log(`$ dynsplit ask examples/demo-repo --questions examples/demo-questions.txt --budget-tokens 512\n`);
 const memory = ask(["--questions", questionsFile, "--budget-tokens", "512", "--no-cache"]);
 const reread = ask(["--questions", questionsFile, "--budget-tokens", "512", "--no-cache", "--answer-from", "reread"]);
-const keyOf = (q) => q.match(/[a-z]+_[a-z]+/)[0];
-const right = (a) => a.answer === facts.get(keyOf(a.question));
+const keyOf = (q) => q.replace(/^Q: (file of )?/, "").replace(/ (=|is)$/, "");
+const expected = (q) => (q.startsWith("Q: file of ") ? files.get(keyOf(q)) : facts.get(keyOf(q)));
+const right = (a) => a.answer === expected(a.question);
 console.log(
   `read once: ${memory.ingest.tokensRead} tokens of ${memory.ingest.files} files into the repository memory (${(memory.ingest.storeBytes / 2 ** 20).toFixed(1)} MiB), ${(memory.ingest.ingestMs / 1000).toFixed(1)} s`
 );
@@ -41,11 +47,11 @@ console.log(
 );
 // reread: the first question steers the read made at load, so that read is part of its time to the first token.
 const rereadFirstToken = reread.answers.map((b, i) => b.firstTokenMs + (i === 0 ? reread.ingest.ingestMs : 0));
-console.log(`question                 answer  expected   memory: first token   reread: first token`);
+console.log(`${"question".padEnd(28)} ${"answer".padEnd(24)} ${"expected".padEnd(24)} memory: first token   reread: first token`);
 memory.answers.forEach((a, i) => {
   const b = reread.answers[i];
   console.log(
-    `${a.question.padEnd(24)} ${a.answer.padEnd(7)} ${facts.get(keyOf(a.question)).padEnd(9)}  ${right(a) ? "right" : "WRONG"} ${a.firstTokenMs.toFixed(0).padStart(5)} ms       ${right(b) ? "right" : "WRONG"} ${rereadFirstToken[i].toFixed(0).padStart(6)} ms`
+    `${a.question.padEnd(28)} ${a.answer.padEnd(24)} ${expected(a.question).padEnd(24)} ${right(a) ? "right" : "WRONG"} ${a.firstTokenMs.toFixed(0).padStart(5)} ms       ${right(b) ? "right" : "WRONG"} ${rereadFirstToken[i].toFixed(0).padStart(6)} ms`
   );
 });
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -56,7 +62,7 @@ console.log(
 );
 
 console.log("\nOne question, the same 512-token budget, other methods (re-reading with the question):");
-const question = readFileSync(path.join(root, "examples", "demo-question.txt"), "utf8").trimEnd() + " ";
+const question = readFileSync(path.join(root, "examples", "demo-question.txt"), "utf8").trimEnd();
 for (const method of ["dynsplit", "chunkkv", "streaming", "full"]) {
   const args = [
     question,

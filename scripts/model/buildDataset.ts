@@ -187,7 +187,9 @@ function writeSet(model: LlamaModel, name: string, seed: string, rows: number, s
   }
   writeFileSync(join(outDir, `${name}.tokens`), tokens);
   writeFileSync(join(outDir, `${name}.mask`), mask);
-  console.log(`${name}: ${rows} rows x ${T}, ${(answers / rows).toFixed(1)} value / ${(fileAnswers / rows).toFixed(1)} file answer tokens per row`);
+  console.log(
+    `${name}: ${rows} rows x ${T}, ${(answers / rows).toFixed(1)} value / ${(fileAnswers / rows).toFixed(1)} file answer tokens per row`
+  );
   return {name, rows, T};
 }
 
@@ -218,7 +220,10 @@ async function main() {
     sets.push(writeSet(model, `val${spec.T}`, `val:${spec.T}`, Math.max(4, Math.round(32768 / spec.T)), spec, real, outDir));
   }
   const vocab = await trainedVocabulary();
-  writeFileSync(join(outDir, "meta.json"), JSON.stringify({vocab: TRAINED_VOCAB, vocabSize: vocab.tokens.length, bos: BOS, eos: EOS, sets}, null, 2));
+  writeFileSync(
+    join(outDir, "meta.json"),
+    JSON.stringify({vocab: TRAINED_VOCAB, vocabSize: vocab.tokens.length, bos: BOS, eos: EOS, sets}, null, 2)
+  );
   console.log(`dataset done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 

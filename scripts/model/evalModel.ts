@@ -1,97 +1,124 @@
 /**
- * Measure the bundled model with node-llama-cpp: retrieval accuracy with the full KV cache and
- * with the needle's tokens erased, per context length, on synthetic and on held-out real code.
+ * Measure the bundled model with node-llama-cpp: retrieval accuracy with the full KV cache and with the needle's
+ * tokens erased, per context length, question form (value, file), key shape and value kind, on synthetic code and
+ * on the Python standard library (real code the training never saw: train.py reads node_modules only).
  *
- * Usage: node --import tsx scripts/model/evalModel.ts [--model models/dynsplit-tiny.gguf]
- *        [--n 200] [--lengths 1000,2000,4000] [--real-n 100] [--out models/work/eval.json]
+ * Usage: node --import tsx scripts/model/evalModel.ts [--model models/dynsplit-tiny.gguf] [--n 100] [--file-n 50]
+ *        [--lengths 1000,2000,4000,8000] [--suites synthetic,real-code] [--threads 1] [--out models/work/eval.json]
  */
 import {writeFileSync} from "node:fs";
-import {DEFAULT_CHARS_PER_TOKEN, generateCase} from "../../src/corpus";
-import type {NeedleCase} from "../../src/corpus";
+import {KEY_SHAPES, VALUE_KINDS, generateCase, type NeedleCase} from "../../src/corpus";
+import {realCodeFiles} from "../../src/corpus/realCode";
 import {getCpuLlama} from "../../src/model/loadLlamaRuntime";
-import {type CaseOutcome, runCasePair, score} from "../../src/model/retrievalEval";
-import {collectRealCode} from "./realCode";
+import {type CaseOutcome, type QuestionForm, runCasePair, score} from "../../src/model/retrievalEval";
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const REAL_CODE_CHARS_PER_TOKEN = 2.2;
 
-/** Held-out real code as a haystack: consecutive held-out files from a seeded one, long enough for `chars`. */
-function realHaystack(pool: Record<string, string>[], i: number, chars: number): Record<string, string> {
-  const files: Record<string, string> = {};
-  let total = 0;
-  for (let k = 0; total < chars + 500 && k < pool.length; k++) {
-    const [path, text] = Object.entries(pool[(i * 7919 + k) % pool.length])[0];
-    const lines = text.split("\n");
-    const from = k === 0 ? (i * 104729) % Math.max(1, lines.length - 20) : 0;
-    const content = lines
-      .slice(from)
-      .join("\n")
-      .slice(0, chars + 1000);
-    files[path] = content;
-    total += content.length;
-  }
-  return files;
+export interface EvalCell {
+  suite: string;
+  form: QuestionForm;
+  targetTokens: number;
+  full: ReturnType<typeof score>;
+  needleErased: ReturnType<typeof score>;
+  byShape: Record<string, {n: number; accuracy: number}>;
+  byKind: Record<string, {n: number; accuracy: number}>;
+  seconds: number;
+  failures: CaseOutcome[];
 }
+
+const group = (outcomes: CaseOutcome[], label: (i: number) => string) => {
+  const out: Record<string, {n: number; accuracy: number}> = {};
+  outcomes.forEach((o, i) => {
+    const g = (out[label(i)] ??= {n: 0, accuracy: 0});
+    g.accuracy = (g.accuracy * g.n + (o.correct ? 1 : 0)) / (g.n + 1);
+    g.n++;
+  });
+  return out;
+};
 
 async function main() {
   const modelPath = arg("model", "models/dynsplit-tiny.gguf");
-  const n = Number(arg("n", "200"));
-  const lengths = arg("lengths", "1000,2000,4000").split(",").map(Number);
-  const realN = Number(arg("real-n", "100"));
-  /** Per-length case counts, e.g. "200,200,100" (default: n for every length). */
-  const perLength = arg("n-per-length", "").split(",").filter(Boolean).map(Number);
+  const n = Number(arg("n", "100"));
+  const fileN = Number(arg("file-n", "50"));
+  const lengths = arg("lengths", "1000,2000,4000,8000").split(",").map(Number);
+  const suites = arg("suites", "synthetic,real-code").split(",");
+  const threads = Number(arg("threads", "1"));
   const llama = await getCpuLlama();
   const model = await llama.loadModel({modelPath});
-  const results: Record<string, unknown>[] = [];
+  const cells: EvalCell[] = [];
 
-  const runSuite = async (label: string, tokens: number, cases: NeedleCase[]) => {
-    const context = await model.createContext({contextSize: Math.ceil((tokens * 1.25 + 64) / 256) * 256, threads: 1});
-    const sequence = context.getSequence();
-    const full: CaseOutcome[] = [];
-    const erased: CaseOutcome[] = [];
-    const t0 = Date.now();
-    for (const c of cases) {
-      const pair = await runCasePair(model, sequence, c);
-      full.push(pair.full);
-      erased.push(pair.erased);
-    }
-    await context.dispose();
-    const row = {
-      suite: label,
-      targetTokens: tokens,
-      full: score(full),
-      needleErased: score(erased),
-      seconds: (Date.now() - t0) / 1000,
-      failures: full.filter((o) => !o.correct).slice(0, 5),
-    };
-    results.push(row);
-    console.log(
-      `${label.padEnd(10)} ${String(tokens).padStart(5)} tok (mean ${row.full.meanContextTokens.toFixed(0)}): full ${(row.full.accuracy * 100).toFixed(1)}% (${row.full.correct}/${row.full.n}), needle erased ${(row.needleErased.accuracy * 100).toFixed(1)}% (${row.needleErased.correct}/${row.needleErased.n}) [${row.seconds.toFixed(0)} s]`
-    );
-  };
+  // Characters per token of each haystack under this vocabulary, so a case lands near its token target.
+  const cpt = (text: string) => text.length / model.tokenize(text, true).length;
+  const realSample = Object.values(realCodeFiles({chars: 200_000, seed: "cpt"})).join("\n");
+  const synthSample = generateCase("cpt", {contextChars: 200_000}).context;
+  const charsPerToken: Record<string, number> = {synthetic: cpt(synthSample), "real-code": cpt(realSample)};
+  console.log(`chars per token: synthetic ${charsPerToken.synthetic.toFixed(2)}, real code ${charsPerToken["real-code"].toFixed(2)}`);
 
-  for (const [li, tokens] of lengths.entries()) {
-    const cases = Array.from({length: perLength[li] ?? n}, (_, i) =>
-      generateCase(`eval-${tokens}-${i}`, {contextChars: Math.round(tokens * DEFAULT_CHARS_PER_TOKEN)})
-    );
-    await runSuite("synthetic", tokens, cases);
-  }
-  if (realN > 0) {
-    const {heldOut} = collectRealCode("node_modules");
+  for (const suite of suites)
     for (const tokens of lengths) {
-      const chars = Math.round(tokens * REAL_CODE_CHARS_PER_TOKEN);
-      const cases = Array.from({length: realN}, (_, i) =>
-        generateCase(`real-${tokens}-${i}`, {contextChars: chars, haystack: realHaystack(heldOut, i, chars)})
-      );
-      await runSuite("real-code", tokens, cases);
+      // Shapes and kinds in turn, so every cell holds each about equally.
+      const cases: NeedleCase[] = Array.from({length: Math.max(n, fileN)}, (_, i) => {
+        const seed = `${suite}-${tokens}-${i}`;
+        const make = (contextChars: number) =>
+          generateCase(`eval-${seed}`, {
+            contextChars,
+            keyShape: KEY_SHAPES[i % KEY_SHAPES.length],
+            valueKind: VALUE_KINDS[Math.floor(i / KEY_SHAPES.length) % VALUE_KINDS.length],
+            haystack: suite === "real-code" ? realCodeFiles({chars: contextChars * 1.5 + 4000, seed}) : undefined,
+          });
+        // One correction step: the files a case draws differ in characters per token from the sample.
+        const first = make(Math.round(tokens * charsPerToken[suite]));
+        const got = model.tokenize(first.context, true).length + 1;
+        return make(Math.round(first.context.length * ((tokens - 24) / got)));
+      });
+      const context = await model.createContext({contextSize: Math.ceil((tokens * 1.1 + 128) / 256) * 256, threads});
+      const sequence = context.getSequence();
+      for (const [form, count] of [
+        ["value", n],
+        ["file", fileN],
+      ] as const) {
+        if (count === 0) continue;
+        const t0 = Date.now();
+        const full: CaseOutcome[] = [];
+        const erased: CaseOutcome[] = [];
+        for (const c of cases.slice(0, count)) {
+          const pair = await runCasePair(model, sequence, c, form);
+          full.push(pair.full);
+          erased.push(pair.erased);
+        }
+        const cell: EvalCell = {
+          suite,
+          form,
+          targetTokens: tokens,
+          full: score(full),
+          needleErased: score(erased),
+          byShape: group(full, (i) => cases[i].needle.shape),
+          byKind: group(full, (i) => cases[i].needle.kind),
+          seconds: (Date.now() - t0) / 1000,
+          failures: full.filter((o) => !o.correct).slice(0, 6),
+        };
+        cells.push(cell);
+        const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+        console.log(
+          `${suite.padEnd(9)} ${form.padEnd(5)} ${String(tokens).padStart(5)} tok (mean ${cell.full.meanContextTokens.toFixed(0)}): ` +
+            `full ${pct(cell.full.accuracy)} (${cell.full.correct}/${cell.full.n}), erased ${pct(cell.needleErased.accuracy)} ` +
+            `| ${Object.entries(cell.byShape)
+              .map(([k, v]) => `${k} ${pct(v.accuracy)}`)
+              .join(" ")} | ${Object.entries(cell.byKind)
+              .map(([k, v]) => `${k} ${pct(v.accuracy)}`)
+              .join(" ")} [${cell.seconds.toFixed(0)} s]`
+        );
+        for (const f of cell.failures.slice(0, 2))
+          console.log(`    e.g. expected ${JSON.stringify(f.expected)}, got ${JSON.stringify(f.got)}`);
+      }
+      await context.dispose();
     }
-  }
   const out = arg("out", "models/work/eval.json");
-  writeFileSync(out, JSON.stringify({model: modelPath, date: new Date().toISOString(), results}, null, 2));
+  writeFileSync(out, JSON.stringify({model: modelPath, date: new Date().toISOString(), charsPerToken, cells}, null, 2));
   console.log(`wrote ${out}`);
 }
 

@@ -5,8 +5,8 @@
 import {readFileSync, statSync} from "node:fs";
 import {join} from "node:path";
 import {validateGgufFile} from "../../src/engine/gguf/ggufHeader";
-import {buildCodeVocabulary} from "../../src/model/codeVocab";
 import {type LlamaHyperparameters, type LlamaWeights, writeLlamaGguf} from "../../src/model/llamaGguf";
+import {TRAINED_VOCAB, trainedVocabulary} from "../../src/model/trainedVocab";
 
 interface Manifest {
   tag: string;
@@ -15,9 +15,16 @@ interface Manifest {
   tensors: Record<string, number[]>;
 }
 
+/** A tied output (the same matrix as the embedding) is left out: llama.cpp then uses token_embd as the output. */
+function untiedOutput(output: Float32Array | undefined, embedding: Float32Array): Float32Array | undefined {
+  if (!output || output.length !== embedding.length) return output;
+  for (let i = 0; i < output.length; i++) if (output[i] !== embedding[i]) return output;
+  return undefined;
+}
+
 export async function exportGguf(exportDir: string, outPath: string): Promise<void> {
   const manifest = JSON.parse(readFileSync(join(exportDir, "manifest.json"), "utf8")) as Manifest;
-  const vocab = buildCodeVocabulary();
+  const vocab = await trainedVocabulary();
   if (vocab.tokens.length !== manifest.vocabSize) throw new Error(`vocab size ${vocab.tokens.length} != trained ${manifest.vocabSize}`);
   const load = (name: string): Float32Array => {
     const shape = manifest.tensors[name];
@@ -42,7 +49,7 @@ export async function exportGguf(exportDir: string, outPath: string): Promise<vo
       wDown: load(`layers.${i}.wDown`),
     })),
     outputNorm: load("outputNorm"),
-    output: load("output"),
+    output: untiedOutput(manifest.tensors.output ? load("output") : undefined, load("tokenEmbd")),
   };
   await writeLlamaGguf(outPath, {
     name: `dynsplit-tiny (${manifest.tag})`,
@@ -50,7 +57,9 @@ export async function exportGguf(exportDir: string, outPath: string): Promise<vo
     vocab,
     weights,
     f16: true,
-    extraMetadata: {"general.description": "DynSplit Chat tiny retrieval model; see models/README.md"},
+    extraMetadata: {
+      "general.description": `DynSplit Chat tiny retrieval model; vocabulary: ${TRAINED_VOCAB} (llama.cpp models/ggml-vocab-${TRAINED_VOCAB}.gguf); see models/README.md`,
+    },
   });
   const check = await validateGgufFile(outPath);
   if (!check.ok) throw new Error(check.error);

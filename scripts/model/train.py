@@ -3,7 +3,7 @@
 Llama architecture computed exactly as llama.cpp does for arch "llama":
 RMSNorm (eps = llama.attention.layer_norm_rms_epsilon), RoPE "normal" layout (adjacent pairs
 (x[2i], x[2i+1]) rotated by pos * base^(-2i/head_dim)), causal softmax attention scaled by
-1/sqrt(head_dim), SwiGLU FFN (down(silu(gate x) * up x)), final RMSNorm, untied output.
+1/sqrt(head_dim), SwiGLU FFN (down(silu(gate x) * up x)), final RMSNorm, output tied to the embedding.
 Because RoPE is trained in llama.cpp's own pair layout, q/k weights export without permutation.
 
 Wall-time bounded: --minutes caps training; the LR schedule follows elapsed time, and a
@@ -56,7 +56,7 @@ p.add_argument("--embed-mean", type=float, default=0.0,
 p.add_argument("--positional-init", type=int, default=3,
                help="start layer 0 heads 0..N-1 as RoPE position-only heads (1..N tokens back); all weights still train")
 p.add_argument("--tied", type=int, default=1, help="tie the output matrix to the token embedding (copying a value is then easy)")
-p.add_argument("--induction-share", type=float, default=0.3, help="share of steps on repeated random spans, in the first phases")
+p.add_argument("--induction-share", type=float, default=0.5, help="share of steps on repeated random spans, in the first phases")
 p.add_argument("--max-len", type=int, default=8192, help="longest training row; later phases train at this length")
 args = p.parse_args()
 
@@ -267,7 +267,8 @@ def export(tag):
                       ("wUp", b.w_up.weight), ("wDown", b.w_down.weight)]:
             put(f"layers.{i}.{nm}", t)
     put("outputNorm", model.norm.weight)
-    put("output", model.out.weight)
+    if not args.tied:  # tied: llama.cpp uses token_embd as the output matrix when output.weight is absent
+        put("output", model.out.weight)
     manifest = {
         "tag": tag,
         "hparams": {"nLayer": args.layers, "nEmbd": args.dim, "nHead": args.heads, "nHeadKv": args.kv_heads,
@@ -286,10 +287,10 @@ def export(tag):
 # (measured on the first model: 50 % at 4k when trained to 2k).
 PHASES = [
     (0.00, 256, 16, args.induction_share),
-    (0.08, 512, 8, args.induction_share / 2),
-    (0.22, 1024, 4, args.induction_share / 4),
-    (0.45, 2048, 2, args.induction_share / 8),
-    (0.68, 4096, 1, 0.0),
+    (0.08, 512, 8, args.induction_share * 0.6),
+    (0.22, 1024, 4, args.induction_share * 0.4),
+    (0.45, 2048, 2, args.induction_share * 0.2),
+    (0.68, 4096, 1, args.induction_share * 0.1),
     (0.90, 8192, 1, 0.0),
 ]
 PHASES = [ph for ph in PHASES if ph[1] <= args.max_len]

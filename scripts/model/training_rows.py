@@ -33,13 +33,19 @@ class TrainingRows:
         return self.sets[f"val{T}"]
 
     def induction_batch(self, B, T):
-        """BOS + random span + the same span again (answer mask on the repeat, kind 1)."""
+        """BOS + a random span + the same span again (answer mask on the repeat, kind 1). Each row draws its span from
+        an alphabet of 4 to 4,096 tokens: with a small alphabet one token back is ambiguous, so predicting the repeat
+        needs the previous 2, 3, 4 tokens matched at once, the multi-token match a key of several sub-words needs (a
+        one-token induction head alone leaves the lookup on the "copy any stated value" plateau)."""
         half = (T - 1) // 2
-        span = self.rng.integers(3, min(self.vocab_size, 32000), (B, half))
         tok = np.full((B, T), self.eos, dtype=np.int64)
-        tok[:, 0] = 1
-        tok[:, 1:1 + half] = span
-        tok[:, 1 + half:1 + 2 * half] = span
         mask = np.zeros((B, T), dtype=np.uint8)
-        mask[:, 2 + half:1 + 2 * half] = 1
+        for b in range(B):
+            size = int(self.rng.choice([4, 6, 8, 12, 16, 32, 4096]))
+            alphabet = self.rng.integers(3, min(self.vocab_size, 32000), size)
+            span = alphabet[self.rng.integers(0, size, half)]
+            tok[b, 0] = 1
+            tok[b, 1:1 + half] = span
+            tok[b, 1 + half:1 + 2 * half] = span
+            mask[b, 2 + half + 4:1 + 2 * half] = 1  # from the 5th repeated token on, the prefix says where we are
         return tok, mask

@@ -5,6 +5,4 @@ export {generateRepository, renderRepository, fileHeader} from "./repository";
 export type {Repository, RepositoryOptions} from "./repository";
 export {DEFAULT_CHARS_PER_TOKEN, generateCase} from "./cases";
 export type {CaseOptions, NeedleCase} from "./cases";
-export {generateTrainingDocument} from "./trainingDocument";
-export type {TrainingDocument, TrainingDocumentOptions} from "./trainingDocument";
 export {KEY_PREFIXES, KEY_SUFFIXES, IDENT_WORDS, CODE_KEYWORDS} from "./words";

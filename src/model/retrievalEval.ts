@@ -6,6 +6,9 @@
 import type {LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import type {NeedleCase} from "../corpus/cases";
 
+/** Which question of a case is asked: its value (`Q: {key} =`) or the file that holds it (`Q: file of {key} is`). */
+export type QuestionForm = "value" | "file";
+
 export interface TokenizedCase {
   /** [BOS, ...context tokens]; the question follows. */
   contextTokens: Token[];
@@ -18,7 +21,7 @@ export interface TokenizedCase {
  * Tokenize the context in three pieces around the needle line. The vocabulary never merges
  * across a newline, so this equals tokenizing the whole text and gives exact needle indices.
  */
-export function tokenizeCase(model: LlamaModel, c: NeedleCase): TokenizedCase {
+export function tokenizeCase(model: LlamaModel, c: NeedleCase, form: QuestionForm = "value"): TokenizedCase {
   const bos = model.tokens.bos;
   if (bos === null) throw new Error("model has no BOS token");
   const before = model.tokenize(c.context.slice(0, c.needle.start), true);
@@ -27,13 +30,14 @@ export function tokenizeCase(model: LlamaModel, c: NeedleCase): TokenizedCase {
   const start = 1 + before.length;
   return {
     contextTokens: [bos, ...before, ...needle, ...after],
-    questionTokens: model.tokenize(c.question, true),
+    questionTokens: model.tokenize(form === "file" ? c.fileQuestion : c.question, true),
     needle: {start, end: start + needle.length},
   };
 }
 
 export interface CaseOutcome {
   id: string;
+  form: QuestionForm;
   expected: string;
   got: string;
   correct: boolean;
@@ -58,13 +62,23 @@ export function score(outcomes: readonly CaseOutcome[]): RetrievalScore {
   };
 }
 
+/** The longest answer the card's value and path patterns allow, in tokens of the bundled vocabulary, with room. */
+export const MAX_ANSWER_TOKENS = 48;
+
 /**
- * The card's answer is exactly one token (every value 0..999 is one token), so the first greedy token is the
- * answer; what the model writes after it does not count (the engine stops after the card's `answerTokens`).
+ * Greedy answer after the question, up to the card's end of answer: `;` for a value (the fact's own `;`), the end of
+ * the line for a path. Exact comparison after trimming: every token of a multi-token answer must be right.
  */
 async function decodeAnswer(model: LlamaModel, sequence: LlamaContextSequence, questionTokens: Token[]): Promise<string> {
-  for await (const token of sequence.evaluate(questionTokens, {temperature: 0})) return model.detokenize([token]);
-  return "";
+  const out: Token[] = [];
+  for await (const token of sequence.evaluate(questionTokens, {temperature: 0})) {
+    out.push(token);
+    const text = model.detokenize(out);
+    const stop = text.search(/[;\n]/);
+    if (stop >= 0) return text.slice(0, stop).trim();
+    if (out.length >= MAX_ANSWER_TOKENS) break;
+  }
+  return model.detokenize(out).trim();
 }
 
 /**
@@ -74,20 +88,24 @@ async function decodeAnswer(model: LlamaModel, sequence: LlamaContextSequence, q
 export async function runCasePair(
   model: LlamaModel,
   sequence: LlamaContextSequence,
-  c: NeedleCase
+  c: NeedleCase,
+  form: QuestionForm = "value"
 ): Promise<{full: CaseOutcome; erased: CaseOutcome}> {
-  const t = tokenizeCase(model, c);
+  const t = tokenizeCase(model, c, form);
+  const expected = form === "file" ? c.needle.path : c.answer;
   await sequence.clearHistory();
   await sequence.evaluateWithoutGeneratingNewTokens(t.contextTokens);
   const outcome = (got: string): CaseOutcome => ({
     id: c.id,
-    expected: c.answer,
+    form,
+    expected,
     got,
-    correct: got === c.answer,
+    correct: got === expected,
     contextTokens: t.contextTokens.length,
   });
   const full = outcome(await decodeAnswer(model, sequence, t.questionTokens));
-  await sequence.eraseContextTokenRanges([t.needle, {start: t.contextTokens.length, end: sequence.nextTokenIndex}]);
+  await sequence.eraseContextTokenRanges([{start: t.contextTokens.length, end: sequence.nextTokenIndex}]);
+  await sequence.eraseContextTokenRanges([t.needle]);
   const erased = outcome(await decodeAnswer(model, sequence, t.questionTokens));
   return {full, erased};
 }

@@ -1,13 +1,19 @@
 import assert from "node:assert/strict";
 import {test} from "node:test";
 import {
-  FACT_TEMPLATE,
   KEY_PATTERN,
   VALUE_PATTERN,
+  KEY_SHAPES,
+  VALUE_KINDS,
   formatFact,
   generateCase,
+  keyShapeOf,
+  randomKey,
+  randomValue,
+  splitKey,
+  valueKindOf,
+  Rng,
   generateRepository,
-  generateTrainingDocument,
   renderRepository,
 } from "../../src/corpus";
 
@@ -18,7 +24,6 @@ test("repositories and cases are deterministic per seed", () => {
   assert.notDeepEqual(generateRepository(5), generateRepository(6));
   assert.deepEqual(generateCase("a", {contextChars: 3000}), generateCase("a", {contextChars: 3000}));
   assert.notEqual(generateCase("a").context, generateCase("b").context);
-  assert.deepEqual(generateTrainingDocument(1, {chars: 1200}), generateTrainingDocument(1, {chars: 1200}));
 });
 
 test("repository options: file count and size", () => {
@@ -28,7 +33,7 @@ test("repository options: file count and size", () => {
   assert.ok(size > 3000 && size < 7000, `size ${size}`);
 });
 
-test("a case plants the needle exactly once, with distractors sharing its prefix or suffix", () => {
+test("a case plants the needle exactly once, with distractors of its shape sharing all its parts but one", () => {
   const keyRe = new RegExp(`^${KEY_PATTERN}$`);
   const valueRe = new RegExp(`^${VALUE_PATTERN}$`);
   for (let seed = 0; seed < 200; seed++) {
@@ -40,12 +45,22 @@ test("a case plants the needle exactly once, with distractors sharing its prefix
     assert.match(c.needle.key, keyRe);
     assert.match(c.answer, valueRe);
     assert.equal(c.answer, c.needle.value);
-    assert.equal(c.question, `Q: ${c.needle.key} = `);
+    assert.equal(c.question, `Q: ${c.needle.key} =`);
+    assert.equal(c.fileQuestion, `Q: file of ${c.needle.key} is`);
+    assert.equal(keyShapeOf(c.needle.key), c.needle.shape);
+    assert.equal(valueKindOf(c.answer), c.needle.kind);
+    assert.ok(c.context.includes(`// file: ${c.needle.path}\n`), "the needle's file is in the context");
+    const fileStart = c.context.indexOf(`// file: ${c.needle.path}\n`);
+    const nextHeader = c.context.indexOf("// file: ", fileStart + 1);
+    assert.ok(fileStart < c.needle.start && (nextHeader < 0 || nextHeader > c.needle.start), "the needle lies in its file");
     assert.equal(c.distractors.length, 4);
-    const [prefix, suffix] = c.needle.key.split("_");
+    const parts = splitKey(c.needle.key, c.needle.shape);
     for (const d of c.distractors) {
       assert.notEqual(d.key, c.needle.key);
-      assert.ok(d.key.startsWith(prefix + "_") || d.key.endsWith("_" + suffix), `${d.key} vs ${c.needle.key}`);
+      assert.equal(keyShapeOf(d.key), c.needle.shape);
+      const dp = splitKey(d.key, c.needle.shape);
+      assert.equal(dp.length, parts.length);
+      assert.equal(dp.filter((p, i) => p !== parts[i]).length, 1, `${d.key} vs ${c.needle.key}`);
       assert.equal(count(c.context, formatFact(d)), 1);
     }
     assert.equal(
@@ -71,15 +86,22 @@ test("facts can be planted into a given haystack", () => {
   assert.equal(count(c.context, formatFact(c.needle)), 1);
 });
 
-test("training documents ask only about facts stated earlier", () => {
-  const doc = generateTrainingDocument(9, {chars: 2000});
-  assert.ok(doc.answers.length >= 3);
-  for (const a of doc.answers) {
-    const lineStart = doc.text.lastIndexOf("\n", a.start) + 1;
-    const key = /^Q: ([a-z]+_[a-z]+) = $/.exec(doc.text.slice(lineStart, a.start))![1];
-    const value = doc.text.slice(a.start, a.end);
-    const fact = FACT_TEMPLATE.replace("{key}", key).replace("{value}", value);
-    const at = doc.text.indexOf(fact);
-    assert.ok(at >= 0 && at < lineStart, `fact for ${key} precedes the question`);
-  }
+test("keys of every shape and values of every kind match exactly the card's patterns", () => {
+  const rng = new Rng("patterns");
+  const keyRe = new RegExp(`^(?:${KEY_PATTERN})$`);
+  const valueRe = new RegExp(`^(?:${VALUE_PATTERN})$`);
+  for (const shape of KEY_SHAPES)
+    for (let i = 0; i < 300; i++) {
+      const key = randomKey(rng, shape);
+      assert.match(key, keyRe);
+      assert.equal(keyShapeOf(key), shape, key);
+    }
+  for (const kind of VALUE_KINDS)
+    for (let i = 0; i < 300; i++) {
+      const value = randomValue(rng, kind);
+      assert.match(value, valueRe);
+      assert.equal(valueKindOf(value), kind, value);
+    }
+  assert.equal(keyShapeOf("retry"), undefined, "one word is no key");
+  assert.equal(valueKindOf("1234567"), undefined, "integers stop at 6 digits");
 });

@@ -4,6 +4,7 @@ import {pickReferences} from "../../src/engine/engine";
 import {BlockMapRecorder, type BlockRecord} from "../../src/engine/session/blockMapRecorder";
 import type {LlamaModel} from "node-llama-cpp";
 import {cardFormat, plainFormat} from "../../src/engine/session/promptFormat";
+import {FACT_TEMPLATE, FILE_QUESTION_TEMPLATE, KEY_PATTERN, QUESTION_TEMPLATE, VALUE_PATTERN} from "../../src/corpus";
 import {queryOverlapBoost} from "../../src/engine/session/queryOverlap";
 import {TokenLedger} from "../../src/engine/session/tokenLedger";
 
@@ -59,20 +60,26 @@ test("query overlap boosts rare tokens of the question, not spaces", () => {
   assert.ok(s.tokenScores[1] >= s.tokenScores[2]);
 });
 
-test("the card format asks in the trained template; a free-form question is reduced to its key", () => {
+test("the card format asks in the trained template; a free-form question is reduced to its key and its form", () => {
   const f = cardFormat({
     model: "m.gguf",
-    fact: "const {key} = {value};",
-    question: "Q: {key} = ",
-    key: "[a-z]+_[a-z]+",
-    value: "[0-9]{1,3}",
+    fact: FACT_TEMPLATE,
+    question: QUESTION_TEMPLATE,
+    fileQuestion: FILE_QUESTION_TEMPLATE,
+    key: KEY_PATTERN,
+    value: VALUE_PATTERN,
     contextTokens: 1024,
-    answerTokens: 1,
+    answerTokens: 48,
   });
-  assert.equal(f.question("Q: retry_limit ="), "Q: retry_limit = ");
-  assert.equal(f.question("what is retry_limit in the client?"), "Q: retry_limit = ");
-  assert.equal(f.maxAnswerTokens, 1);
-  assert.equal(f.observation("Q: retry_limit = \nQ: pool_size = "), "Q: retry_limit = \nQ: pool_size = ");
+  assert.equal(f.question("Q: retry_limit = "), "Q: retry_limit =");
+  assert.equal(f.question("what is retry_limit in the client?"), "Q: retry_limit =");
+  assert.equal(f.question("what is maxRetryCount2?"), "Q: maxRetryCount2 =");
+  assert.equal(f.question("value of MAX_POOL_SIZE"), "Q: MAX_POOL_SIZE =");
+  assert.equal(f.question("which file defines pool_size?"), "Q: file of pool_size is");
+  assert.equal(f.question("Q: file of userName is"), "Q: file of userName is");
+  assert.equal(f.question("where is retry_limit"), "Q: file of retry_limit is");
+  assert.equal(f.maxAnswerTokens, 48);
+  assert.equal(f.observation("Q: retry_limit = \nQ: pool_size = "), "Q: retry_limit =\nQ: pool_size =");
   assert.equal(f.fileHeader("src/a.ts"), "// file: src/a.ts\n");
   const plain = (shouldPrependBosToken: boolean) => plainFormat({tokens: {shouldPrependBosToken}} as unknown as LlamaModel, 300);
   assert.match(plain(true).question("why?"), /Question: why\?\nAnswer:$/);

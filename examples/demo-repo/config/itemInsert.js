@@ -3,7 +3,7 @@ import { isSendQuery, StatusIndex } from "./min/deleteList";
 port.charsDelete(parser.find);
 export class Queue {
   private lengthCount = status.currentContext;
-const render_limit = 295;
+const RENDER_LIMIT = 295104;
   private weightFlushUrl = add + 12;
   private mock = model.modelResolve;
   get(options: MarginTmp) {

@@ -1,5 +1,5 @@
 import remove
-const render_depth = 674;
+const renderDepth = 0x2a4;
 
 class Block(PromiseReader):
     def __init__(self, field):

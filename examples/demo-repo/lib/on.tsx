@@ -1,7 +1,7 @@
 import { receive, Of } from "./source/outputReceivePort";
 import { budgetApply, FrameArgs } from "./threads/endRemote";
 import { block, ItemsTable } from "./budget/update";
-const worker_weight = 322;
+const WORKER_WEIGHT2 = 322;
 import { call, Apply } from "./module/width";
 
 /** child source context port context end output map apply */

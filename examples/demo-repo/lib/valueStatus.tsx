@@ -33,7 +33,7 @@ export interface HelperListen {
   workerLength: boolean;
   totalBudgetQuota: string;
 }
-const render_margin = 595;
+const renderMarginPx = layout.margin.left;
 
 if (modeRejectCount === 576) {
   return new Url();

@@ -76,21 +76,33 @@ export interface ModelCard {
   key: string;
   value: string;
   contextTokens: number;
+  /** The question whose answer is the path of the file a fact is in, with {key}. */
+  fileQuestion?: string;
   /** Header line before each file, with {path}; the trained one by default. */
   fileHeader?: string;
   /** Whether the model was trained with a BOS token first. */
   bos?: boolean;
-  /** How many tokens an answer has. */
+  /** The most tokens an answer takes. */
   answerTokens?: number;
   [extra: string]: unknown;
 }
 
+/** A question about where something is ("which file defines retry_limit?", "file of retry_limit") asks for a path. */
+const ASKS_FOR_FILE = /\b(?:file|where|path|defined|located)\b/i;
+
 /**
- * The bundled model's format: its question template. Any question ("what is retry_limit?", "Q: retry_limit = ")
- * is reduced to the first identifier that matches the card's key pattern, so chat works for its one skill.
+ * The bundled model's format: its question templates. Any question ("what is retry_limit?", "Q: retry_limit =") is
+ * reduced to the first identifier that matches the card's key pattern and asked in the trained template: the value
+ * question, or the file question when the text asks where the key is. Chat works for the model's two skills.
  */
 export function cardFormat(card: ModelCard): PromptFormat {
-  const keyPattern = new RegExp(card.key.replace(/^\^/, "").replace(/\$$/, ""));
+  // A whole identifier only: a longer one of another shape must not yield a piece of itself.
+  const keyPattern = new RegExp(`(?<![A-Za-z0-9_])(?:${card.key.replace(/^\^/, "").replace(/\$$/, "")})(?![A-Za-z0-9_])`);
+  const template = (text: string) => {
+    const withoutPrefix = text.replace(/^\s*Q:\s*/, "");
+    return card.fileQuestion && ASKS_FOR_FILE.test(withoutPrefix.replace(keyPattern, "")) ? card.fileQuestion : card.question;
+  };
+  const keyOf = (text: string) => text.match(keyPattern)?.[0] ?? text.trim();
   return {
     name: "card",
     promptTokens: textPromptTokens,
@@ -98,11 +110,13 @@ export function cardFormat(card: ModelCard): PromptFormat {
     preamble: "",
     fileHeader: (path) => (card.fileHeader ?? "// file: {path}\n").replace("{path}", path),
     // The context ends with a newline; the question follows directly, exactly as in training.
-    question: (text) => card.question.replace("{key}", text.match(keyPattern)?.[0] ?? text.trim()),
+    question: (text) => template(text).replace("{key}", keyOf(text)),
     // Several facts asked at once (one per line) all steer compression, each in the trained template.
     observation: (text) => {
       const keys = [...new Set(text.match(new RegExp(keyPattern.source, "g")) ?? [])];
-      return keys.length > 0 ? keys.map((k) => card.question.replace("{key}", k)).join("\n") : card.question.replace("{key}", text.trim());
+      return keys.length > 0
+        ? keys.map((k) => template(text).replace("{key}", k)).join("\n")
+        : template(text).replace("{key}", text.trim());
     },
     stopStrings: ["\n", ";"],
     conversational: false,
