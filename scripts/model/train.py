@@ -49,6 +49,9 @@ p.add_argument("--lm-fraction", type=float, default=0.1, help="fraction of non-a
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--seed", type=int, default=7)
 p.add_argument("--resume", default="")
+p.add_argument("--warmup-steps", type=int, default=50, help="LR warm-up after the start (a resumed optimizer needs few)")
+p.add_argument("--init-export", default="",
+               help="start from these weights (scripts/model/ggufToExport.ts of the shipped GGUF), with a fresh optimizer")
 p.add_argument("--phase-from", type=float, default=0.0,
                help="start the curriculum and LR schedule at this fraction (with --resume: continue the last phases)")
 p.add_argument("--embed-mean", type=float, default=0.0,
@@ -195,6 +198,18 @@ opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weigh
 nparams = sum(p.numel() for p in model.parameters())
 print(f"params {nparams} vocab {VOCAB}", flush=True)
 step0 = 0
+if args.init_export:
+    names = {"tok.weight": "tokenEmbd", "norm.weight": "outputNorm"}
+    for i in range(args.layers):
+        for ours, theirs in [("attn_norm", "attnNorm"), ("wq", "wq"), ("wk", "wk"), ("wv", "wv"), ("wo", "wo"), ("ffn_norm", "ffnNorm"),
+                             ("w_gate", "wGate"), ("w_up", "wUp"), ("w_down", "wDown")]:
+            names[f"blocks.{i}.{ours}.weight"] = f"layers.{i}.{theirs}"
+    state = model.state_dict()
+    with torch.no_grad():
+        for ours, theirs in names.items():
+            t = torch.from_numpy(np.fromfile(os.path.join(args.init_export, theirs + ".f32"), dtype="<f4")).view(state[ours].shape)
+            state[ours].copy_(t)
+    print(f"initialised from {args.init_export}", flush=True)
 if args.resume:
     ck = torch.load(args.resume)
     model.load_state_dict(ck["model"])
@@ -307,7 +322,7 @@ while True:
         break
     frac = args.phase_from + (1 - args.phase_from) * elapsed / budget
     _, T, B, induction = [ph for ph in PHASES if frac >= ph[0]][-1]
-    warm = min(1.0, (step - step0 + 1) / 50)
+    warm = min(1.0, (step - step0 + 1) / max(1, args.warmup_steps))
     lr = args.lr * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
     for g in opt.param_groups:
         g["lr"] = lr

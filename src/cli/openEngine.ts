@@ -30,7 +30,7 @@ export async function openEngine(values: {
     });
     if (info.demo && !values.model)
       process.stderr.write(
-        `demo model ${info.name}: it answers planted-fact questions ("Q: name = "); use --model <file.gguf|hf:…> for real questions\n`
+        `demo model ${info.name}: it answers planted-fact questions ("Q: name =", "Q: file of name is"); use --model <file.gguf|hf:…> for real questions\n`
       );
     if (info.capability !== "supported")
       process.stderr.write(`model ${info.name} (${info.architecture}): ${info.capability} — ${info.capabilityReason}\n`);

@@ -64,8 +64,8 @@ export interface NeedleCase {
   fileQuestion: string;
 }
 
-/** Measured for models/dynsplit-tiny.gguf on generated cases, so contextTokens lands near its target. */
-export const DEFAULT_CHARS_PER_TOKEN = 2.7;
+/** Measured for models/dynsplit-tiny.gguf (Phi-3's vocabulary) on generated cases, so contextTokens lands near its target. */
+export const DEFAULT_CHARS_PER_TOKEN = 3.0;
 
 interface Line {
   text: string;

@@ -17,5 +17,11 @@ export async function trainedVocabulary(): Promise<Vocabulary> {
   const scores = header.metadata.get("tokenizer.ggml.scores") as number[];
   const types = header.metadata.get("tokenizer.ggml.token_type") as LlamaTokenType[];
   if (!tokens || !scores || !types) throw new Error(`${TRAINED_VOCAB}: the vocabulary file lacks tokens, scores or types`);
-  return {tokens, scores, types};
+  // Our BOS/EOS are <s>/</s> (Phi-3 ends with <|endoftext|> and types </s> as user-defined): type them as llama.cpp's
+  // control tokens, or it warns at every load. No text of the corpus contains them, so tokenization is unchanged.
+  const fixed = [...types];
+  fixed[0] = 2 as LlamaTokenType; // UNKNOWN
+  fixed[1] = 3 as LlamaTokenType; // CONTROL
+  fixed[2] = 3 as LlamaTokenType;
+  return {tokens, scores, types: fixed};
 }

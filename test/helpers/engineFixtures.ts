@@ -1,4 +1,4 @@
-import {mkdtempSync} from "node:fs";
+import {mkdtempSync, readFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {generateCase, type CaseOptions, type NeedleCase} from "../../src/corpus";
@@ -31,4 +31,30 @@ export async function openTestEngine(options: {probe?: "auto" | "on" | "off"; ca
   });
   await engine.loadModel("bundled");
   return engine;
+}
+
+interface CardAccuracy {
+  suite: string;
+  form: string;
+  targetTokens: number;
+  full: number;
+}
+
+/**
+ * The bundled model's full-cache accuracy as its card measured it (value questions; the nearest measured length at or
+ * above `tokens`). Tests of the engine's mechanics on that model expect no more than the model itself delivers.
+ */
+export function cardAccuracy(tokens: number, suite: "synthetic" | "real-code" = "synthetic", form: "value" | "file" = "value"): number {
+  const card = JSON.parse(readFileSync(path.join(ROOT, "models/card.json"), "utf8")) as {accuracy: CardAccuracy[]};
+  const cells = card.accuracy.filter((c) => c.suite === suite && c.form === form).sort((a, b) => a.targetTokens - b.targetTokens);
+  if (cells.length === 0) throw new Error(`models/card.json has no ${suite} ${form} accuracy`);
+  return (cells.find((c) => c.targetTokens >= tokens) ?? cells[cells.length - 1]).full;
+}
+
+/**
+ * The fewest right answers out of `n` that a model of accuracy `p` gives but for bad luck (two standard deviations
+ * below n·p, at least one): fewer means the engine lost what the model needs, as an evicted or mangled fact does.
+ */
+export function fewestRight(n: number, p: number): number {
+  return Math.max(1, Math.floor(n * p - 2 * Math.sqrt(n * p * (1 - p))));
 }

@@ -7,7 +7,7 @@ import {test} from "node:test";
 import {generateCase} from "../../src/corpus";
 import type {EvalJson} from "../../src/cli/commands/eval";
 import type {AskJson, AskQuestionsJson} from "../../src/cli/summaryOutput";
-import {ROOT, writeWorkspace} from "../helpers/engineFixtures";
+import {ROOT, cardAccuracy, fewestRight, writeWorkspace} from "../helpers/engineFixtures";
 
 const cacheDir = mkdtempSync(path.join(os.tmpdir(), "dynsplit-clicache-"));
 
@@ -81,7 +81,7 @@ test("a context longer than the bundled model handles is flagged; a compressed o
     "--answer-from",
     "reread",
     "--budget-tokens",
-    "1024",
+    String(Math.min(1024, card.contextTokens)),
     "--signal",
     "keyNorm",
     "--probe",
@@ -200,7 +200,8 @@ test("ask --questions answers every line after one ingest (memory), and reads no
     for (const key of ["question", "answer", "firstTokenMs", "totalMs", "tokensKept", "blocksSelected", "signal"])
       assert.ok(key in a, `answers[].${key}`);
   const right = out.answers.filter((a, i) => a.answer === facts[i].value).length;
-  assert.ok(right >= facts.length - 1, `${right}/${facts.length} right`);
+  // Each answer comes from a 512-token context chosen from the store: the model at its measured accuracy there.
+  assert.ok(right >= fewestRight(facts.length, cardAccuracy(512)), `${right}/${facts.length} right`);
   const second = JSON.parse(cli(...args).stdout) as AskQuestionsJson;
   assert.equal(second.ingest.tokensRead, 0, "the reopened folder reads nothing");
   assert.equal(second.ingest.fromStore, true);

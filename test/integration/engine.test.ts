@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import {test} from "node:test";
-import {caseWorkspaces, openTestEngine, writeWorkspace} from "../helpers/engineFixtures";
-import {generateCase} from "../../src/corpus";
+import {cardAccuracy, caseWorkspaces, fewestRight, openTestEngine, writeWorkspace} from "../helpers/engineFixtures";
+import {formatFact, generateCase} from "../../src/corpus";
 import {isCorrect} from "../../src/cli/answerMatch";
 
 test(
@@ -41,7 +41,12 @@ test(
       console.log(
         `10× case: answer "${a.answer}" (expected ${big.answer}), ${s.tokensRead} read, ${s.tokensKept} kept, context ${contextSize}`
       );
-      assert.equal(a.answer, big.answer, "the planted fact survives 27× compression, query-aware");
+      const needleLine = formatFact(big.needle);
+      assert.ok(
+        s.blocks.some((x) => x.keptTokens > 0 && x.text.includes(needleLine)),
+        "the planted fact survives 27× compression whole, query-aware"
+      );
+      assert.equal(a.answer, big.answer, "and the model reads it");
     } finally {
       await engine.dispose();
     }
@@ -68,7 +73,7 @@ test("planted facts are answered right with DynSplit at a 25 % budget", {timeout
       if (isCorrect(a.answer, c.answer)) correct++;
     }
     console.log(`DynSplit @25 %: ${correct}/10 correct`);
-    assert.ok(correct >= 8, `${correct}/10 planted facts answered right`);
+    assert.ok(correct >= fewestRight(10, cardAccuracy(250)), `${correct}/10 planted facts answered right`);
   } finally {
     await engine.dispose();
   }

@@ -9,6 +9,7 @@ import {generateCase} from "../../src/corpus";
 import {validateGgufFile} from "../../src/engine/gguf/ggufHeader";
 import {getCpuLlama} from "../../src/model/loadLlamaRuntime";
 import {type CaseOutcome, runCasePair, score, tokenizeCase} from "../../src/model/retrievalEval";
+import {cardAccuracy, fewestRight} from "../helpers/engineFixtures";
 
 const card = JSON.parse(readFileSync("models/card.json", "utf8")) as {model: string; charsPerToken: number};
 const modelPath = `models/${card.model}`;
@@ -36,7 +37,8 @@ test("bundled model: retrieval needs the needle in the KV cache", {timeout: 60_0
   const f = score(full);
   const e = score(erased);
   console.log(`full cache ${f.correct}/${f.n}, needle erased ${e.correct}/${e.n}, mean ${f.meanContextTokens.toFixed(0)} tokens`);
-  assert.ok(f.accuracy >= 0.9, `full-cache accuracy ${f.accuracy}`);
+  // As good as the card measured (its figures are n >= 100 per cell), but for bad luck; far above the erased cache.
+  assert.ok(f.correct >= fewestRight(CASES, cardAccuracy(CONTEXT_TOKENS)), `full-cache accuracy ${f.accuracy}`);
   assert.ok(e.accuracy <= 0.2, `needle-erased accuracy ${e.accuracy}`);
   await context.dispose();
   await model.dispose();
