@@ -260,9 +260,15 @@ test(
         assert.match(info.restoreUnsupported ?? "", /quantized/);
         const s = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}});
         assert.equal(s.store?.placement, "prefill");
-        for (const f of ws.facts) assert.equal((await engine.ask(f.question)).answer, f.value, `${kvCacheType}: ${f.key}`);
+        const answers = [];
+        for (const f of ws.facts) answers.push((await engine.ask(f.question)).answer);
+        const right = answers.filter((x, i) => isCorrect(x, ws.facts[i].value)).length;
+        assert.ok(
+          right >= fewestRight(ws.facts.length, cardAccuracy(1024, "real-code")),
+          `${kvCacheType}: ${right}/${ws.facts.length} right`
+        );
         await assert.rejects(engine.ingest({roots: [ws.dir], budget: {tokens: 1024}, answerFrom: "once"}), /K-shift.*--kv-cache f16/);
-        assert.equal((await engine.ask(ws.facts[0].question)).answer, ws.facts[0].value, "the memory stays loaded after the refusal");
+        assert.equal((await engine.ask(ws.facts[0].question)).answer, answers[0], "the memory stays loaded after the refusal");
       } finally {
         await engine.dispose();
       }
