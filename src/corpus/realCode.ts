@@ -33,8 +33,13 @@ export function defaultRealCodeRoot(): string {
 
 const SKIP = /(^|\/)(test|tests|__pycache__|site-packages|dist-packages|idlelib|lib2to3|tkinter|turtledemo)(\/|$)/;
 
-export function realCodeFiles(options: RealCodeOptions): Record<string, string> {
-  const root = options.root ?? defaultRealCodeRoot();
+/** Candidate files under a root, listed once per process (an eval draws hundreds of workspaces from one tree). */
+const listings = new Map<string, readonly string[]>();
+
+function listRealCode(root: string, maxFileChars: number): readonly string[] {
+  const id = `${root}\0${maxFileChars}`;
+  const known = listings.get(id);
+  if (known) return known;
   const all: string[] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir).sort()) {
@@ -44,11 +49,17 @@ export function realCodeFiles(options: RealCodeOptions): Record<string, string> 
       const st = statSync(p, {throwIfNoEntry: false});
       if (!st) continue;
       if (st.isDirectory()) walk(p);
-      else if (/\.(py|ts|js)$/.test(name) && !name.endsWith(".d.ts") && st.size > 400 && st.size <= (options.maxFileChars ?? 60_000))
-        all.push(rel);
+      else if (/\.(py|ts|js)$/.test(name) && !name.endsWith(".d.ts") && st.size > 400 && st.size <= maxFileChars) all.push(rel);
     }
   };
   walk(root);
+  listings.set(id, all);
+  return all;
+}
+
+export function realCodeFiles(options: RealCodeOptions): Record<string, string> {
+  const root = options.root ?? defaultRealCodeRoot();
+  const all = [...listRealCode(root, options.maxFileChars ?? 60_000)];
   new Rng(`real:${options.seed}`).shuffle(all);
   const out: Record<string, string> = {};
   let chars = 0;

@@ -5,6 +5,7 @@
  */
 import type {LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import type {NeedleCase} from "../corpus/cases";
+import {generateAnswer} from "../engine/session/generateAnswer";
 
 /** Which question of a case is asked: its value (`Q: {key} =`) or the file that holds it (`Q: file of {key} is`). */
 export type QuestionForm = "value" | "file";
@@ -66,19 +67,14 @@ export function score(outcomes: readonly CaseOutcome[]): RetrievalScore {
 export const MAX_ANSWER_TOKENS = 48;
 
 /**
- * Greedy answer after the question, up to the card's end of answer: `;` for a value (the fact's own `;`), the end of
- * the line for a path. Exact comparison after trimming: every token of a multi-token answer must be right.
+ * How an answer ends, as the card states it: at `;` for a value (the fact's own `;`), at the end of the line for a
+ * path; the engine's own decoder (generateAnswer) applies it. Exact comparison after trimming: every token of a
+ * multi-token answer must be right.
  */
+const ANSWER_END = {stopStrings: [";", "\n"], maxAnswerTokens: MAX_ANSWER_TOKENS};
+
 async function decodeAnswer(model: LlamaModel, sequence: LlamaContextSequence, questionTokens: Token[]): Promise<string> {
-  const out: Token[] = [];
-  for await (const token of sequence.evaluate(questionTokens, {temperature: 0})) {
-    out.push(token);
-    const text = model.detokenize(out);
-    const stop = text.search(/[;\n]/);
-    if (stop >= 0) return text.slice(0, stop).trim();
-    if (out.length >= MAX_ANSWER_TOKENS) break;
-  }
-  return model.detokenize(out).trim();
+  return (await generateAnswer(sequence, model, questionTokens, ANSWER_END)).answer;
 }
 
 /**

@@ -36,7 +36,7 @@ export async function generateAnswer(
   sequence: LlamaContextSequence,
   model: LlamaModel,
   questionTokens: Token[],
-  format: PromptFormat,
+  format: Pick<PromptFormat, "stopStrings" | "stopTokens" | "maxAnswerTokens">,
   options: GenerateOptions = {}
 ): Promise<GeneratedAnswer> {
   const maxTokens = options.maxTokens ?? format.maxAnswerTokens;
