@@ -130,6 +130,8 @@ test("the quick plan is small and --cases / --contexts / --only scale it", () =>
   assert.equal(small.heatmap!.perCell, 4);
   const w = plannedWork(small);
   assert.equal(w.reads, suiteCells(small.agnostic!).length * 2 + 3 * 4 * 5);
+  assert.equal(small.heatmap!.baseline, undefined, "by default the run's most accurate query-aware baseline");
+  assert.equal(fidelityPlan({full: true, only: ["heatmap"], heatmapBaseline: "delimiter"}).heatmap!.baseline, "delimiter");
 });
 
 test("a tally counts answers overall, per kind and per depth fifth, with Wilson intervals", () => {

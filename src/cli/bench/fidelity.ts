@@ -133,9 +133,12 @@ export async function runFidelity(engine: Engine, plan: FidelityPlan, o: Fidelit
   if (plan.heatmap) {
     const h = plan.heatmap;
     const aware = rows.filter((r) => r.suite === "query-aware" && r.question === "value" && r.role === "baseline");
-    const baselineLabel = strongestBaseline(aware, h.budget);
-    const baseline = BASELINES.find((b) => b.label === baselineLabel)!;
-    log(`heat map: dynsplit, ${baselineLabel} (the most accurate baseline at ${100 * h.budget} %, query-aware) and the full cache`);
+    const baselineLabel = h.baseline ?? strongestBaseline(aware, h.budget);
+    const baseline = BASELINES.find((b) => b.label === baselineLabel);
+    if (!baseline) throw new Error(`heat map: no baseline "${baselineLabel}"`);
+    log(
+      `heat map: dynsplit, ${baselineLabel} (${h.baseline ? "named" : `the most accurate baseline at ${100 * h.budget} %, query-aware`}) and the full cache`
+    );
     const cells: HeatmapCell[] = [];
     for (const contextTokens of h.contexts)
       for (let b = 0; b < h.depthBuckets; b++) {

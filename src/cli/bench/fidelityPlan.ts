@@ -25,7 +25,14 @@ export interface FidelityPlan {
   /** Many facts per context, compressed once without any question, then all asked (values and files). */
   agnostic?: SuiteCells & {workspaces: number; facts: number; contextTokens: number};
   /** Needle depth × context length for DynSplit, the strongest query-aware baseline and the full cache. */
-  heatmap?: {contexts: number[]; perCell: number; budget: number; depthBuckets: number};
+  heatmap?: {
+    contexts: number[];
+    perCell: number;
+    budget: number;
+    depthBuckets: number;
+    /** The baseline drawn, when named; otherwise the most accurate query-aware baseline of the same run. */
+    baseline?: string;
+  };
 }
 
 export interface PlanOptions {
@@ -35,6 +42,8 @@ export interface PlanOptions {
   /** Heat-map context lengths. */
   contexts?: number[];
   only?: readonly FidelitySuite[];
+  /** The heat map's baseline (a BASELINES label), for a heat map run apart from the query-aware suite. */
+  heatmapBaseline?: string;
 }
 
 const FACTS_PER_WORKSPACE = 10;
@@ -70,6 +79,7 @@ export function fidelityPlan(o: PlanOptions): FidelityPlan {
       perCell: Math.max(1, Math.round(cases / 5)),
       budget: 0.1,
       depthBuckets: 5,
+      ...(o.heatmapBaseline ? {baseline: o.heatmapBaseline} : {}),
     };
   return plan;
 }

@@ -9,6 +9,7 @@ import {findPackageRoot} from "../../engine/packageRoot";
 import {realCodeFiles, defaultRealCodeRoot} from "../../corpus/realCode";
 import {runFidelity, type FidelityResult} from "../bench/fidelity";
 import {FIDELITY_SUITES, fidelityPlan, type FidelitySuite} from "../bench/fidelityPlan";
+import {BASELINES} from "../bench/fidelityMethods";
 import {renderFidelityReport, writeFidelityPlots} from "../bench/fidelityReport";
 import {runMemoryBench, renderMemoryReport} from "../bench/memory";
 import {runPerf, type PerfRow} from "../bench/perf";
@@ -17,13 +18,16 @@ import {gpuLayersOf, intOf, parse, probeOf, UsageError} from "../options";
 import {openEngine} from "../openEngine";
 
 export const BENCH_HELP = `dynsplit bench [--suite fidelity|perf|memory|all] [--full] [--out DIR] [--cases N] [--contexts 4096,8192] [--repeats N]
-               [--only query-aware,agnostic,heatmap] [--probe auto|on|off] [--gpu-layers auto|off|N] [--scale-tokens N]
+               [--only query-aware,agnostic,heatmap] [--heatmap-baseline LABEL] [--probe auto|on|off] [--gpu-layers auto|off|N]
+               [--scale-tokens N]
   Fidelity on real code the model never saw (multi-token values and file questions at 10-30 % budgets, query-aware;
   ten facts asked after one query-agnostic compression, with the repository memory; a needle depth × context length
   heat map; every baseline and the DynSplit ablations), speed/memory against the full cache, and the repository
   memory (many questions after one ingest of real code: memory vs reread vs once, incremental edits, scale). The
   default is a quick run (a few minutes); --full runs the complete suites (n ≥ 100 per cell). --cases sets the
-  answers per cell, --contexts the heat map's (and perf's) context lengths, --only the fidelity suites. Writes JSON,
+  answers per cell, --contexts the heat map's (and perf's) context lengths, --only the fidelity suites,
+  --heatmap-baseline the baseline drawn in the heat map (default: the most accurate query-aware one of the same run;
+  name it when the heat map runs apart from the query-aware suite, e.g. "delimiter"). Writes JSON,
   SVG plots and report.md (memory.md for the memory suite) to DIR (default bench-results/).`;
 
 export async function benchCommand(args: string[]) {
@@ -38,6 +42,7 @@ export async function benchCommand(args: string[]) {
     "gpu-layers": {type: "string"},
     contexts: {type: "string"},
     only: {type: "string"},
+    "heatmap-baseline": {type: "string"},
     repeats: {type: "string"},
     "scale-tokens": {type: "string"},
     help: {type: "boolean", short: "h"},
@@ -47,6 +52,7 @@ export async function benchCommand(args: string[]) {
   if (!["fidelity", "perf", "memory", "all"].includes(suite))
     throw new UsageError(`--suite must be fidelity, perf, memory or all, got "${suite}"`);
   const full = values.full === true;
+  const heatmapBaseline = baselineOf(values["heatmap-baseline"]);
   const out = path.resolve(values.out ?? "bench-results");
   mkdirSync(out, {recursive: true});
   const root = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
@@ -129,6 +135,7 @@ export async function benchCommand(args: string[]) {
         cases: intOf("cases", values.cases),
         contexts: contexts(values.contexts),
         only: onlyOf(values.only),
+        heatmapBaseline,
       });
       const pool = realCodeFiles({chars: 2_000_000, seed: 14});
       fidelity = await runFidelity(engine, plan, {
@@ -185,6 +192,14 @@ export async function benchCommand(args: string[]) {
 
 function contexts(value: string | undefined): number[] | undefined {
   return value ? value.split(",").map((c) => intOf("contexts", c.trim())!) : undefined;
+}
+
+function baselineOf(label: string | undefined): string | undefined {
+  if (label === undefined) return undefined;
+  const labels = BASELINES.map((b) => b.label);
+  if (!labels.includes(label))
+    throw new UsageError(`--heatmap-baseline takes one of ${labels.map((l) => `"${l}"`).join(", ")}, got "${label}"`);
+  return label;
 }
 
 function onlyOf(value: string | undefined): FidelitySuite[] | undefined {
