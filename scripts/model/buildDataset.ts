@@ -11,7 +11,7 @@
  * value-answer tokens, 2 on file-answer tokens), meta.json. The Python standard library (the real-code evaluation)
  * is never read here.
  *
- * Usage: node --import tsx scripts/model/buildDataset.ts [--scale 1]
+ * Usage: node --import tsx scripts/model/buildDataset.ts [--scale 1] [--out models/work/data]
  */
 import {mkdirSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
@@ -33,6 +33,7 @@ import {collectRealCode} from "./realCode";
 
 const args = process.argv.slice(2);
 const scale = Number(args[args.indexOf("--scale") + 1] ?? 1) || 1;
+const outArg = args.includes("--out") ? args[args.indexOf("--out") + 1] : "models/work/data";
 const BOS = 1;
 const EOS = 2;
 
@@ -204,7 +205,7 @@ export const ROW_SPECS: (RowSpec & {rows: number})[] = [
 ];
 
 async function main() {
-  const outDir = "models/work/data";
+  const outDir = outArg;
   mkdirSync(outDir, {recursive: true});
   const vocabModelPath = join(outDir, "vocab.gguf");
   await writeVocabModel(vocabModelPath);

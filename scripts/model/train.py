@@ -52,6 +52,9 @@ p.add_argument("--resume", default="")
 p.add_argument("--warmup-steps", type=int, default=50, help="LR warm-up after the start (a resumed optimizer needs few)")
 p.add_argument("--init-export", default="",
                help="start from these weights (scripts/model/ggufToExport.ts of the shipped GGUF), with a fresh optimizer")
+p.add_argument("--init-layer-map", default="",
+               help="with --init-export: model layer of each exported layer, e.g. 0,2,3 (a deeper model from a shallower one); "
+                    "the layers not named start as identities (attention and FFN outputs zero) and learn from there")
 p.add_argument("--phase-from", type=float, default=0.0,
                help="start the curriculum and LR schedule at this fraction (with --resume: continue the last phases)")
 p.add_argument("--embed-mean", type=float, default=0.0,
@@ -200,12 +203,16 @@ print(f"params {nparams} vocab {VOCAB}", flush=True)
 step0 = 0
 if args.init_export:
     names = {"tok.weight": "tokenEmbd", "norm.weight": "outputNorm"}
-    for i in range(args.layers):
+    layer_map = [int(x) for x in args.init_layer_map.split(",")] if args.init_layer_map else list(range(args.layers))
+    for i, mine in enumerate(layer_map):
         for ours, theirs in [("attn_norm", "attnNorm"), ("wq", "wq"), ("wk", "wk"), ("wv", "wv"), ("wo", "wo"), ("ffn_norm", "ffnNorm"),
                              ("w_gate", "wGate"), ("w_up", "wUp"), ("w_down", "wDown")]:
-            names[f"blocks.{i}.{ours}.weight"] = f"layers.{i}.{theirs}"
+            names[f"blocks.{mine}.{ours}.weight"] = f"layers.{i}.{theirs}"
     state = model.state_dict()
     with torch.no_grad():
+        for i in set(range(args.layers)) - set(layer_map):  # a new layer adds nothing until it has learned something
+            model.blocks[i].wo.weight.zero_()
+            model.blocks[i].w_down.weight.zero_()
         for ours, theirs in names.items():
             t = torch.from_numpy(np.fromfile(os.path.join(args.init_export, theirs + ".f32"), dtype="<f4")).view(state[ours].shape)
             state[ours].copy_(t)
