@@ -6,6 +6,7 @@
 import type {LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import type {NeedleCase} from "../corpus/cases";
 import {generateAnswer} from "../engine/session/generateAnswer";
+import {CARD_ANSWER_ENDS} from "../engine/session/promptFormat";
 
 /** Which question of a case is asked: its value (`Q: {key} =`) or the file that holds it (`Q: file of {key} is`). */
 export type QuestionForm = "value" | "file";
@@ -71,7 +72,7 @@ export const MAX_ANSWER_TOKENS = 48;
  * path; the engine's own decoder (generateAnswer) applies it. Exact comparison after trimming: every token of a
  * multi-token answer must be right.
  */
-const ANSWER_END = {stopStrings: [";", "\n"], maxAnswerTokens: MAX_ANSWER_TOKENS};
+const ANSWER_END = {stopStrings: [...CARD_ANSWER_ENDS], maxAnswerTokens: MAX_ANSWER_TOKENS};
 
 async function decodeAnswer(model: LlamaModel, sequence: LlamaContextSequence, questionTokens: Token[]): Promise<string> {
   return (await generateAnswer(sequence, model, questionTokens, ANSWER_END)).answer;

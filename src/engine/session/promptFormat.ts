@@ -95,6 +95,9 @@ const ASKS_FOR_FILE = /\b(?:file|where|path|defined|located)\b/i;
  * reduced to the first identifier that matches the card's key pattern and asked in the trained template: the value
  * question, or the file question when the text asks where the key is. Chat works for the model's two skills.
  */
+/** Where an answer of the bundled model's templates ends: a value at its fact's `;`, a path at the end of its line. */
+export const CARD_ANSWER_ENDS: readonly string[] = ["\n", ";"];
+
 export function cardFormat(card: ModelCard): PromptFormat {
   // A whole identifier only: a longer one of another shape must not yield a piece of itself.
   const keyPattern = new RegExp(`(?<![A-Za-z0-9_])(?:${card.key.replace(/^\^/, "").replace(/\$$/, "")})(?![A-Za-z0-9_])`);
@@ -118,7 +121,7 @@ export function cardFormat(card: ModelCard): PromptFormat {
         ? keys.map((k) => template(text).replace("{key}", k)).join("\n")
         : template(text).replace("{key}", text.trim());
     },
-    stopStrings: ["\n", ";"],
+    stopStrings: [...CARD_ANSWER_ENDS],
     conversational: false,
     maxAnswerTokens: card.answerTokens ?? 4,
     bos: card.bos !== false,
