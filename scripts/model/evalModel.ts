@@ -7,7 +7,7 @@
  *        [--lengths 1000,2000,4000,8000] [--suites synthetic,real-code] [--threads 1] [--out models/work/eval.json]
  */
 import {writeFileSync} from "node:fs";
-import {KEY_SHAPES, VALUE_KINDS, generateCase, type NeedleCase} from "../../src/corpus";
+import {KEY_SHAPES, VALUE_KINDS, generateCase, splitKey, type NeedleCase} from "../../src/corpus";
 import {realCodeFiles} from "../../src/corpus/realCode";
 import {getCpuLlama} from "../../src/model/loadLlamaRuntime";
 import {type CaseOutcome, type QuestionForm, runCasePair, score} from "../../src/model/retrievalEval";
@@ -27,7 +27,19 @@ export interface EvalCell {
   byShape: Record<string, {n: number; accuracy: number}>;
   byKind: Record<string, {n: number; accuracy: number}>;
   seconds: number;
+  /** Why value answers failed: a hard distractor's value (by the key part that tells them apart), or anything else. */
+  failureKinds?: Record<string, number>;
   failures: CaseOutcome[];
+}
+
+/** A failed value answer that is a distractor's value names the key part the model did not tell apart. */
+function failureKind(c: NeedleCase, o: CaseOutcome): string {
+  const hit = c.distractors.find((d) => d.value === o.got);
+  if (!hit) return o.got.length && o.expected.startsWith(o.got.slice(0, 2)) ? "right start, wrong end" : "other";
+  const mine = splitKey(c.needle.key, c.needle.shape);
+  const theirs = splitKey(hit.key, c.needle.shape);
+  const at = mine.findIndex((p, i) => p !== theirs[i]);
+  return `distractor, part ${at === mine.length - 1 ? "last" : at === 0 ? "first" : "middle"} differs`;
 }
 
 const group = (outcomes: CaseOutcome[], label: (i: number) => string) => {
@@ -101,6 +113,13 @@ async function main() {
           seconds: (Date.now() - t0) / 1000,
           failures: full.filter((o) => !o.correct).slice(0, 6),
         };
+        if (form === "value") {
+          cell.failureKinds = {};
+          full.forEach((o, i) => {
+            const kind = o.correct ? undefined : failureKind(cases[i], o);
+            if (kind) cell.failureKinds![kind] = (cell.failureKinds![kind] ?? 0) + 1;
+          });
+        }
         cells.push(cell);
         const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
         console.log(
@@ -112,6 +131,7 @@ async function main() {
               .map(([k, v]) => `${k} ${pct(v.accuracy)}`)
               .join(" ")} [${cell.seconds.toFixed(0)} s]`
         );
+        if (cell.failureKinds) console.log(`    failures: ${JSON.stringify(cell.failureKinds)}`);
         for (const f of cell.failures.slice(0, 2))
           console.log(`    e.g. expected ${JSON.stringify(f.expected)}, got ${JSON.stringify(f.got)}`);
       }

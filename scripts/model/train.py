@@ -52,9 +52,14 @@ p.add_argument("--resume", default="")
 p.add_argument("--warmup-steps", type=int, default=50, help="LR warm-up after the start (a resumed optimizer needs few)")
 p.add_argument("--init-export", default="",
                help="start from these weights (scripts/model/ggufToExport.ts of the shipped GGUF), with a fresh optimizer")
+p.add_argument("--init-step", type=int, default=0,
+               help="with --init-export: the training steps behind the exported weights (step counts go on from there)")
 p.add_argument("--init-layer-map", default="",
                help="with --init-export: model layer of each exported layer, e.g. 0,2,3 (a deeper model from a shallower one); "
                     "the layers not named start as identities (attention and FFN outputs zero) and learn from there")
+p.add_argument("--new-layer-offsets", default="",
+               help="with --init-layer-map: the new layers' first heads start as position-only heads this many tokens "
+                    "back, e.g. 1,3,6 (composed with layer 0's, they reach a long identifier's first sub-words)")
 p.add_argument("--phase-from", type=float, default=0.0,
                help="start the curriculum and LR schedule at this fraction (with --resume: continue the last phases)")
 p.add_argument("--embed-mean", type=float, default=0.0,
@@ -160,21 +165,23 @@ class TinyLlama(nn.Module):
             nn.init.constant_(self.norm.weight, 0.2)
 
     @torch.no_grad()
-    def positional_prior(self, pairs=6, amplitude=8.0):
+    def positional_prior(self, pairs=6, amplitude=8.0, layer=0, offsets=None):
         """A starting point, not a circuit: embedding dim 0 starts as a constant channel (the bias
         llama lacks), and layer 0's first heads start with q/k read from it so that their RoPE
         score peaks 1, 2, ... tokens back (a multi-token key needs several). Values, outputs, keys,
         the lookup and the copy are random and learned; every weight here trains like any other."""
         emb = self.tok.weight
-        const = float(emb[:, 1:].pow(2).sum(1).sqrt().mean())
-        emb[:, 0] = const
+        if layer == 0:
+            emb[:, 0] = float(emb[:, 1:].pow(2).sum(1).sqrt().mean())
+        const = float(emb[:, 0].mean())  # a trained embedding (a new layer over exported ones) keeps its channel
         rms = math.sqrt((const ** 2 + float(emb[:, 1:].pow(2).sum(1).mean())) / args.dim)
         c = const / rms  # the constant channel after RMSNorm
         hd = args.dim // args.heads
         theta = args.rope_base ** (-torch.arange(0, hd, 2, dtype=torch.float64) / hd)
         r = math.sqrt(amplitude * math.sqrt(hd))
-        blk = self.blocks[0]
-        for head, offset in [(h, h + 1) for h in range(min(args.positional_init, args.heads))]:
+        blk = self.blocks[layer]
+        offsets = offsets or list(range(1, min(args.positional_init, args.heads) + 1))
+        for head, offset in enumerate(offsets):
             for i in range(pairs):
                 row = head * hd + 2 * i
                 blk.wq.weight[row, 0] = r * math.cos(-offset * theta[i]) / c
@@ -216,6 +223,10 @@ if args.init_export:
         for ours, theirs in names.items():
             t = torch.from_numpy(np.fromfile(os.path.join(args.init_export, theirs + ".f32"), dtype="<f4")).view(state[ours].shape)
             state[ours].copy_(t)
+        if args.new_layer_offsets:  # after the copy: the constant channel is the exported embedding's
+            for i in set(range(args.layers)) - set(layer_map):
+                model.positional_prior(layer=i, offsets=[int(x) for x in args.new_layer_offsets.split(",")])
+    step0 = args.init_step
     print(f"initialised from {args.init_export}", flush=True)
 if args.resume:
     ck = torch.load(args.resume)
@@ -320,7 +331,7 @@ budget = args.minutes * 60
 t_start = time.time()
 last_ck = t_start
 last_eval = t_start
-history = {"steps": 0, "seconds": 0, "log": []}
+history = {"steps": 0, "seconds": 0, "log": [], **({"initStep": step0} if args.init_export else {})}
 step = step0
 run_avg = None
 while True:

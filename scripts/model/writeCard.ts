@@ -23,7 +23,7 @@ const evaluation = JSON.parse(readFileSync(evalPath, "utf8")) as {cells: EvalCel
 const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
   hparams: Record<string, number>;
   tag: string;
-  training?: {steps: number; seconds: number; final?: Record<string, number>};
+  training?: {steps: number; seconds: number; initStep?: number; final?: Record<string, number>};
 };
 // The longest length at which value questions (full cache, synthetic AND real code) stay within 90 % of the model's
 // best length, and at least 90 % absolute where it reaches that; never below the shortest length measured.
@@ -63,7 +63,9 @@ const card = {
   training: manifest.training && {
     how: "trained from random weights by scripts/model/train.py (npm run model:train); see models/README.md",
     steps: manifest.training.steps,
+    // This leg's wall time; a leg that started from an exported checkpoint counts its steps on from initStep.
     seconds: manifest.training.seconds,
+    ...(manifest.training.initStep !== undefined && {initStep: manifest.training.initStep}),
     final: manifest.training.final,
   },
   notes:
@@ -80,6 +82,7 @@ const card = {
     needleErased: round(c.needleErased.accuracy),
     byShape: Object.fromEntries(Object.entries(c.byShape).map(([k, v]) => [k, round(v.accuracy)])),
     byKind: Object.fromEntries(Object.entries(c.byKind).map(([k, v]) => [k, round(v.accuracy)])),
+    ...(c.failureKinds && {failureKinds: c.failureKinds}),
   })),
 };
 writeFileSync("models/card.json", JSON.stringify(card, null, 2) + "\n");

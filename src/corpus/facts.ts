@@ -125,16 +125,23 @@ export function randomValue(rng: Rng, kind: ValueKind = rng.pick(VALUE_KINDS)): 
 
 /**
  * Keys of the same shape that share all parts but one with `key` (the hard distractors: same prefix, or same
- * suffix). Never returns `key` itself or a key in `exclude`.
+ * suffix). The changed part is the last one with probability `lastPartShare`, else any part. Never returns `key`
+ * itself or a key in `exclude`.
  */
-export function distractorKeys(rng: Rng, key: string, count: number, exclude: ReadonlySet<string> = new Set()): string[] {
+export function distractorKeys(
+  rng: Rng,
+  key: string,
+  count: number,
+  exclude: ReadonlySet<string> = new Set(),
+  lastPartShare = 0.6
+): string[] {
   const shape = keyShapeOf(key) ?? "snake";
   const parts = splitKey(key, shape);
   const out: string[] = [];
   const used = new Set<string>([key, ...exclude]);
   for (let attempts = 0; out.length < count && attempts < count * 50; attempts++) {
     const changed = [...parts];
-    changed[rng.chance(0.6) ? parts.length - 1 : rng.int(0, parts.length - 1)] = keyPart(rng);
+    changed[rng.chance(lastPartShare) ? parts.length - 1 : rng.int(0, parts.length - 1)] = keyPart(rng);
     const candidate = joinKey(changed, shape);
     if (used.has(candidate) || keyShapeOf(candidate) !== shape) continue;
     used.add(candidate);

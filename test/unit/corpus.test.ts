@@ -8,6 +8,7 @@ import {
   formatFact,
   generateCase,
   keyShapeOf,
+  distractorKeys,
   randomKey,
   randomValue,
   splitKey,
@@ -68,6 +69,28 @@ test("a case plants the needle exactly once, with distractors of its shape shari
       c.context.length
     );
   }
+});
+
+test("distractors change the last key part as often as asked: 60 % by default, any part uniformly at 0", () => {
+  const lastShare = (share?: number) => {
+    const rng = new Rng(`distractors-${share}`);
+    let last = 0;
+    let total = 0;
+    for (let i = 0; i < 400; i++) {
+      const key = randomKey(rng, "snake");
+      const parts = splitKey(key, "snake");
+      for (const d of distractorKeys(rng, key, 2, new Set(), share)) {
+        const dp = splitKey(d, "snake");
+        assert.equal(dp.filter((p, j) => p !== parts[j]).length, 1, `${d} vs ${key}`);
+        last += dp[parts.length - 1] !== parts[parts.length - 1] ? 1 : 0;
+        total++;
+      }
+    }
+    return last / total;
+  };
+  // 2-3 parts: the last one differs 0.6 + 0.4 / 2.5 of the time by default, 1 / 2.5 when any part is drawn uniformly.
+  assert.ok(Math.abs(lastShare() - 0.76) < 0.06, `default ${lastShare()}`);
+  assert.ok(Math.abs(lastShare(0) - 0.42) < 0.08, `uniform ${lastShare(0)}`);
 });
 
 test("needle depth places the fact where asked", () => {
