@@ -11,7 +11,7 @@
  * value-answer tokens, 2 on file-answer tokens), meta.json. The Python standard library (the real-code evaluation)
  * is never read here.
  *
- * Usage: node --import tsx scripts/model/buildDataset.ts [--scale 1] [--out models/work/data]
+ * Usage: node --import tsx scripts/model/buildDataset.ts [--scale 1] [--out models/work/data] [--lengths 1024,2048,...]
  */
 import {mkdirSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
@@ -34,6 +34,9 @@ import {collectRealCode} from "./realCode";
 const args = process.argv.slice(2);
 const scale = Number(args[args.indexOf("--scale") + 1] ?? 1) || 1;
 const outArg = args.includes("--out") ? args[args.indexOf("--out") + 1] : "models/work/data";
+// Training rows of these lengths only (validation rows of every length are always written): a leg that starts at a
+// later phase of the curriculum needs no short rows, and rows for a GPU machine travel within a size limit.
+const onlyLengths = args.includes("--lengths") ? args[args.indexOf("--lengths") + 1].split(",").map(Number) : undefined;
 const BOS = 1;
 const EOS = 2;
 
@@ -234,7 +237,8 @@ async function main() {
   console.log(`real code: ${real.length} training files tokenized (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   const sets = [];
   for (const spec of ROW_SPECS) {
-    sets.push(writeSet(model, `T${spec.T}`, `train:${spec.T}`, Math.round(spec.rows * scale), spec, real, outDir));
+    if (!onlyLengths || onlyLengths.includes(spec.T))
+      sets.push(writeSet(model, `T${spec.T}`, `train:${spec.T}`, Math.round(spec.rows * scale), spec, real, outDir));
     sets.push(writeSet(model, `val${spec.T}`, `val:${spec.T}`, Math.max(4, Math.round(32768 / spec.T)), spec, real, outDir));
   }
   const vocab = await trainedVocabulary();

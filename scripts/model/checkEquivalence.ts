@@ -1,7 +1,7 @@
 /**
  * Check that llama.cpp (through node-llama-cpp) computes the same function as training:
  * per-position greedy tokens and last-position logits vs scripts/model/torchReference.py.
- * Usage: node --import tsx scripts/model/checkEquivalence.ts MODEL.gguf CKPT.pt
+ * Usage: node --import tsx scripts/model/checkEquivalence.ts MODEL.gguf CKPT.pt|EXPORT_DIR (a train.py checkpoint or export)
  */
 import {execFileSync} from "node:child_process";
 import {readFileSync, writeFileSync} from "node:fs";

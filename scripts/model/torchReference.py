@@ -1,19 +1,42 @@
 """Reference forward pass of a train.py checkpoint, written functionally from the state dict,
 to check that llama.cpp computes the same function as training (RoPE layout, norms, scaling).
 
-Usage: /usr/bin/python3 scripts/model/torchReference.py CKPT TOKENS_JSON OUT_JSON
+Usage: /usr/bin/python3 scripts/model/torchReference.py CKPT|EXPORT_DIR TOKENS_JSON OUT_JSON
 TOKENS_JSON: {"tokens": [[...], ...]}  ->  OUT_JSON: {"argmax": [[...]], "lastLogits": [[...]]}
 """
 import json
 import math
+import os
 import sys
+
+import numpy as np
+
+from export_names import export_names
 
 import torch
 
 torch.set_num_threads(1)
-ck = torch.load(sys.argv[1])
-a = ck["args"]
-sd = ck["model"]
+
+
+def load_export(d):
+    """A train.py export (manifest.json + raw float32 tensors): what comes back from a GPU run or ggufToExport.ts."""
+    m = json.load(open(os.path.join(d, "manifest.json")))
+    h = m["hparams"]
+    args = {"heads": h["nHead"], "kv_heads": h["nHeadKv"], "dim": h["nEmbd"], "layers": h["nLayer"],
+            "rms_eps": h["rmsEps"], "rope_base": h["ropeFreqBase"]}
+    tied = "output" not in m["tensors"]
+    sd = {ours: torch.from_numpy(np.fromfile(os.path.join(d, theirs + ".f32"), dtype="<f4")).view(m["tensors"][theirs])
+          for ours, theirs in export_names(h["nLayer"], tied).items()}
+    sd["out.weight"] = sd["tok.weight"] if tied else sd["out.weight"]
+    return args, sd
+
+
+if os.path.isdir(sys.argv[1]):
+    a, sd = load_export(sys.argv[1])
+else:
+    ck = torch.load(sys.argv[1])
+    a = ck["args"]
+    sd = ck["model"]
 H, KV, D = a["heads"], a["kv_heads"], a["dim"]
 hd = D // H
 

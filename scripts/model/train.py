@@ -27,6 +27,7 @@ import torch.nn.functional as F
 
 from torch.utils.checkpoint import checkpoint
 
+from export_names import export_names
 from training_rows import TrainingRows
 
 p = argparse.ArgumentParser()
@@ -47,6 +48,8 @@ p.add_argument("--answer-weight", type=float, default=1.0)
 p.add_argument("--lm-weight", type=float, default=0.1)
 p.add_argument("--lm-fraction", type=float, default=0.1, help="fraction of non-answer positions that get the LM loss")
 p.add_argument("--threads", type=int, default=1)
+p.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is at hand (scripts/model/train-gpu.sh)")
+p.add_argument("--batch-scale", type=int, default=1, help="rows per step = the curriculum's batch x this (a GPU takes many)")
 p.add_argument("--seed", type=int, default=7)
 p.add_argument("--resume", default="")
 p.add_argument("--warmup-steps", type=int, default=50, help="LR warm-up after the start (a resumed optimizer needs few)")
@@ -72,6 +75,12 @@ p.add_argument("--max-len", type=int, default=8192, help="longest training row; 
 args = p.parse_args()
 
 torch.set_num_threads(args.threads)
+DEV = torch.device(args.device)
+# On a GPU (torch >= 2): fused causal attention, the same function as the explicit softmax below, without its T x T
+# matrix in memory. The CPU path stays the explicit one (Debian's torch 1.13 has no fused attention).
+FUSED = DEV.type == "cuda" and hasattr(F, "scaled_dot_product_attention")
+if DEV.type == "cuda":
+    torch.backends.cuda.matmul.allow_tf32 = True
 torch.manual_seed(args.seed)
 np.random.seed(args.seed)
 os.makedirs(args.out, exist_ok=True)
@@ -91,8 +100,8 @@ class RMSNorm(nn.Module):
 
 
 def rope_tables(T, head_dim, base):
-    inv = base ** (-torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim)  # theta_i = base^(-2i/d)
-    ang = torch.arange(T, dtype=torch.float32)[:, None] * inv[None, :]
+    inv = base ** (-torch.arange(0, head_dim, 2, dtype=torch.float32, device=DEV) / head_dim)  # theta_i = base^(-2i/d)
+    ang = torch.arange(T, dtype=torch.float32, device=DEV)[:, None] * inv[None, :]
     return ang.cos(), ang.sin()  # [T, head_dim/2]
 
 
@@ -132,9 +141,12 @@ class Block(nn.Module):
             rep = args.heads // args.kv_heads
             k = k.repeat_interleave(rep, dim=1)
             v = v.repeat_interleave(rep, dim=1)
-        att = (q @ k.transpose(-1, -2)) * (1.0 / math.sqrt(self.hd)) + mask
-        att = att.softmax(-1)
-        o = (att @ v).transpose(1, 2).reshape(B, T, D)
+        if FUSED:
+            o = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(B, T, D)
+        else:
+            att = (q @ k.transpose(-1, -2)) * (1.0 / math.sqrt(self.hd)) + mask
+            att = att.softmax(-1)
+            o = (att @ v).transpose(1, 2).reshape(B, T, D)
         x = x + self.wo(o)
         h = self.ffn_norm(x)
         return x + self.w_down(F.silu(self.w_gate(h)) * self.w_up(h))
@@ -192,15 +204,15 @@ class TinyLlama(nn.Module):
     def hidden(self, idx):
         B, T = idx.shape
         cos, sin = rope_tables(T, args.dim // args.heads, args.rope_base)
-        mask = torch.full((T, T), float("-inf")).triu(1)
+        mask = None if FUSED else torch.full((T, T), float("-inf"), device=DEV).triu(1)
         x = self.tok(idx)
         for b in self.blocks:
             # Long rows: recompute each block in the backward pass instead of keeping its T x T attention.
-            x = checkpoint(b, x, cos, sin, mask) if T > 2048 and self.training else b(x, cos, sin, mask)
+            x = checkpoint(b, x, cos, sin, mask) if T > 2048 and self.training and not FUSED else b(x, cos, sin, mask)
         return self.norm(x)
 
 
-model = TinyLlama()
+model = TinyLlama().to(DEV)
 rows = TrainingRows(args.data, args.seed)
 print("training sets: " + " ".join(f"{k} {len(v[0])}" for k, v in rows.sets.items()), flush=True)
 VAL_T = [T for T in (512, 2048, 8192) if T <= args.max_len]
@@ -209,12 +221,8 @@ nparams = sum(p.numel() for p in model.parameters())
 print(f"params {nparams} vocab {VOCAB}", flush=True)
 step0 = 0
 if args.init_export:
-    names = {"tok.weight": "tokenEmbd", "norm.weight": "outputNorm"}
     layer_map = [int(x) for x in args.init_layer_map.split(",")] if args.init_layer_map else list(range(args.layers))
-    for i, mine in enumerate(layer_map):
-        for ours, theirs in [("attn_norm", "attnNorm"), ("wq", "wq"), ("wk", "wk"), ("wv", "wv"), ("wo", "wo"), ("ffn_norm", "ffnNorm"),
-                             ("w_gate", "wGate"), ("w_up", "wUp"), ("w_down", "wDown")]:
-            names[f"blocks.{mine}.{ours}.weight"] = f"layers.{i}.{theirs}"
+    names = export_names(args.layers, args.tied, layer_map)
     state = model.state_dict()
     with torch.no_grad():
         for i in set(range(args.layers)) - set(layer_map):  # a new layer adds nothing until it has learned something
@@ -229,7 +237,7 @@ if args.init_export:
     step0 = args.init_step
     print(f"initialised from {args.init_export}", flush=True)
 if args.resume:
-    ck = torch.load(args.resume)
+    ck = torch.load(args.resume, map_location=DEV)
     model.load_state_dict(ck["model"])
     opt.load_state_dict(ck["opt"])
     step0 = ck["step"]
@@ -240,7 +248,7 @@ def loss_on(idx, amask):
     x, y = idx[:, :-1], idx[:, 1:]
     ans = amask[:, 1:] > 0
     h = model.hidden(x)
-    other = (~ans) & (torch.rand(ans.shape) < args.lm_fraction) & (y != rows.eos)
+    other = (~ans) & (torch.rand(ans.shape, device=DEV) < args.lm_fraction) & (y != rows.eos)
     la = F.cross_entropy(model.out(h[ans]), y[ans]) if ans.any() else h.sum() * 0
     lo = F.cross_entropy(model.out(h[other]), y[other]) if other.any() else h.sum() * 0
     return args.answer_weight * la + args.lm_weight * lo, la, lo
@@ -255,9 +263,9 @@ def evaluate(T, bs=1):
     right = {1: 0, 2: 0}
     total = {1: 0, 2: 0}
     for i in range(0, len(tok), bs):
-        idx = torch.from_numpy(tok[i:i + bs])
+        idx = torch.from_numpy(tok[i:i + bs]).to(DEV)
         am = m[i:i + bs, 1:]
-        pred = model.out(model.hidden(idx[:, :-1])).argmax(-1).numpy()
+        pred = model.out(model.hidden(idx[:, :-1])).argmax(-1).cpu().numpy()
         ok = pred == tok[i:i + bs, 1:]
         for r in range(len(am)):
             j = 0
@@ -289,19 +297,14 @@ def export(tag):
     tensors = {}
 
     def put(name, t):
-        a = t.detach().float().contiguous().numpy()
+        a = t.detach().float().cpu().contiguous().numpy()
         a.astype("<f4").tofile(os.path.join(d, name + ".f32"))
         tensors[name] = list(a.shape)
 
-    put("tokenEmbd", model.tok.weight)
-    for i, b in enumerate(model.blocks):
-        for nm, t in [("attnNorm", b.attn_norm.weight), ("wq", b.wq.weight), ("wk", b.wk.weight), ("wv", b.wv.weight),
-                      ("wo", b.wo.weight), ("ffnNorm", b.ffn_norm.weight), ("wGate", b.w_gate.weight),
-                      ("wUp", b.w_up.weight), ("wDown", b.w_down.weight)]:
-            put(f"layers.{i}.{nm}", t)
-    put("outputNorm", model.norm.weight)
-    if not args.tied:  # tied: llama.cpp uses token_embd as the output matrix when output.weight is absent
-        put("output", model.out.weight)
+    # Tied: llama.cpp uses token_embd as the output matrix when output.weight is absent.
+    state = model.state_dict()
+    for ours, theirs in export_names(args.layers, args.tied).items():
+        put(theirs, state[ours])
     manifest = {
         "tag": tag,
         "hparams": {"nLayer": args.layers, "nEmbd": args.dim, "nHead": args.heads, "nHeadKv": args.kv_heads,
@@ -345,8 +348,9 @@ while True:
     for g in opt.param_groups:
         g["lr"] = lr
     is_lookup = np.random.random() >= induction
+    B *= args.batch_scale
     t, m = rows.batch(B, T) if is_lookup else rows.induction_batch(B, T)
-    idx, am = torch.from_numpy(t), torch.from_numpy(m)
+    idx, am = torch.from_numpy(t).to(DEV), torch.from_numpy(m).to(DEV)
     loss, la, lo = loss_on(idx, am)
     opt.zero_grad(set_to_none=True)
     loss.backward()

@@ -16,8 +16,4 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 RESUME_ARGS=()
 if [ -n "${RESUME:-}" ]; then RESUME_ARGS=(--resume "$RESUME" --phase-from "${PHASE_FROM:-0}"); fi
 /usr/bin/python3 scripts/model/train.py --minutes "$MINUTES" --out "$RUN" "${RESUME_ARGS[@]}" ${TRAIN_ARGS:-}
-node --import tsx scripts/model/exportGguf.ts "$RUN/export" models/work/dynsplit-tiny-trained.gguf
-node --import tsx scripts/model/checkEquivalence.ts models/work/dynsplit-tiny-trained.gguf "$RUN/ckpt.pt"
-cp models/work/dynsplit-tiny-trained.gguf models/dynsplit-tiny.gguf
-node --import tsx scripts/model/evalModel.ts --model models/dynsplit-tiny.gguf --n 120 --file-n 60 --lengths 1000,2000,4000,8000 --out models/work/eval-trained.json
-node --import tsx scripts/model/writeCard.ts models/work/eval-trained.json "$RUN/export/manifest.json"
+bash scripts/model/finishModel.sh "$RUN"

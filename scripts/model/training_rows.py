@@ -5,10 +5,19 @@ inference. The mask marks answer tokens: 1 for a value answer (` {value};`), 2 f
 Induction rows (a random token span and its repeat) are made here: they teach "copy what followed this last time"
 without the lookup's shortcuts.
 """
+import gzip
 import json
 import os
 
 import numpy as np
+
+
+def read_array(path, dtype):
+    """A raw array file, or its gzip (rows travel gzipped to a GPU machine: the masks are mostly zeros)."""
+    if os.path.exists(path):
+        return np.fromfile(path, dtype=dtype)
+    with gzip.open(path + ".gz", "rb") as f:
+        return np.frombuffer(f.read(), dtype=dtype)
 
 
 class TrainingRows:
@@ -19,8 +28,8 @@ class TrainingRows:
         self.rng = np.random.default_rng(seed)
         self.sets = {}
         for s in self.meta["sets"]:
-            tok = np.fromfile(os.path.join(data_dir, s["name"] + ".tokens"), dtype="<u2").reshape(s["rows"], s["T"])
-            mask = np.fromfile(os.path.join(data_dir, s["name"] + ".mask"), dtype=np.uint8).reshape(s["rows"], s["T"])
+            tok = read_array(os.path.join(data_dir, s["name"] + ".tokens"), "<u2").reshape(s["rows"], s["T"])
+            mask = read_array(os.path.join(data_dir, s["name"] + ".mask"), np.uint8).reshape(s["rows"], s["T"])
             self.sets[s["name"]] = (tok.astype(np.int64), mask)
 
     def batch(self, B, T):
