@@ -47,11 +47,13 @@ console.log(
 );
 // reread: the first question steers the read made at load, so that read is part of its time to the first token.
 const rereadFirstToken = reread.answers.map((b, i) => b.firstTokenMs + (i === 0 ? reread.ingest.ingestMs : 0));
+// A column of the table: a longer text (a wrong answer that runs on, a long path) is cut with an ellipsis.
+const cell = (text, width) => (text.length > width ? text.slice(0, width - 1) + "…" : text).padEnd(width);
 console.log(`${"question".padEnd(28)} ${"answer".padEnd(24)} ${"expected".padEnd(24)} memory: first token   reread: first token`);
 memory.answers.forEach((a, i) => {
   const b = reread.answers[i];
   console.log(
-    `${a.question.padEnd(28)} ${a.answer.padEnd(24)} ${expected(a.question).padEnd(24)} ${right(a) ? "right" : "WRONG"} ${a.firstTokenMs.toFixed(0).padStart(5)} ms       ${right(b) ? "right" : "WRONG"} ${rereadFirstToken[i].toFixed(0).padStart(6)} ms`
+    `${cell(a.question, 28)} ${cell(a.answer, 24)} ${cell(expected(a.question), 24)} ${right(a) ? "right" : "WRONG"} ${a.firstTokenMs.toFixed(0).padStart(5)} ms       ${right(b) ? "right" : "WRONG"} ${rereadFirstToken[i].toFixed(0).padStart(6)} ms`
   );
 });
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
