@@ -1,6 +1,10 @@
 """Names of train.py's tensors in an export (manifest.json + one raw float32 file per tensor), the layout
 exportGguf.ts assembles into a GGUF and ggufToExport.ts writes back: one table for writing and reading an export."""
 
+import os
+
+import numpy as np
+
 LAYER_TENSORS = [("attn_norm", "attnNorm"), ("wq", "wq"), ("wk", "wk"), ("wv", "wv"), ("wo", "wo"),
                  ("ffn_norm", "ffnNorm"), ("w_gate", "wGate"), ("w_up", "wUp"), ("w_down", "wDown")]
 
@@ -15,3 +19,8 @@ def export_names(layers, tied=True, layer_map=None):
         for ours, theirs in LAYER_TENSORS:
             names[f"blocks.{mine}.{ours}.weight"] = f"layers.{i}.{theirs}"
     return names
+
+
+def read_export_tensor(export_dir, name):
+    """One tensor of an export, flat float32 (the manifest holds its shape)."""
+    return np.fromfile(os.path.join(export_dir, name + ".f32"), dtype="<f4")

@@ -9,11 +9,9 @@ import math
 import os
 import sys
 
-import numpy as np
-
-from export_names import export_names
-
 import torch
+
+from export_names import export_names, read_export_tensor
 
 torch.set_num_threads(1)
 
@@ -25,7 +23,7 @@ def load_export(d):
     args = {"heads": h["nHead"], "kv_heads": h["nHeadKv"], "dim": h["nEmbd"], "layers": h["nLayer"],
             "rms_eps": h["rmsEps"], "rope_base": h["ropeFreqBase"]}
     tied = "output" not in m["tensors"]
-    sd = {ours: torch.from_numpy(np.fromfile(os.path.join(d, theirs + ".f32"), dtype="<f4")).view(m["tensors"][theirs])
+    sd = {ours: torch.from_numpy(read_export_tensor(d, theirs)).view(m["tensors"][theirs])
           for ours, theirs in export_names(h["nLayer"], tied).items()}
     sd["out.weight"] = sd["tok.weight"] if tied else sd["out.weight"]
     return args, sd

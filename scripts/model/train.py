@@ -27,7 +27,7 @@ import torch.nn.functional as F
 
 from torch.utils.checkpoint import checkpoint
 
-from export_names import export_names
+from export_names import export_names, read_export_tensor
 from training_rows import TrainingRows
 
 p = argparse.ArgumentParser()
@@ -229,7 +229,7 @@ if args.init_export:
             model.blocks[i].wo.weight.zero_()
             model.blocks[i].w_down.weight.zero_()
         for ours, theirs in names.items():
-            t = torch.from_numpy(np.fromfile(os.path.join(args.init_export, theirs + ".f32"), dtype="<f4")).view(state[ours].shape)
+            t = torch.from_numpy(read_export_tensor(args.init_export, theirs)).view(state[ours].shape)
             state[ours].copy_(t)
         if args.new_layer_offsets:  # after the copy: the constant channel is the exported embedding's
             for i in set(range(args.layers)) - set(layer_map):
