@@ -12,6 +12,7 @@
  * is never read here.
  *
  * Usage: node --import tsx scripts/model/buildDataset.ts [--scale 1] [--out models/work/data] [--lengths 1024,2048,...]
+ *        [--seed S]
  */
 import {mkdirSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
@@ -37,6 +38,9 @@ const outArg = args.includes("--out") ? args[args.indexOf("--out") + 1] : "model
 // Training rows of these lengths only (validation rows of every length are always written): a leg that starts at a
 // later phase of the curriculum needs no short rows, and rows for a GPU machine travel within a size limit.
 const onlyLengths = args.includes("--lengths") ? args[args.indexOf("--lengths") + 1].split(",").map(Number) : undefined;
+// Fresh training rows for a further leg (the validation rows never change): a leg from shipped weights over the rows
+// those weights were trained on partly learns those rows by heart.
+const seedTag = args.includes("--seed") ? `-${args[args.indexOf("--seed") + 1]}` : "";
 const BOS = 1;
 const EOS = 2;
 
@@ -237,7 +241,7 @@ async function main() {
   const sets = [];
   for (const spec of ROW_SPECS) {
     if (!onlyLengths || onlyLengths.includes(spec.T))
-      sets.push(writeSet(model, `T${spec.T}`, `train:${spec.T}`, Math.round(spec.rows * scale), spec, real, outDir));
+      sets.push(writeSet(model, `T${spec.T}`, `train${seedTag}:${spec.T}`, Math.round(spec.rows * scale), spec, real, outDir));
     sets.push(writeSet(model, `val${spec.T}`, `val:${spec.T}`, Math.max(4, Math.round(32768 / spec.T)), spec, real, outDir));
   }
   const vocab = await trainedVocabulary();
