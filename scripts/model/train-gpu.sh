@@ -15,7 +15,9 @@ case "${1:-}" in
   prepare)
     rm -rf "$G" && mkdir -p "$G"
     grep -qx "/$G/" .git/info/exclude 2>/dev/null || echo "/$G/" >>.git/info/exclude
-    node --import tsx scripts/model/buildDataset.ts --scale "${GPU_SCALE:-6}" --lengths 1024,2048,4096,8192 --out "$G/data"
+    # Rows of their own seed: the shipped weights have seen the default seed's rows (and leg 6's).
+    node --import tsx scripts/model/buildDataset.ts --scale "${GPU_SCALE:-6}" --lengths 1024,2048,4096,8192 \
+      --seed "${GPU_SEED:-gpu}" --out "$G/data"
     rm "$G/data/vocab.gguf"
     gzip -1 "$G"/data/*.tokens "$G"/data/*.mask
     node --import tsx scripts/model/ggufToExport.ts models/dynsplit-tiny.gguf "$G/init"
