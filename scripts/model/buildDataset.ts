@@ -16,6 +16,7 @@
  */
 import {mkdirSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
+import {parseArgs} from "node:util";
 import type {LlamaModel, Token} from "node-llama-cpp";
 import {
   Rng,
@@ -32,15 +33,6 @@ import {trainedVocabulary, TRAINED_VOCAB} from "../../src/model/trainedVocab";
 import {randomLlamaWeights, writeLlamaGguf} from "../../src/model/llamaGguf";
 import {collectRealCode} from "./realCode";
 
-const args = process.argv.slice(2);
-const scale = Number(args[args.indexOf("--scale") + 1] ?? 1) || 1;
-const outArg = args.includes("--out") ? args[args.indexOf("--out") + 1] : "models/work/data";
-// Training rows of these lengths only (validation rows of every length are always written): a leg that starts at a
-// later phase of the curriculum needs no short rows, and rows for a GPU machine travel within a size limit.
-const onlyLengths = args.includes("--lengths") ? args[args.indexOf("--lengths") + 1].split(",").map(Number) : undefined;
-// Fresh training rows for a further leg (the validation rows never change): a leg from shipped weights over the rows
-// those weights were trained on partly learns those rows by heart.
-const seedTag = args.includes("--seed") ? `-${args[args.indexOf("--seed") + 1]}` : "";
 const BOS = 1;
 const EOS = 2;
 
@@ -228,7 +220,17 @@ export const ROW_SPECS: (RowSpec & {rows: number})[] = [
 ];
 
 async function main() {
-  const outDir = outArg;
+  const {values} = parseArgs({
+    options: {scale: {type: "string"}, out: {type: "string"}, lengths: {type: "string"}, seed: {type: "string"}},
+  });
+  const scale = Number(values.scale ?? 1) || 1;
+  const outDir = values.out ?? "models/work/data";
+  // Training rows of these lengths only (validation rows of every length are always written): a leg that starts at a
+  // later phase of the curriculum needs no short rows, and rows for a GPU machine travel within a size limit.
+  const onlyLengths = values.lengths?.split(",").map(Number);
+  // Fresh training rows for a further leg (the validation rows never change): a leg from shipped weights over the rows
+  // those weights were trained on partly learns those rows by heart.
+  const seedTag = values.seed ? `-${values.seed}` : "";
   mkdirSync(outDir, {recursive: true});
   const vocabModelPath = join(outDir, "vocab.gguf");
   await writeVocabModel(vocabModelPath);
