@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 MINUTES="${MINUTES:-115}"
 RUN="${RUN:-models/work/run}"
-node --import tsx scripts/model/buildDataset.ts --scale "${DATA_SCALE:-2}"
+# DATA_SEED: fresh rows for a leg that continues from trained weights (they have seen the default seed's rows).
+node --import tsx scripts/model/buildDataset.ts --scale "${DATA_SCALE:-2}" ${DATA_SEED:+--seed "$DATA_SEED"}
 # One BLAS/torch thread: a second one gains nothing on the 2-core box (measured 1,646 vs 1,674 tokens/s).
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 RESUME_ARGS=()
