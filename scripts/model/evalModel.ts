@@ -5,6 +5,8 @@
  *
  * Usage: node --import tsx scripts/model/evalModel.ts [--model models/dynsplit-tiny.gguf] [--n 100] [--file-n 50]
  *        [--lengths 1000,2000,4000,8000] [--suites synthetic,real-code] [--threads 1] [--out models/work/eval.json]
+ *        [--needle-depth D] [--distractors K]   (a fixed depth 0..1 and distractor count instead of a spread depth and 4:
+ *        how far the fact is from the question, and what it competes with, apart)
  */
 import {writeFileSync} from "node:fs";
 import {KEY_SHAPES, VALUE_KINDS, generateCase, splitKey, type NeedleCase} from "../../src/corpus";
@@ -59,6 +61,8 @@ async function main() {
   const lengths = arg("lengths", "1000,2000,4000,8000").split(",").map(Number);
   const suites = arg("suites", "synthetic,real-code").split(",");
   const threads = Number(arg("threads", "1"));
+  const needleDepth = args.includes("--needle-depth") ? Number(arg("needle-depth", "")) : undefined;
+  const distractors = Number(arg("distractors", "4"));
   const llama = await getCpuLlama();
   const model = await llama.loadModel({modelPath});
   const cells: EvalCell[] = [];
@@ -78,6 +82,8 @@ async function main() {
         const make = (contextChars: number) =>
           generateCase(`eval-${seed}`, {
             contextChars,
+            needleDepth,
+            distractors,
             keyShape: KEY_SHAPES[i % KEY_SHAPES.length],
             valueKind: VALUE_KINDS[Math.floor(i / KEY_SHAPES.length) % VALUE_KINDS.length],
             haystack: suite === "real-code" ? realCodeFiles({chars: contextChars * 1.5 + 4000, seed}) : undefined,

@@ -21,7 +21,7 @@ def load_export(d):
     m = json.load(open(os.path.join(d, "manifest.json")))
     h = m["hparams"]
     args = {"heads": h["nHead"], "kv_heads": h["nHeadKv"], "dim": h["nEmbd"], "layers": h["nLayer"],
-            "rms_eps": h["rmsEps"], "rope_base": h["ropeFreqBase"]}
+            "rms_eps": h["rmsEps"], "rope_base": h["ropeFreqBase"], "head_dim": h.get("headDim", 0)}
     tied = "output" not in m["tensors"]
     sd = {ours: torch.from_numpy(read_export_tensor(d, theirs)).view(m["tensors"][theirs])
           for ours, theirs in export_names(h["nLayer"], tied).items()}
@@ -36,7 +36,7 @@ else:
     a = ck["args"]
     sd = ck["model"]
 H, KV, D = a["heads"], a["kv_heads"], a["dim"]
-hd = D // H
+hd = a.get("head_dim") or D // H
 
 
 def rms(x, w):
@@ -66,7 +66,7 @@ def forward(tokens):
         k = k.repeat_interleave(H // KV, 0)
         v = v.repeat_interleave(H // KV, 0)
         att = ((q @ k.transpose(-1, -2)) / math.sqrt(hd) + mask).softmax(-1)
-        x = x + (att @ v).transpose(0, 1).reshape(T, D) @ sd[p + "wo.weight"].T
+        x = x + (att @ v).transpose(0, 1).reshape(T, H * hd) @ sd[p + "wo.weight"].T
         h = rms(x, sd[p + "ffn_norm.weight"])
         g = torch.nn.functional.silu(h @ sd[p + "w_gate.weight"].T) * (h @ sd[p + "w_up.weight"].T)
         x = x + g @ sd[p + "w_down.weight"].T

@@ -40,6 +40,10 @@ p.add_argument("--layers", type=int, default=3)
 p.add_argument("--dim", type=int, default=128)
 p.add_argument("--heads", type=int, default=4)
 p.add_argument("--kv-heads", type=int, default=4)
+p.add_argument("--head-dim", type=int, default=0,
+               help="per-head q/k/v dimension (default dim / heads); with --init-export of a narrower model its heads "
+                    "widen: the old RoPE pairs keep their frequencies (old pair i is new pair i * factor), the new pairs "
+                    "in between start silent (q and output zero), so the function is unchanged at the start")
 p.add_argument("--ffn", type=int, default=384)
 p.add_argument("--rope-base", type=float, default=1000000.0)
 p.add_argument("--rms-eps", type=float, default=1e-5)
@@ -73,6 +77,7 @@ p.add_argument("--tied", type=int, default=1, help="tie the output matrix to the
 p.add_argument("--induction-share", type=float, default=0.5, help="share of steps on repeated random spans, in the first phases")
 p.add_argument("--max-len", type=int, default=8192, help="longest training row; later phases train at this length")
 args = p.parse_args()
+HD = args.head_dim or args.dim // args.heads
 
 torch.set_num_threads(args.threads)
 DEV = torch.device(args.device)
@@ -118,12 +123,12 @@ class Block(nn.Module):
     def __init__(self):
         super().__init__()
         d, h, kv = args.dim, args.heads, args.kv_heads
-        self.hd = d // h
+        self.hd = HD
         self.attn_norm = RMSNorm(d, args.rms_eps)
-        self.wq = nn.Linear(d, d, bias=False)
+        self.wq = nn.Linear(d, h * self.hd, bias=False)
         self.wk = nn.Linear(d, kv * self.hd, bias=False)
         self.wv = nn.Linear(d, kv * self.hd, bias=False)
-        self.wo = nn.Linear(d, d, bias=False)
+        self.wo = nn.Linear(h * self.hd, d, bias=False)
         self.ffn_norm = RMSNorm(d, args.rms_eps)
         self.w_gate = nn.Linear(d, args.ffn, bias=False)
         self.w_up = nn.Linear(d, args.ffn, bias=False)
@@ -142,11 +147,11 @@ class Block(nn.Module):
             k = k.repeat_interleave(rep, dim=1)
             v = v.repeat_interleave(rep, dim=1)
         if FUSED:
-            o = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(B, T, D)
+            o = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(B, T, -1)
         else:
             att = (q @ k.transpose(-1, -2)) * (1.0 / math.sqrt(self.hd)) + mask
             att = att.softmax(-1)
-            o = (att @ v).transpose(1, 2).reshape(B, T, D)
+            o = (att @ v).transpose(1, 2).reshape(B, T, -1)
         x = x + self.wo(o)
         h = self.ffn_norm(x)
         return x + self.w_down(F.silu(self.w_gate(h)) * self.w_up(h))
@@ -188,7 +193,7 @@ class TinyLlama(nn.Module):
         const = float(emb[:, 0].mean())  # a trained embedding (a new layer over exported ones) keeps its channel
         rms = math.sqrt((const ** 2 + float(emb[:, 1:].pow(2).sum(1).mean())) / args.dim)
         c = const / rms  # the constant channel after RMSNorm
-        hd = args.dim // args.heads
+        hd = HD
         theta = args.rope_base ** (-torch.arange(0, hd, 2, dtype=torch.float64) / hd)
         r = math.sqrt(amplitude * math.sqrt(hd))
         blk = self.blocks[layer]
@@ -203,13 +208,32 @@ class TinyLlama(nn.Module):
 
     def hidden(self, idx):
         B, T = idx.shape
-        cos, sin = rope_tables(T, args.dim // args.heads, args.rope_base)
+        cos, sin = rope_tables(T, HD, args.rope_base)
         mask = None if FUSED else torch.full((T, T), float("-inf"), device=DEV).triu(1)
         x = self.tok(idx)
         for b in self.blocks:
             # Long rows: recompute each block in the backward pass instead of keeping its T x T attention.
             x = checkpoint(b, x, cos, sin, mask) if T > 2048 and self.training and not FUSED else b(x, cos, sin, mask)
         return self.norm(x)
+
+
+def widen_heads(kind, t, old_hd, new):
+    """An exported q/k/v/output matrix with old_hd-wide heads in a model with HD-wide ones, the function unchanged.
+    Old RoPE pair i becomes pair i * f (theta = base^(-2i/old_hd) = base^(-2 i f/HD): the same frequency); the new
+    pairs fill in between and below (lower frequencies: matching that lasts over longer distances). q is scaled by
+    sqrt(f) for the 1/sqrt(HD) softmax scale; the new q rows and output columns start at zero, the new k and v rows
+    small and random, so that q and the output get gradients from the start."""
+    f = HD // old_hd
+    assert f * old_hd == HD, f"head dim {old_hd} does not widen to {HD}"
+    d = args.dim
+    if kind == "wo":
+        out = torch.zeros(d, args.heads, HD // 2, 2)
+        out[:, :, ::f] = t.view(d, args.heads, old_hd // 2, 2)
+        return out
+    h = args.heads if kind == "wq" else args.kv_heads
+    out = new.detach().clone().view(h, HD // 2, 2, d) * (0.0 if kind == "wq" else 0.1)
+    out[:, ::f] = t.view(h, old_hd // 2, 2, d) * (math.sqrt(f) if kind == "wq" else 1.0)
+    return out
 
 
 model = TinyLlama().to(DEV)
@@ -228,9 +252,14 @@ if args.init_export:
         for i in set(range(args.layers)) - set(layer_map):  # a new layer adds nothing until it has learned something
             model.blocks[i].wo.weight.zero_()
             model.blocks[i].w_down.weight.zero_()
+        old = json.load(open(os.path.join(args.init_export, "manifest.json")))["hparams"]
+        old_hd = old.get("headDim") or old["nEmbd"] // old["nHead"]
         for ours, theirs in names.items():
-            t = torch.from_numpy(read_export_tensor(args.init_export, theirs)).view(state[ours].shape)
-            state[ours].copy_(t)
+            t = torch.from_numpy(read_export_tensor(args.init_export, theirs))
+            kind = ours.split(".")[-2]
+            if old_hd != HD and kind in ("wq", "wk", "wv", "wo"):
+                t = widen_heads(kind, t, old_hd, state[ours])
+            state[ours].copy_(t.view(state[ours].shape))
         if args.new_layer_offsets:  # after the copy: the constant channel is the exported embedding's
             for i in set(range(args.layers)) - set(layer_map):
                 model.positional_prior(layer=i, offsets=[int(x) for x in args.new_layer_offsets.split(",")])
@@ -308,7 +337,8 @@ def export(tag):
     manifest = {
         "tag": tag,
         "hparams": {"nLayer": args.layers, "nEmbd": args.dim, "nHead": args.heads, "nHeadKv": args.kv_heads,
-                    "nFf": args.ffn, "contextLength": 8192, "rmsEps": args.rms_eps, "ropeFreqBase": args.rope_base},
+                    "nFf": args.ffn, "contextLength": 8192, "rmsEps": args.rms_eps, "ropeFreqBase": args.rope_base,
+                    **({"headDim": HD} if HD != args.dim // args.heads else {})},
         "vocabSize": VOCAB,
         "tensors": tensors,
         "training": history,

@@ -41,5 +41,6 @@ export function llamaHyperparametersOf(info: GgufHeaderInfo): LlamaHyperparamete
     contextLength: md("context_length"),
     rmsEps: md("attention.layer_norm_rms_epsilon"),
     ropeFreqBase: md("rope.freq_base"),
+    ...(info.metadata.has(`${info.architecture}.attention.key_length`) && {headDim: md("attention.key_length")}),
   };
 }

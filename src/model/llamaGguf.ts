@@ -15,7 +15,11 @@ export interface LlamaHyperparameters {
   contextLength: number;
   rmsEps: number;
   ropeFreqBase: number;
+  /** Per-head dimension of q/k/v (default nEmbd / nHead); llama.cpp reads it from attention.key_length. */
+  headDim?: number;
 }
+
+export const headDimOf = (h: LlamaHyperparameters): number => h.headDim ?? h.nEmbd / h.nHead;
 
 export interface LlamaWeights {
   /** Torch layout [nVocab, nEmbd]. */
@@ -49,7 +53,8 @@ export interface LlamaGgufOptions {
 
 export function llamaGgufInput(o: LlamaGgufOptions): {metadata: Record<string, GgufMetadataInput>; tensors: GgufTensorInput[]} {
   const h = o.hparams;
-  const headDim = h.nEmbd / h.nHead;
+  const headDim = headDimOf(h);
+  const qDim = h.nHead * headDim;
   const nVocab = o.vocab.tokens.length;
   const mat = o.f16 === false ? "f32" : "f16";
   const metadata: Record<string, GgufMetadataInput> = {
@@ -65,6 +70,10 @@ export function llamaGgufInput(o: LlamaGgufOptions): {metadata: Record<string, G
     "llama.attention.layer_norm_rms_epsilon": gguf.f32(h.rmsEps),
     "llama.rope.dimension_count": gguf.u32(headDim),
     "llama.rope.freq_base": gguf.f32(h.ropeFreqBase),
+    ...(headDim !== h.nEmbd / h.nHead && {
+      "llama.attention.key_length": gguf.u32(headDim),
+      "llama.attention.value_length": gguf.u32(headDim),
+    }),
     "llama.vocab_size": gguf.u32(nVocab),
     "tokenizer.ggml.model": "llama",
     "tokenizer.ggml.tokens": o.vocab.tokens,
@@ -85,10 +94,10 @@ export function llamaGgufInput(o: LlamaGgufOptions): {metadata: Record<string, G
     const p = `blk.${i}.`;
     tensors.push(
       {name: p + "attn_norm.weight", shape: [h.nEmbd], type: "f32", data: l.attnNorm},
-      {name: p + "attn_q.weight", shape: [h.nEmbd, h.nEmbd], type: mat, data: l.wq},
+      {name: p + "attn_q.weight", shape: [h.nEmbd, qDim], type: mat, data: l.wq},
       {name: p + "attn_k.weight", shape: [h.nEmbd, kvDim], type: mat, data: l.wk},
       {name: p + "attn_v.weight", shape: [h.nEmbd, kvDim], type: mat, data: l.wv},
-      {name: p + "attn_output.weight", shape: [h.nEmbd, h.nEmbd], type: mat, data: l.wo},
+      {name: p + "attn_output.weight", shape: [qDim, h.nEmbd], type: mat, data: l.wo},
       {name: p + "ffn_norm.weight", shape: [h.nEmbd], type: "f32", data: l.ffnNorm},
       {name: p + "ffn_gate.weight", shape: [h.nEmbd, h.nFf], type: mat, data: l.wGate},
       {name: p + "ffn_up.weight", shape: [h.nEmbd, h.nFf], type: mat, data: l.wUp},
@@ -116,16 +125,17 @@ export function randomLlamaWeights(h: LlamaHyperparameters, nVocab: number, seed
     return a;
   };
   const ones = (n: number) => new Float32Array(n).fill(1);
-  const kvDim = h.nHeadKv * (h.nEmbd / h.nHead);
+  const qDim = h.nHead * headDimOf(h);
+  const kvDim = h.nHeadKv * headDimOf(h);
   const sc = 1 / Math.sqrt(h.nEmbd);
   return {
     tokenEmbd: rand(nVocab * h.nEmbd, 1),
     layers: Array.from({length: h.nLayer}, () => ({
       attnNorm: ones(h.nEmbd),
-      wq: rand(h.nEmbd * h.nEmbd, sc),
+      wq: rand(qDim * h.nEmbd, sc),
       wk: rand(kvDim * h.nEmbd, sc),
       wv: rand(kvDim * h.nEmbd, sc),
-      wo: rand(h.nEmbd * h.nEmbd, sc),
+      wo: rand(h.nEmbd * qDim, sc),
       ffnNorm: ones(h.nEmbd),
       wGate: rand(h.nFf * h.nEmbd, sc),
       wUp: rand(h.nFf * h.nEmbd, sc),

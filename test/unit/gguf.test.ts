@@ -9,6 +9,7 @@ import {GgufValueType, gguf} from "../../src/engine/gguf/ggufTypes";
 import {encodeGguf, writeGguf} from "../../src/engine/gguf/ggufWriter";
 import {buildCodeVocabulary} from "../../src/model/codeVocab";
 import {type LlamaHyperparameters, llamaGgufInput, randomLlamaWeights} from "../../src/model/llamaGguf";
+import {llamaHyperparametersOf} from "../../src/model/ggufTensors";
 import {getCpuLlama} from "../../src/model/loadLlamaRuntime";
 
 const dir = mkdtempSync(join(tmpdir(), "gguf-test-"));
@@ -124,6 +125,32 @@ test("random-weight llama model: validates, loads in node-llama-cpp and generate
     await context.dispose();
     await model.dispose();
   }
+});
+
+test("llama heads wider than nEmbd / nHead: key_length and value_length written, read back, and loaded by llama.cpp", async () => {
+  const wide: LlamaHyperparameters = {...hparams, headDim: 16}; // 4 heads x 16 = 64 > nEmbd 32
+  const input = llamaGgufInput({name: "wide", hparams: wide, vocab, weights: randomLlamaWeights(wide, vocab.tokens.length, 3)});
+  assert.equal(input.tensors.find((t) => t.name === "blk.0.attn_q.weight")?.shape.join("x"), "32x64");
+  assert.equal(input.tensors.find((t) => t.name === "blk.0.attn_output.weight")?.shape.join("x"), "64x32");
+  assert.equal(input.tensors.find((t) => t.name === "blk.0.attn_k.weight")?.shape.join("x"), "32x32"); // 2 kv heads x 16
+  const path = join(dir, "wide.gguf");
+  await writeGguf(path, input);
+  const info = await readGgufHeader(path);
+  assert.equal(llamaHyperparametersOf(info).headDim, 16);
+  await writeGguf(join(dir, "narrow.gguf"), modelInput());
+  assert.equal(llamaHyperparametersOf(await readGgufHeader(join(dir, "narrow.gguf"))).headDim, undefined); // no key_length
+  const llama = await getCpuLlama();
+  const model = await llama.loadModel({modelPath: path});
+  const context = await model.createContext({contextSize: 256, threads: 1});
+  const seq = context.getSequence();
+  const out: number[] = [];
+  for await (const t of seq.evaluate([model.tokens.bos!, ...model.tokenize("const max_retry = 930;")], {temperature: 0})) {
+    out.push(t);
+    if (out.length >= 2) break;
+  }
+  assert.equal(out.length, 2);
+  await context.dispose();
+  await model.dispose();
 });
 
 test("validator gives clear errors for broken files (which are never handed to llama.cpp)", async () => {

@@ -3,6 +3,7 @@
  * roped queries/keys, and the attention of chosen queries over keys from the parsed KV state.
  */
 import type {TinyLlamaWeights, TinyMatrix} from "./tinyLlamaGguf";
+import {headDimOf} from "../../../src/model/llamaGguf";
 
 function rmsNormed(x: Float32Array, gain: Float32Array, eps: number): Float64Array {
   let ss = 0;
@@ -45,7 +46,7 @@ function layer0Input(w: TinyLlamaWeights, token: number): Float64Array {
 
 /** RoPE(Wk·x, pos) of layer 0: [n_head_kv * head_dim]. */
 export function referenceKeyLayer0(w: TinyLlamaWeights, token: number, pos: number): Float64Array {
-  const headDim = w.shape.nEmbd / w.shape.nHead;
+  const headDim = headDimOf(w.shape);
   return ropeInPlace(matVec(w.layers[0].wk, layer0Input(w, token)), headDim, pos, w.shape.ropeFreqBase);
 }
 
@@ -56,7 +57,7 @@ export function referenceValueLayer0(w: TinyLlamaWeights, token: number): Float6
 
 /** RoPE(Wq·x, pos) of layer 0: [n_head * head_dim]. */
 export function referenceQueryLayer0(w: TinyLlamaWeights, token: number, pos: number): Float64Array {
-  const headDim = w.shape.nEmbd / w.shape.nHead;
+  const headDim = headDimOf(w.shape);
   return ropeInPlace(matVec(w.layers[0].wq, layer0Input(w, token)), headDim, pos, w.shape.ropeFreqBase);
 }
 
@@ -70,8 +71,8 @@ export function referenceObservationMassLayer0(
   K: Float32Array,
   queryPositions: readonly number[]
 ): Float64Array {
-  const {nEmbd, nHead, nHeadKv} = w.shape;
-  const headDim = nEmbd / nHead;
+  const {nHead, nHeadKv} = w.shape;
+  const headDim = headDimOf(w.shape);
   const kvRow = nHeadKv * headDim;
   const mass = new Float64Array(tokens.length);
   for (const qp of queryPositions) {
