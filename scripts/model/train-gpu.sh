@@ -7,7 +7,8 @@
 # With the device tool: run(command="bash scripts/model/train-gpu.sh device", carry=[".gpu"], timeout_s=600).
 # GPU_MINUTES (default 8) bounds the training; GPU_SCALE (default 6) sizes the rows (what travels stays under 64 MiB);
 # GPU_BATCH_SCALE (default 16) multiplies the curriculum's rows per step; PHASE_FROM (default 0.3) is where the
-# curriculum starts (rows of 1,024 tokens and longer). A dry run here: GPU_DEVICE=cpu GPU_MINUTES=0.2 OUT=/tmp/o ... device.
+# curriculum starts (rows of 1,024 tokens and longer); GPU_HEAD_DIM (default 64) widens the shipped 32-wide heads with
+# their function unchanged (train.py --head-dim; models/README.md: the leg that found wide heads help far facts). A dry run here: GPU_DEVICE=cpu GPU_MINUTES=0.2 OUT=/tmp/o ... device.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 G=.gpu
@@ -31,7 +32,7 @@ case "${1:-}" in
     nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
     PYTHONUNBUFFERED=1 python3 scripts/model/train.py --device "${GPU_DEVICE:-cuda}" --data "$G/data" --out /tmp/gpu-run \
       --minutes "${GPU_MINUTES:-8}" --batch-scale "${GPU_BATCH_SCALE:-16}" --init-export "$G/init" \
-      --init-step "$(cat "$G/init-step")" --phase-from "${PHASE_FROM:-0.3}" --warmup-steps 100 \
+      --head-dim "${GPU_HEAD_DIM:-64}" --init-step "$(cat "$G/init-step")" --phase-from "${PHASE_FROM:-0.3}" --warmup-steps 100 \
       --eval-minutes 2 --checkpoint-minutes 2 2>&1 | tee "$OUT/train-log.txt"
     # In pieces under the 16 MiB a file that comes back may have (float32 weights hardly compress).
     tar czf - -C /tmp/gpu-run export | split -b 15M - "$OUT/export.tgz."
