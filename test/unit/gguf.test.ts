@@ -3,6 +3,7 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {after, test} from "node:test";
+import type {LlamaModel} from "node-llama-cpp";
 import {float16BitsToFloat32, float32ToFloat16Bits} from "../../src/engine/gguf/float16";
 import {readGgufHeader, validateGgufFile} from "../../src/engine/gguf/ggufHeader";
 import {GgufValueType, gguf} from "../../src/engine/gguf/ggufTypes";
@@ -102,6 +103,19 @@ test("writer rejects untyped numbers, bad shapes and wrong data sizes", () => {
   assert.throws(() => encodeGguf({metadata: {x: gguf.u8(300)}, tensors: []}), /not a valid u8/);
 });
 
+/** The first `n` greedy tokens a loaded model writes after a short prompt. */
+async function greedyTokens(model: LlamaModel, n: number): Promise<number[]> {
+  const context = await model.createContext({contextSize: 256, threads: 1});
+  const out: number[] = [];
+  const prompt = [model.tokens.bos!, ...model.tokenize("const max_retry = 930;")];
+  for await (const t of context.getSequence().evaluate(prompt, {temperature: 0})) {
+    out.push(t);
+    if (out.length >= n) break;
+  }
+  await context.dispose();
+  return out;
+}
+
 test("random-weight llama model: validates, loads in node-llama-cpp and generates", async () => {
   for (const f16 of [true, false]) {
     const path = join(dir, `random-${f16 ? "f16" : "f32"}.gguf`);
@@ -114,15 +128,7 @@ test("random-weight llama model: validates, loads in node-llama-cpp and generate
     const model = await llama.loadModel({modelPath: path});
     assert.equal(model.tokens.bos, 1);
     assert.equal(model.tokens.eos, 2);
-    const context = await model.createContext({contextSize: 256, threads: 1});
-    const seq = context.getSequence();
-    const out: number[] = [];
-    for await (const t of seq.evaluate([model.tokens.bos!, ...model.tokenize("const max_retry = 930;")], {temperature: 0})) {
-      out.push(t);
-      if (out.length >= 4) break;
-    }
-    assert.equal(out.length, 4);
-    await context.dispose();
+    assert.equal((await greedyTokens(model, 4)).length, 4);
     await model.dispose();
   }
 });
@@ -141,15 +147,7 @@ test("llama heads wider than nEmbd / nHead: key_length and value_length written,
   assert.equal(llamaHyperparametersOf(await readGgufHeader(join(dir, "narrow.gguf"))).headDim, undefined); // no key_length
   const llama = await getCpuLlama();
   const model = await llama.loadModel({modelPath: path});
-  const context = await model.createContext({contextSize: 256, threads: 1});
-  const seq = context.getSequence();
-  const out: number[] = [];
-  for await (const t of seq.evaluate([model.tokens.bos!, ...model.tokenize("const max_retry = 930;")], {temperature: 0})) {
-    out.push(t);
-    if (out.length >= 2) break;
-  }
-  assert.equal(out.length, 2);
-  await context.dispose();
+  assert.equal((await greedyTokens(model, 2)).length, 2);
   await model.dispose();
 });
 
