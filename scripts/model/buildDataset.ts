@@ -31,7 +31,7 @@ import {
 import {getCpuLlama} from "../../src/model/loadLlamaRuntime";
 import {trainedVocabulary, TRAINED_VOCAB} from "../../src/model/trainedVocab";
 import {randomLlamaWeights, writeLlamaGguf} from "../../src/model/llamaGguf";
-import {collectRealCode} from "./realCode";
+import {collectRealCode, collectTrainingPython} from "./realCode";
 
 const BOS = 1;
 const EOS = 2;
@@ -238,8 +238,11 @@ async function main() {
   const model = await llama.loadModel({modelPath: vocabModelPath, vocabOnly: true});
   const t0 = Date.now();
   const {trainFiles} = collectRealCode("node_modules");
-  const real = trainFiles.map((f) => ({path: f.path, lines: tokenLines(model, f.text)}));
-  console.log(`real code: ${real.length} training files tokenized (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const python = collectTrainingPython();
+  const real = [...trainFiles, ...python].map((f) => ({path: f.path, lines: tokenLines(model, f.text)}));
+  console.log(
+    `real code: ${trainFiles.length} node_modules + ${python.length} Python files tokenized (${((Date.now() - t0) / 1000).toFixed(1)} s)`
+  );
   const sets = [];
   for (const spec of ROW_SPECS) {
     if (!onlyLengths || onlyLengths.includes(spec.T))

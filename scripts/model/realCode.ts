@@ -63,3 +63,27 @@ export function collectRealCode(root: string, maxFiles = 3000): RealCodePools {
   }
   return {train, trainFiles, heldOut};
 }
+
+/**
+ * Real Python for training: the packages Debian's python3-torch brings with it (training needs it anyway, so every
+ * machine that trains has them). Never the standard library (/usr/lib/python3.x), which is the real-code evaluation;
+ * test folders are left out. Without Python in training, the evaluation's tokens (`self`, `def`, `elif`, ...) reach
+ * the model with embeddings that only the rare Python in node_modules ever trained.
+ */
+export const TRAINING_PYTHON_ROOT = "/usr/lib/python3/dist-packages";
+export const TRAINING_PYTHON_PACKAGES = ["torch", "numpy", "sympy"];
+
+export function collectTrainingPython(maxFiles = 2500): {path: string; text: string}[] {
+  const files: string[] = [];
+  for (const pkg of TRAINING_PYTHON_PACKAGES)
+    walk(join(TRAINING_PYTHON_ROOT, pkg), files, files.length + Math.ceil(maxFiles / TRAINING_PYTHON_PACKAGES.length));
+  const out: {path: string; text: string}[] = [];
+  for (const f of files) {
+    const path = relative(TRAINING_PYTHON_ROOT, f);
+    if (!f.endsWith(".py") || /(^|\/)(tests?|testing)(\/|$)/.test(path)) continue;
+    const text = readFileSync(f, "utf8").replace(/\r\n/g, "\n");
+    if (!/\n/.test(text) || text.split("\n").some((l) => l.length > 2000)) continue;
+    out.push({path, text});
+  }
+  return out;
+}
