@@ -255,7 +255,7 @@ test(
         assert.equal(info.kvCacheType, kvCacheType);
         // f16 K and V: 2 bytes × (K + V) × layers × KV width, from the card's hyperparameters.
         const h = (JSON.parse(readFileSync(path.join(ROOT, "models/card.json"), "utf8")) as {hparams: Record<string, number>}).hparams;
-        const f16Bytes = 4 * h.nLayer * h.nHeadKv * (h.nEmbd / h.nHead);
+        const f16Bytes = 4 * h.nLayer * h.nHeadKv * (h.headDim ?? h.nEmbd / h.nHead);
         assert.ok(info.kvBytesPerToken < f16Bytes, `quantized keys take less than the ${f16Bytes} bytes of f16 (${info.kvBytesPerToken})`);
         assert.match(info.restoreUnsupported ?? "", /quantized/);
         const s = await engine.ingest({roots: [ws.dir], budget: {tokens: 1024}});
