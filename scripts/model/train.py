@@ -84,6 +84,8 @@ p.add_argument("--recency-heads", default="",
 p.add_argument("--recency-pairs", default="11,13,15,17,19,21",
                help="the rotary pairs of that score: slow ones a widened model leaves free (head_dim 64, base 1e6)")
 p.add_argument("--recency-amplitude", type=float, default=4.0)
+p.add_argument("--recompute-above", type=int, default=8192,
+               help="rows longer than this recompute each block in the backward pass (gradient checkpointing)")
 p.add_argument("--phases", default="",
                help="curriculum as from:T:batch:induction,... (fractions of the time budget), instead of the default")
 args = p.parse_args()
@@ -109,6 +111,9 @@ os.makedirs(args.out, exist_ok=True)
 
 META = json.load(open(os.path.join(args.data, "meta.json")))
 VOCAB = META["vocabSize"]
+
+
+ATTN_CHUNK = 256  # query rows per attention chunk on the CPU (256 and 512 measured fastest at 4,096 tokens)
 
 
 class RMSNorm(nn.Module):
@@ -166,12 +171,17 @@ class Block(nn.Module):
         if FUSED:
             o = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(B, T, -1)
         else:
-            # One fused call for the scores, their scale and the causal mask (three passes over T x T apart).
+            # Queries in chunks, each against the keys up to its end: the upper triangle is never computed, and a
+            # chunk's scores stay in cache (2.5x faster than one T x T pass at 4,096 tokens). One fused call per
+            # chunk for the scores, their scale and the causal mask.
             H = q.shape[1]
-            att = torch.baddbmm(mask, q.reshape(B * H, T, self.hd), k.reshape(B * H, T, self.hd).transpose(1, 2),
-                                beta=1.0, alpha=1.0 / math.sqrt(self.hd))
-            att = att.softmax(-1)
-            o = torch.bmm(att, v.reshape(B * H, T, self.hd)).view(B, H, T, self.hd).transpose(1, 2).reshape(B, T, -1)
+            q, k, v = (t.reshape(B * H, T, self.hd) for t in (q, k, v))
+            outs = []
+            for s in range(0, T, ATTN_CHUNK):
+                e = min(T, s + ATTN_CHUNK)
+                att = torch.baddbmm(mask[s:e, :e], q[:, s:e], k[:, :e].transpose(1, 2), alpha=1.0 / math.sqrt(self.hd))
+                outs.append(torch.bmm(att.softmax(-1), v[:, :e]))
+            o = torch.cat(outs, 1).view(B, H, T, self.hd).transpose(1, 2).reshape(B, T, -1)
         x = x + self.wo(o)
         h = self.ffn_norm(x)
         return x + self.w_down(F.silu(self.w_gate(h)) * self.w_up(h))
@@ -260,8 +270,10 @@ class TinyLlama(nn.Module):
         mask = None if FUSED else torch.full((T, T), float("-inf"), device=DEV).triu(1)
         x = self.tok(idx)
         for b in self.blocks:
-            # Long rows: recompute each block in the backward pass instead of keeping its T x T attention.
-            x = checkpoint(b, x, cos, sin, mask) if T > 2048 and self.training and not FUSED else b(x, cos, sin, mask)
+            # Rows longer than --recompute-above: recompute each block in the backward pass instead of keeping its
+            # attention (about T x T / 2 floats a head; 2.4 GB for three layers of six heads at 8,192 tokens).
+            recompute = T > args.recompute_above and self.training and not FUSED
+            x = checkpoint(b, x, cos, sin, mask) if recompute else b(x, cos, sin, mask)
         return self.norm(x)
 
 
