@@ -289,6 +289,28 @@ def pair_map(old_hd, old_base):
     return out
 
 
+def widen(name, t, old, new):
+    """An exported tensor in a wider model (a larger --dim and/or --ffn), the function unchanged: the old block is
+    copied; the new residual dimensions start at zero (embedding columns, output rows of wo and w_down), and every norm
+    weight is scaled by sqrt(old dim / dim) because the RMS now averages over zeros too; the new inputs of q/k/v and
+    gate/up are small and random (they read zeros until the new dimensions fill, and pass gradients at once); the new
+    FFN units have random gate/up rows and zero down columns."""
+    out = new.detach().clone()
+    kind = name.split(".")[-2] if name.count(".") > 1 else name.split(".")[0]
+    if t.dim() == 1:  # a norm weight
+        out.fill_(1.0)
+        out[: t.shape[0]] = t
+        return out * math.sqrt(old["nEmbd"] / args.dim)
+    if kind == "tok":
+        out.zero_()
+    elif kind in ("wo", "w_down"):
+        out.zero_()
+    else:  # wq, wk, wv, w_gate, w_up: new input columns small
+        out[:, old["nEmbd"]:] *= 0.1
+    out[: t.shape[0], : t.shape[1]] = t
+    return out
+
+
 def reshape_heads(kind, t, old, new):
     """An exported q/k/v/output matrix of narrower or fewer heads in this model's heads, the function unchanged. Old
     rotary pair i becomes the new pair that turns at its rate (pair_map: with a larger base and wider heads the new
@@ -324,7 +346,8 @@ if args.init_export:
         for i in set(range(args.layers)) - set(layer_map):  # a new layer adds nothing until it has learned something
             model.blocks[i].wo.weight.zero_()
             model.blocks[i].w_down.weight.zero_()
-        old = json.load(open(os.path.join(args.init_export, "manifest.json")))["hparams"]
+        m = json.load(open(os.path.join(args.init_export, "manifest.json")))
+        old = m["hparams"]
         old_hd = old.get("headDim") or old["nEmbd"] // old["nHead"]
         reshaped = (old_hd, old["nHead"], old["ropeFreqBase"]) != (HD, args.heads, args.rope_base)
         for ours, theirs in names.items():
@@ -332,6 +355,9 @@ if args.init_export:
             kind = ours.split(".")[-2]
             if reshaped and kind in ("wq", "wk", "wv", "wo"):
                 t = reshape_heads(kind, t, old, state[ours])
+            t = t.view(m["tensors"][theirs]) if t.numel() == math.prod(m["tensors"][theirs]) else t
+            if tuple(t.shape) != tuple(state[ours].shape):
+                t = widen(ours, t, old, state[ours])
             state[ours].copy_(t.view(state[ours].shape))
         if args.recency_heads:
             model.recency_prior([int(x) for x in args.recency_heads.split(",")],
